@@ -1,0 +1,30 @@
+/**
+ * The environment variables leadgate's functions read, in one place. Every value here is a location
+ * or a setting, never a secret: secrets are read by name through `#shared/secrets.ts`.
+ */
+export const env = {
+  /** URL of the `leads` queue. */
+  leadsQueueUrl: 'LEADS_QUEUE_URL',
+  /** URL of the `leads-dlq` queue. */
+  deadLetterQueueUrl: 'LEADS_DLQ_URL',
+  /** Custom SQS endpoint (the embedded queue on one machine); unset on AWS. */
+  sqsEndpoint: 'SQS_ENDPOINT',
+  /** Onpipeline base URL; default https://api.onpipeline.com. */
+  onpipelineUrl: 'ONPIPELINE_URL',
+  /** Onpipeline client timeout in milliseconds; default 10000. */
+  onpipelineTimeoutMs: 'ONPIPELINE_TIMEOUT_MS',
+  /** ARN of the Secrets Manager secret holding every secret by name (AWS only). */
+  secretsArn: 'SECRETS_ARN',
+  /** Folder of `<sourceId>.yaml` files; default `./sources` under the working directory. */
+  sourcesDir: 'SOURCES_DIR',
+  /** DynamoDB idempotency table name (AWS only). */
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+} as const;
+
+/** Reads an environment variable, or the fallback when it is unset or empty. */
+export function setting(name: string, fallback: string): string;
+export function setting(name: string): string | undefined;
+export function setting(name: string, fallback?: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+}

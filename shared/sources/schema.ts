@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { emailTypes, phoneTypes } from '#shared/leadsin/schema.ts';
+
+/**
+ * The lead source config (`sources/<sourceId>.yaml`): which channel a source posts through, how it
+ * is authenticated and how its input maps onto Onpipeline's `Leadsin` body. Secrets are referenced
+ * by NAME only (`ONPIPELINE_TOKEN`, `ACME_PARTNER_KEY`), never by value.
+ */
+
+export const channels = ['form', 'partner', 'google-ads', 'meta', 'linkedin', 'tiktok'] as const;
+export type Channel = (typeof channels)[number];
+
+export const transforms = ['trim', 'lower', 'upper', 'title', 'digits', 'collapse'] as const;
+export type Transform = (typeof transforms)[number];
+
+/** A source id is its file name: lower-case letters, digits and dashes. */
+export const sourceIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** `$utm.campaign`, `$click.gclid`, `$ip`, `$google.campaign_id`... */
+const fieldRef = z
+  .string()
+  .trim()
+  .min(1, 'a field name must not be empty')
+  .max(200)
+  .refine((name) => !name.startsWith('$') || /^\$[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)?$/.test(name), {
+    message: 'context values look like $utm.campaign, $click.gclid, $referer, $ip, $google.campaign_id',
+  });
+
+const secretName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE names, never the secret value itself');
+
+const expressionShape = {
+  from: z.union([fieldRef, z.array(fieldRef).min(1)]).optional(),
+  value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  template: z.string().min(1).optional(),
+  part: z.enum(['first', 'last']).optional(),
+  transform: z.union([z.enum(transforms), z.array(z.enum(transforms))]).optional(),
+  map: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+};
+
+type ExpressionFields = { [K in keyof typeof expressionShape]?: unknown };
+
+function checkExpression(expr: ExpressionFields, ctx: z.RefinementCtx): void {
+  const sources = (['from', 'value', 'template'] as const).filter((key) => expr[key] !== undefined);
+  if (sources.length === 0 && expr.default === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'say where the value comes from: from, value, template or default',
+    });
+  }
+  if (sources.length > 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `use only one of from, value, template (found ${sources.join(', ')})`,
+    });
+  }
+  if (expr.part !== undefined && expr.from === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['part'],
+      message: 'part (first|last) splits a full name: it needs from',
+    });
+  }
+}
+
+/**
+ * A value expression in its long form. Exactly one of `from`, `value` or `template` says where the
+ * value comes from; `part`, `transform`, `map` and `default` refine it, in that order.
+ */
+export const valueExpressionObjectSchema = z.strictObject(expressionShape).superRefine(checkExpression);
+
+/** A value expression: a field name (shorthand for `{ from: name }`) or the long form. */
+export const valueExpressionSchema = z.union([fieldRef, valueExpressionObjectSchema]);
+export type ValueExpressionObject = z.infer<typeof valueExpressionObjectSchema>;
+export type ValueExpression = z.infer<typeof valueExpressionSchema>;
+
+export const emailMappingSchema = z
+  .strictObject({ ...expressionShape, type: z.enum(emailTypes).default('work') })
+  .superRefine(checkExpression);
+export const phoneMappingSchema = z
+  .strictObject({ ...expressionShape, type: z.enum(phoneTypes).default('mobile') })
+  .superRefine(checkExpression);
+export const extraMappingSchema = z
+  .strictObject({
+    ...expressionShape,
+    id: z
+      .union([z.string().regex(/^\d+$/, 'custom field IDs are digits'), z.number().int().nonnegative()])
+      .transform(String)
+      .optional(),
+    name: z.string().min(1).optional(),
+  })
+  .superRefine((item, ctx) => {
+    checkExpression(item, ctx);
+    if ((item.id === undefined) === (item.name === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a custom field needs exactly one of id or name' });
+    }
+  });
+
+export const leadMappingSchema = z.strictObject({
+  FirstName: valueExpressionSchema,
+  LastName: valueExpressionSchema,
+  OrgName: valueExpressionSchema.optional(),
+  AddressLine1: valueExpressionSchema.optional(),
+  AddressLine2: valueExpressionSchema.optional(),
+  Postcode: valueExpressionSchema.optional(),
+  City: valueExpressionSchema.optional(),
+  Region: valueExpressionSchema.optional(),
+  Country: valueExpressionSchema.optional(),
+  Email: z.array(emailMappingSchema).optional(),
+  Phone: z.array(phoneMappingSchema).optional(),
+  Extra: z.array(extraMappingSchema).optional(),
+});
+export type LeadMapping = z.infer<typeof leadMappingSchema>;
+export type EmailMapping = z.infer<typeof emailMappingSchema>;
+export type PhoneMapping = z.infer<typeof phoneMappingSchema>;
+export type ExtraMapping = z.infer<typeof extraMappingSchema>;
+
+/** An origin such as `https://www.example.com`; `*` stands for one DNS label or a port (`http://localhost:*`). */
+const originPattern = z
+  .string()
+  .regex(
+    /^(\*|https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?)$/,
+    'an origin is scheme://host[:port] with no path, or *',
+  );
+
+const redirectUrl = z
+  .string()
+  .refine((url) => url.startsWith('/') || /^https?:\/\//.test(url), 'use an absolute http(s) URL or a path');
+
+export const formSettingsSchema = z.strictObject({
+  allowedOrigins: z.array(originPattern).min(1),
+  redirect: z.strictObject({ success: redirectUrl.optional(), failure: redirectUrl.optional() }).optional(),
+  honeypot: z.string().min(1).optional(),
+});
+
+export const partnerSettingsSchema = z.strictObject({
+  apiKeys: z.array(secretName).optional(),
+  signingSecrets: z.array(secretName).optional(),
+  leadIdField: z.string().optional(),
+  maxBatch: z.number().int().min(1).max(1000).optional(),
+});
+
+export const sourceConfigSchema = z
+  .strictObject({
+    channel: z.enum(channels),
+    description: z.string().optional(),
+    form: formSettingsSchema.optional(),
+    partner: partnerSettingsSchema.optional(),
+    googleAds: z
+      .strictObject({ key: secretName, testLeads: z.enum(['deliver', 'drop']).default('deliver') })
+      .optional(),
+    meta: z
+      .strictObject({ pageId: z.string(), formIds: z.array(z.string()).default([]), pageToken: secretName })
+      .optional(),
+    linkedin: z.strictObject({ formIds: z.array(z.string()).default([]) }).optional(),
+    tiktok: z.strictObject({ advertiserId: z.string() }).optional(),
+    lead: leadMappingSchema,
+  })
+  .superRefine((config, ctx) => {
+    const section = {
+      form: 'form',
+      partner: 'partner',
+      'google-ads': 'googleAds',
+      meta: 'meta',
+      linkedin: 'linkedin',
+      tiktok: 'tiktok',
+    }[config.channel] as keyof typeof config;
+    if (config.channel === 'form' && config.form === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['form'],
+        message: 'a form source needs a form: section (allowedOrigins at least)',
+      });
+    }
+    for (const other of ['form', 'partner', 'googleAds', 'meta', 'linkedin', 'tiktok'] as const) {
+      if (other !== section && config[other] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [other],
+          message: `a ${config.channel} source has no ${other}: section`,
+        });
+      }
+    }
+  });
+
+export type SourceConfig = z.infer<typeof sourceConfigSchema>;
+/** A loaded source: its config plus the id taken from its file name. */
+export type Source = SourceConfig & { id: string; file: string };
