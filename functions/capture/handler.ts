@@ -1,0 +1,72 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { formChannel } from '#shared/channels/form.ts';
+import { env, setting } from '#shared/config.ts';
+import { HttpError } from '#shared/http/errors.ts';
+import { httpErrors } from '#shared/http/middleware.ts';
+import { readRequest } from '#shared/http/request.ts';
+import { type HttpResult, json } from '#shared/http/response.ts';
+import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { type SourceRegistry, sourceRegistry } from '#shared/sources/registry.ts';
+import { logger, metrics } from '#shared/telemetry.ts';
+
+export interface CaptureDeps {
+  sources: SourceRegistry;
+  queue: LeadQueue;
+}
+
+/**
+ * The capture function: every `/v1` route of the HTTP contract. Authenticate, parse, normalise,
+ * enqueue; the sender hears 2xx only once SQS holds the lead.
+ *
+ * @example
+ * const handler = createCaptureHandler(() => ({ sources, queue }));
+ */
+export function createCaptureHandler(deps: () => CaptureDeps) {
+  let channels: { forms: ReturnType<typeof formChannel> } | undefined;
+  const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    channels ??= { forms: formChannel(deps()) };
+    const request = readRequest(event);
+    switch (event.routeKey) {
+      case 'GET /health':
+        return json(200, { status: 'ok' });
+      case 'OPTIONS /v1/forms/{sourceId}':
+        return channels.forms.preflight(request);
+      case 'POST /v1/forms/{sourceId}':
+        return channels.forms.capture(request);
+      default:
+        throw new HttpError(404, 'not_found', `No route for ${request.method} ${request.path}.`);
+    }
+  };
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(httpErrors())
+    .handler(route);
+}
+
+/** Dependencies from the Lambda environment (queue URLs, bundled sources), built on first use. */
+export function captureDepsFromEnvironment(): CaptureDeps {
+  return {
+    sources: sourceRegistry(setting(env.sourcesDir, 'sources')),
+    queue: leadQueue({
+      sqs: sqsClient(),
+      leadsUrl: requiredSetting(env.leadsQueueUrl),
+      deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
+    }),
+  };
+}
+
+function requiredSetting(name: string): string {
+  const value = setting(name);
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+let environmentDeps: CaptureDeps | undefined;
+export const handler = createCaptureHandler(() => {
+  environmentDeps ??= captureDepsFromEnvironment();
+  return environmentDeps;
+});

@@ -1,0 +1,177 @@
+import { ulid } from 'ulid';
+import { requestContext } from '#shared/channels/context.ts';
+import { originMatcher, originOf } from '#shared/channels/origins.ts';
+import type { Envelope, InputFields } from '#shared/envelope.ts';
+import { parseBody } from '#shared/http/body.ts';
+import { HttpError, payloadTooLarge, queueUnavailable, unknownSource } from '#shared/http/errors.ts';
+import { limits } from '#shared/http/limits.ts';
+import type { HttpRequest } from '#shared/http/request.ts';
+import { wantsJson } from '#shared/http/request.ts';
+import { errorResult, type HttpResult, json, seeOther } from '#shared/http/response.ts';
+import { dryRun } from '#shared/mapping/mappers.ts';
+import type { LeadQueue } from '#shared/queue/client.ts';
+import type { SourceRegistry } from '#shared/sources/registry.ts';
+import type { Source } from '#shared/sources/schema.ts';
+import { count, logger } from '#shared/telemetry.ts';
+
+export interface FormChannelDeps {
+  sources: SourceRegistry;
+  queue: LeadQueue;
+  now?: () => Date;
+}
+
+type FormSource = Source & { form: NonNullable<Source['form']> };
+
+/**
+ * The website-form channel: `POST /v1/forms/{sourceId}` and its CORS preflight.
+ * verify (origin, size, content type) → parse (urlencoded, multipart, JSON) → honeypot → dry-run
+ * mapping (422) → enqueue → 202 JSON, or 303 to the source's thank-you page for a classic post.
+ *
+ * @example
+ * const forms = formChannel({ sources, queue });
+ * const result = await forms.capture(readRequest(event));
+ */
+export function formChannel(deps: FormChannelDeps) {
+  const now = deps.now ?? (() => new Date());
+  const matchers = new WeakMap<Source, (origin: string) => boolean>();
+
+  const formSource = (request: HttpRequest): FormSource => {
+    const sourceId = request.pathParameters.sourceId ?? '';
+    const source = deps.sources.get(sourceId);
+    if (!source || source.channel !== 'form' || !source.form) throw unknownSource(sourceId);
+    return source as FormSource;
+  };
+
+  /** The request's origin when the source allows it; throws 403 otherwise. */
+  const checkOrigin = (source: FormSource, request: HttpRequest): string | undefined => {
+    let allowed = matchers.get(source);
+    if (!allowed) {
+      allowed = originMatcher(source.form.allowedOrigins);
+      matchers.set(source, allowed);
+    }
+    const origin = request.headers.origin ?? originOf(request.headers.referer);
+    if (source.form.allowedOrigins.includes('*')) return origin;
+    if (!origin || origin === 'null') {
+      throw new HttpError(403, 'origin_missing', 'This form only accepts posts from its website (no Origin or Referer).');
+    }
+    if (!allowed(origin)) {
+      throw new HttpError(403, 'origin_not_allowed', `Posts from ${origin} are not allowed for this form.`);
+    }
+    return origin;
+  };
+
+  const corsHeaders = (origin: string | undefined): Record<string, string> =>
+    origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+
+  return {
+    preflight(request: HttpRequest): HttpResult {
+      const source = formSource(request);
+      const origin = checkOrigin(source, request);
+      return {
+        statusCode: 204,
+        headers: {
+          ...corsHeaders(origin),
+          'access-control-allow-methods': 'POST, OPTIONS',
+          'access-control-allow-headers': 'content-type, accept',
+          'access-control-max-age': '600',
+        },
+        body: '',
+      };
+    },
+
+    async capture(request: HttpRequest): Promise<HttpResult> {
+      const source = formSource(request);
+      const classic = !wantsJson(request);
+      let origin: string | undefined;
+      try {
+        origin = checkOrigin(source, request);
+        if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
+        const { fields, droppedFiles } = await parseBody(request.headers['content-type'], request.body);
+        const receivedAt = now().toISOString();
+        const id = ulid();
+        if (honeypotFilled(source, fields)) {
+          count('honeypot');
+          logger.info('honeypot filled: lead dropped as spam', { sourceId: source.id, leadId: id });
+          return accepted(source, id, classic, corsHeaders(origin));
+        }
+        if (source.form.honeypot) delete fields[source.form.honeypot];
+        const envelope: Envelope = {
+          v: 1,
+          id,
+          sourceId: source.id,
+          channel: 'form',
+          receivedAt,
+          dedupeKey: `form:${id}`,
+          fields,
+          context: requestContext(
+            {
+              sourceId: source.id,
+              receivedAt,
+              ip: request.ip,
+              userAgent: request.userAgent,
+              referer: request.headers.referer,
+              query: request.query,
+            },
+            fields,
+          ),
+        };
+        const mapped = dryRun(source, envelope);
+        if (!mapped.ok) {
+          throw new HttpError(422, 'validation_failed', 'Some required fields are missing or invalid.', {
+            fields: mapped.errors,
+          });
+        }
+        try {
+          await deps.queue.enqueue(envelope);
+        } catch (error) {
+          logger.error('queue unavailable: lead refused with 503', { sourceId: source.id, error: errorName(error) });
+          count('enqueue_failed');
+          throw queueUnavailable(error);
+        }
+        count('lead_accepted');
+        logger.info('lead queued', {
+          sourceId: source.id,
+          leadId: id,
+          channel: 'form',
+          fieldCount: Object.keys(fields).length,
+          ...(droppedFiles.length > 0 ? { droppedFiles: droppedFiles.length } : {}),
+        });
+        return accepted(source, id, classic, corsHeaders(origin));
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        count(`rejected_${error.code}`);
+        logger.info('form post rejected', { sourceId: source.id, status: error.status, code: error.code });
+        const failure = source.form.redirect?.failure;
+        if (classic && failure && error.status !== 503) {
+          return seeOther(withErrorCode(failure, error.code), corsHeaders(origin));
+        }
+        return errorResult(error, corsHeaders(origin));
+      }
+    },
+  };
+}
+
+function accepted(source: FormSource, id: string, classic: boolean, headers: Record<string, string>): HttpResult {
+  const success = source.form.redirect?.success;
+  if (classic && success) return seeOther(success, headers);
+  return json(202, { id, status: 'queued' }, headers);
+}
+
+function honeypotFilled(source: FormSource, fields: InputFields): boolean {
+  const name = source.form.honeypot;
+  if (!name || !Object.hasOwn(fields, name)) return false;
+  const value = fields[name];
+  return Array.isArray(value) ? value.some((item) => item.trim() !== '') : (value ?? '').trim() !== '';
+}
+
+/** Adds `error=<code>` to a failure URL (absolute or a path), replacing any `error` already there. */
+export function withErrorCode(url: string, code: string): string {
+  const relative = url.startsWith('/');
+  const parsed = new URL(url, 'http://relative.invalid');
+  parsed.searchParams.set('error', code);
+  return relative ? `${parsed.pathname}${parsed.search}${parsed.hash}` : parsed.toString();
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : 'unknown';
+}

@@ -1,0 +1,171 @@
+import type { SQSRecord } from 'aws-lambda';
+import { type Envelope, envelopeSchema } from '#shared/envelope.ts';
+import type { OnpipelineClient } from '#shared/leadsin/client.ts';
+import { OnpipelineRequestError } from '#shared/leadsin/client.ts';
+import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
+import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import { deliveryMappers } from '#shared/mapping/mappers.ts';
+import type { LeadQueue } from '#shared/queue/client.ts';
+import { dlqAttributeNames } from '#shared/queue/definition.ts';
+import type { SourceRegistry } from '#shared/sources/registry.ts';
+import { count, logger } from '#shared/telemetry.ts';
+import { retryDelaySeconds } from '#shared/delivery/backoff.ts';
+
+export interface DeliveryDeps {
+  sources: SourceRegistry;
+  onpipeline: OnpipelineClient;
+  customFields: CustomFieldNames;
+  queue: LeadQueue;
+  /** Seam for the backoff policy; default `retryDelaySeconds`. */
+  retryDelay?: typeof retryDelaySeconds;
+}
+
+/** Thrown for a lead that should be tried again later: the batch reports it as a failed item. */
+export class RetryLaterError extends Error {
+  readonly outcome: DeliveryOutcome;
+  constructor(outcome: DeliveryOutcome) {
+    super(`retry later: ${outcome.kind}: ${'message' in outcome ? outcome.message : ''}`.slice(0, 300));
+    this.name = 'RetryLaterError';
+    this.outcome = outcome;
+  }
+}
+
+type Parked = { kind: 'permanent'; reason: string; message: string; status?: number };
+
+/**
+ * Delivers one SQS record: envelope → current source config → mapping → Leadsin → outcome.
+ * Delivered and duplicate leads are done; permanent failures are parked on `leads-dlq` with their
+ * reason (and leave `leads`); anything retryable throws `RetryLaterError` after setting the message's
+ * visibility to the backoff delay, so SQS offers it again later.
+ *
+ * @example
+ * const delivery = leadDelivery(deps);
+ * await processPartialResponse(event, delivery.deliver, processor);
+ */
+export function leadDelivery(deps: DeliveryDeps) {
+  const mappers = deliveryMappers(deps.customFields);
+  const retryDelay = deps.retryDelay ?? retryDelaySeconds;
+
+  async function attempt(envelope: Envelope): Promise<DeliveryOutcome> {
+    const source = deps.sources.get(envelope.sourceId);
+    if (!source) {
+      return {
+        kind: 'permanent',
+        reason: 'unknown_source',
+        message: `no source "${envelope.sourceId}" is configured`,
+      };
+    }
+    let mapper: Awaited<ReturnType<typeof mappers.for>>;
+    try {
+      mapper = await mappers.for(source);
+    } catch (error) {
+      if (error instanceof OnpipelineRequestError) return error.outcome;
+      throw error;
+    }
+    const mapped = mapper(envelope);
+    if (!mapped.ok) {
+      return {
+        kind: 'permanent',
+        reason: 'mapping_failed',
+        message: Object.entries(mapped.errors)
+          .map(([field, problem]) => `${field}: ${problem}`)
+          .join('; '),
+      };
+    }
+    return deps.onpipeline.sendLead(mapped.body);
+  }
+
+  async function park(record: SQSRecord, envelope: Envelope | undefined, outcome: Parked): Promise<void> {
+    const attempts = record.attributes.ApproximateReceiveCount ?? '1';
+    const firstAttempt = record.attributes.ApproximateFirstReceiveTimestamp;
+    await deps.queue.deadLetter(record.body, {
+      [dlqAttributeNames.reason]: outcome.reason,
+      [dlqAttributeNames.status]: outcome.status === undefined ? '' : String(outcome.status),
+      [dlqAttributeNames.message]: outcome.message,
+      [dlqAttributeNames.source]: envelope?.sourceId ?? record.messageAttributes?.source?.stringValue ?? '',
+      [dlqAttributeNames.attempts]: attempts,
+      [dlqAttributeNames.firstAttemptAt]: firstAttempt ? new Date(Number(firstAttempt)).toISOString() : '',
+      [dlqAttributeNames.lastAttemptAt]: new Date().toISOString(),
+    });
+  }
+
+  return {
+    /** The record handler for Powertools' batch processor. */
+    deliver: async (record: SQSRecord): Promise<void> => {
+      const started = performance.now();
+      const parsed = safeEnvelope(record.body);
+      const envelope = parsed.success ? parsed.envelope : undefined;
+      const outcome: DeliveryOutcome = envelope
+        ? await attempt(envelope)
+        : { kind: 'permanent', reason: 'invalid_envelope', message: parsed.success ? '' : parsed.message };
+      const log = {
+        leadId: envelope?.id,
+        sourceId: envelope?.sourceId,
+        outcome: outcome.kind,
+        status: 'status' in outcome ? outcome.status : undefined,
+        attempt: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+        durationMs: Math.round(performance.now() - started),
+      };
+      count(`delivery_${outcome.kind}`);
+      switch (outcome.kind) {
+        case 'delivered':
+          logger.info('lead delivered', { ...log, onpipelineLeadId: outcome.leadId });
+          return;
+        case 'duplicate':
+          logger.info('lead already in Onpipeline (409): treated as delivered', log);
+          return;
+        case 'permanent':
+          await park(record, envelope, outcome);
+          logger.warn('lead dead-lettered', { ...log, reason: outcome.reason, message: outcome.message });
+          return;
+        case 'configuration':
+        case 'transient': {
+          const delay = retryDelay({
+            receiveCount: log.attempt,
+            kind: outcome.kind,
+            retryAfterSeconds: outcome.kind === 'transient' ? outcome.retryAfterSeconds : undefined,
+          });
+          if (outcome.kind === 'configuration') {
+            count('onpipeline_configuration');
+            logger.error('onpipeline_configuration: check the token, the IP whitelist and the URL', {
+              ...log,
+              message: outcome.message,
+            });
+          } else {
+            if (outcome.ambiguous) count('delivery_ambiguous');
+            logger.warn('lead delivery failed; will retry', {
+              ...log,
+              message: outcome.message,
+              ambiguous: outcome.ambiguous,
+              retryInSeconds: delay,
+            });
+          }
+          await deps.queue.delay(record.receiptHandle, delay).catch((error: unknown) => {
+            logger.warn('could not set the retry delay; SQS visibility timeout applies', {
+              leadId: log.leadId,
+              error: String(error).slice(0, 200),
+            });
+          });
+          throw new RetryLaterError(outcome);
+        }
+      }
+    },
+  };
+}
+
+function safeEnvelope(body: string): { success: true; envelope: Envelope } | { success: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { success: false, message: 'message body is not JSON' };
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) return { success: false, message: `not a lead envelope: ${parsed.error.issues[0]?.message}` };
+  // zod rebuilds records on plain objects; keep the original field map so names such as __proto__ survive.
+  return { success: true, envelope: { ...parsed.data, fields: nullProto((json as Envelope).fields) } };
+}
+
+function nullProto(fields: Envelope['fields']): Envelope['fields'] {
+  return Object.assign(Object.create(null), fields);
+}

@@ -1,0 +1,120 @@
+import { type DeliveryOutcome, classifyAnswer } from '#shared/leadsin/outcome.ts';
+import {
+  type CustomField,
+  type CustomFieldTable,
+  type LeadsinBody,
+  listCustomFieldsAnswerSchema,
+} from '#shared/leadsin/schema.ts';
+
+export const DEFAULT_ONPIPELINE_URL = 'https://api.onpipeline.com';
+
+export interface OnpipelineClientOptions {
+  /** `https://api.onpipeline.com`, or a loopback URL (the sandbox). */
+  baseUrl: string;
+  /** The API token, read when needed (it may rotate). */
+  token: () => Promise<string>;
+  /** Per-request timeout; default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface OnpipelineClient {
+  /** Sends one lead to `Leadsin` and classifies the answer. Never throws for HTTP or network failures. */
+  sendLead(body: LeadsinBody): Promise<DeliveryOutcome>;
+  /** `ListCustomFields` for one table. Throws `OnpipelineRequestError` with the classified outcome. */
+  listCustomFields(table: CustomFieldTable): Promise<CustomField[]>;
+}
+
+export class OnpipelineRequestError extends Error {
+  readonly outcome: DeliveryOutcome;
+  constructor(endpoint: string, outcome: DeliveryOutcome) {
+    super(`${endpoint} failed: ${outcome.kind}${'status' in outcome && outcome.status ? ` ${outcome.status}` : ''}`);
+    this.name = 'OnpipelineRequestError';
+    this.outcome = outcome;
+  }
+}
+
+/** Whether a URL points at this machine (the only place plain HTTP is allowed). */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * A client for Onpipeline's REST API. Node's fetch keeps connections alive between calls; each call
+ * has a timeout; HTTPS is required unless the URL is loopback.
+ *
+ * @example
+ * const client = createOnpipelineClient({ baseUrl: DEFAULT_ONPIPELINE_URL, token: () => secrets.require('ONPIPELINE_TOKEN') });
+ * const outcome = await client.sendLead({ FirstName: 'Mike', LastName: 'Smith' });
+ */
+export function createOnpipelineClient(options: OnpipelineClientOptions): OnpipelineClient {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackUrl(base))) {
+    throw new Error(`Onpipeline URL must use https (plain http only on loopback): ${base.origin}`);
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const endpoint = (name: string) => new URL(name, base.href.endsWith('/') ? base.href : `${base.href}/`);
+
+  async function post(name: string, body: unknown): Promise<DeliveryOutcome & { text?: string }> {
+    let sent = false;
+    try {
+      const token = await options.token();
+      sent = true;
+      const response = await fetch(endpoint(name), {
+        method: 'POST',
+        headers: { authorization: token, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.text();
+      return { ...classifyAnswer(response.status, text, response.headers.get('retry-after')), text };
+    } catch (error) {
+      return networkOutcome(error, sent, timeoutMs);
+    }
+  }
+
+  return {
+    async sendLead(body) {
+      const { text: _text, ...outcome } = await post('Leadsin', body);
+      return outcome;
+    },
+    async listCustomFields(table) {
+      const outcome = await post('ListCustomFields', { Table: table });
+      if (outcome.kind !== 'delivered') throw new OnpipelineRequestError('ListCustomFields', outcome);
+      const parsed = listCustomFieldsAnswerSchema.safeParse(JSON.parse(outcome.text ?? 'null'));
+      if (!parsed.success) {
+        throw new OnpipelineRequestError('ListCustomFields', {
+          kind: 'transient',
+          ambiguous: false,
+          message: 'unexpected ListCustomFields answer',
+        });
+      }
+      return parsed.data.Data;
+    },
+  };
+}
+
+function networkOutcome(error: unknown, sent: boolean, timeoutMs: number): DeliveryOutcome {
+  const name = (error as Error)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return { kind: 'transient', message: `no answer within ${timeoutMs} ms`, ambiguous: sent };
+  }
+  const code = errorCode(error);
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return { kind: 'transient', message: `cannot connect (${code})`, ambiguous: false };
+  }
+  if (!sent) {
+    return { kind: 'configuration', message: `Onpipeline token unavailable: ${(error as Error)?.message ?? error}` };
+  }
+  return { kind: 'transient', message: `connection failed (${code ?? name ?? 'unknown'})`, ambiguous: true };
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+import { leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/leadsin/schema.ts';
+
+/**
+ * What became of one delivery attempt, per ARCHITECTURE's classification table:
+ * - `delivered` (201) and `duplicate` (409): done;
+ * - `permanent` (400, 406; mapping errors): to the DLQ with the reason, never retried;
+ * - `configuration` (401, 403, 404): token, IP whitelist or URL is wrong: retried with long backoff, alarmed;
+ * - `transient` (429, 5xx, timeout, connection error): retried with backoff. `ambiguous` marks failures
+ *   after the request may have reached Onpipeline (timeout, connection reset), which can duplicate.
+ */
+export type DeliveryOutcome =
+  | { kind: 'delivered'; status: number; leadId: string }
+  | { kind: 'duplicate'; status: 409; message: string }
+  | { kind: 'permanent'; status?: number; reason: string; message: string }
+  | { kind: 'configuration'; status?: number; message: string }
+  | { kind: 'transient'; status?: number; message: string; retryAfterSeconds?: number; ambiguous: boolean };
+
+/**
+ * Classifies Onpipeline's answer to a `Leadsin` call.
+ *
+ * @example
+ * classifyAnswer(406, '{"Error":{"Code":"406","Message":"Invalid JSON"}}'); // { kind: 'permanent', ... }
+ */
+export function classifyAnswer(status: number, text: string, retryAfter?: string | null): DeliveryOutcome {
+  const body = safeJson(text);
+  const message = errorMessage(body) ?? `HTTP ${status}`;
+  if (status >= 200 && status < 300) {
+    const created = leadsinCreatedSchema.safeParse(body);
+    return { kind: 'delivered', status, leadId: created.success ? created.data.Data.LeadID : 'unknown' };
+  }
+  if (status === 409) return { kind: 'duplicate', status, message };
+  if (status === 400 || status === 406) {
+    return { kind: 'permanent', status, reason: 'onpipeline_rejected', message };
+  }
+  if (status === 401 || status === 403 || status === 404) return { kind: 'configuration', status, message };
+  const retryAfterSeconds = parseRetryAfter(retryAfter);
+  return {
+    kind: 'transient',
+    status,
+    message,
+    ambiguous: false,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date); undefined when absent or invalid. */
+export function parseRetryAfter(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(body: unknown): string | undefined {
+  const parsed = onpipelineErrorSchema.safeParse(body);
+  return parsed.success ? parsed.data.Error.Message.slice(0, 500) : undefined;
+}

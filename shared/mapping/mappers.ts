@@ -1,0 +1,59 @@
+import type { LeadInput } from '#shared/envelope.ts';
+import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
+import { compileMapping, type MapResult } from '#shared/mapping/engine.ts';
+import type { Source } from '#shared/sources/schema.ts';
+
+type Mapper = (input: LeadInput) => MapResult;
+
+/** Custom-field names are resolved in deliver; the dry run only checks everything else. */
+const PLACEHOLDER_ID = '0';
+const dryRuns = new WeakMap<Source, Mapper>();
+
+/**
+ * Runs a source's mapping without Onpipeline: what capture uses to answer 422 synchronously.
+ * `name:` custom fields are not resolved here (deliver resolves them through ListCustomFields).
+ *
+ * @example
+ * const result = dryRun(source, { fields, context });
+ * if (!result.ok) throw new HttpError(422, 'validation_failed', '...', { fields: result.errors });
+ */
+export function dryRun(source: Source, input: LeadInput): MapResult {
+  let mapper = dryRuns.get(source);
+  if (!mapper) {
+    mapper = compileMapping(source.lead, { customFieldId: () => PLACEHOLDER_ID });
+    dryRuns.set(source, mapper);
+  }
+  return mapper(input);
+}
+
+/**
+ * The mappers deliver uses: compiled once per source config and per custom-field list, with `name:`
+ * entries resolved through Onpipeline's ListCustomFields (only for sources that use names).
+ *
+ * @example
+ * const mappers = deliveryMappers(customFieldNames(client));
+ * const result = (await mappers.for(source))(envelope);
+ */
+export function deliveryMappers(names: CustomFieldNames) {
+  const plain = new WeakMap<Source, Mapper>();
+  const named = new WeakMap<Source, { lookup: (name: string) => string | undefined; mapper: Mapper }>();
+  return {
+    async for(source: Source): Promise<Mapper> {
+      const usesNames = source.lead.Extra?.some((extra) => extra.name !== undefined) ?? false;
+      if (!usesNames) {
+        let mapper = plain.get(source);
+        if (!mapper) {
+          mapper = compileMapping(source.lead);
+          plain.set(source, mapper);
+        }
+        return mapper;
+      }
+      const lookup = await names.lookup();
+      const cached = named.get(source);
+      if (cached && cached.lookup === lookup) return cached.mapper;
+      const mapper = compileMapping(source.lead, { customFieldId: lookup });
+      named.set(source, { lookup, mapper });
+      return mapper;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/**
+ * leadgate's logger and metrics. Log lines carry ids, sources, outcomes and durations: never an
+ * e-mail, phone number, name, token or field value (those stay in the queue and in Onpipeline).
+ *
+ * @example
+ * logger.info('lead queued', { sourceId, leadId });
+ * count('honeypot');
+ */
+export const logger = new Logger({ serviceName: 'leadgate' });
+export const metrics = new Metrics({ namespace: 'leadgate', serviceName: 'leadgate' });
+
+const counters = new Map<string, number>();
+
+/** Counts an event: a CloudWatch metric on AWS, and an in-process counter readable with `counterValues`. */
+export function count(name: string, value = 1): void {
+  counters.set(name, (counters.get(name) ?? 0) + value);
+  metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/** The in-process counters since start (the one-machine runtime shows them). */
+export function counterValues(): Record<string, number> {
+  return Object.fromEntries(counters);
+}
