@@ -7,13 +7,32 @@ import type { Transform } from '#shared/sources/schema.ts';
  */
 
 const whitespaceRun = /\s+/g;
+/** Whether collapsing would change anything: a fast test, so clean values skip the replace. */
+const collapsible = /\s\s|[^\S ]|^\s|\s$/;
 const nonDigits = /[^0-9]/g;
-/**
- * A letter that starts a word (nothing word-like before it: start, whitespace, hyphen, dot...), and
- * the letter after an apostrophe that directly follows a one-letter start when at least three letters
- * follow it: O'Neil, D'Arcy, L'Oréal, but I'll, I've, Don't stay as they are.
- */
-const wordStart = /(?<![\p{L}\p{N}\p{M}'’])(\p{L})(?:(['’])(\p{L})(?=\p{L}{2}))?/gu;
+const letter = /^\p{L}$/u;
+const wordPart = /^[\p{L}\p{N}\p{M}]$/u;
+
+const APOSTROPHE = 0x27;
+const RIGHT_QUOTE = 0x2019; // ’
+
+/** 0: not part of a word; 1: a letter; 2: part of a word but no letter (digit, mark, apostrophe). */
+function classOf(char: string, code: number): 0 | 1 | 2 {
+  if (code < 0x80) {
+    if ((code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a)) return 1;
+    return (code >= 0x30 && code <= 0x39) || code === APOSTROPHE ? 2 : 0;
+  }
+  if (letter.test(char)) return 1;
+  return code === RIGHT_QUOTE || wordPart.test(char) ? 2 : 0;
+}
+
+/** The code point at `index` as a string (one or two UTF-16 units). */
+function charAt(text: string, index: number): string {
+  const code = text.charCodeAt(index);
+  if (code < 0xd800 || code > 0xdbff) return text.charAt(index);
+  const next = text.charCodeAt(index + 1);
+  return next >= 0xdc00 && next <= 0xdfff ? text.slice(index, index + 2) : text.charAt(index);
+}
 
 /**
  * Collapses every run of whitespace (spaces, tabs, newlines, non-breaking spaces) to one space and
@@ -23,27 +42,59 @@ const wordStart = /(?<![\p{L}\p{N}\p{M}'’])(\p{L})(?:(['’])(\p{L})(?=\p{L}{2
  * collapseWhitespace('  Mike \n  Smith '); // 'Mike Smith'
  */
 export function collapseWhitespace(value: string): string {
-  return value.replace(whitespaceRun, ' ').trim();
+  return collapsible.test(value) ? value.replace(whitespaceRun, ' ').trim() : value;
 }
 
 /**
  * Title case: every word starts with a capital, the rest is lower case. Parts of a word after a hyphen
  * are words of their own, and a one-letter prefix with an apostrophe keeps the next letter capital.
  *
+ * Precisely: the value is lower-cased, then a letter is capitalised when the character before it is
+ * not a letter, digit, combining mark or apostrophe (' or ’): at the start, after whitespace, a hyphen,
+ * a dot, a slash... The letter after an apostrophe that directly follows such a capitalised letter is
+ * capitalised too when at least two more letters follow it: O'Neil, D'Arcy, L'Oréal, but I'll, I've,
+ * Don't, Rock'n'roll stay as they are. Words starting with a digit stay lower case (3rd, 4x4).
+ *
  * @example
  * titleCase("o'neil-smith"); // "O'Neil-Smith"
  * titleCase('MARY ANN'); // 'Mary Ann'
  */
 export function titleCase(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(
-      wordStart,
-      (_match, first: string, apostrophe: string | undefined, second: string | undefined) =>
-        apostrophe === undefined || second === undefined
-          ? first.toUpperCase()
-          : first.toUpperCase() + apostrophe + second.toUpperCase(),
-    );
+  const text = value.toLowerCase();
+  let result = '';
+  let copied = 0; // text[copied..index] is still to be copied unchanged
+  let previous: 0 | 1 | 2 = 0;
+  for (let index = 0; index < text.length; ) {
+    const char = charAt(text, index);
+    const kind = classOf(char, char.charCodeAt(0));
+    if (kind === 1 && previous === 0) {
+      result += text.slice(copied, index) + char.toUpperCase();
+      index += char.length;
+      copied = index;
+      // O'Neil: a one-letter start, an apostrophe, then a letter followed by at least two letters
+      const quote = text.charCodeAt(index);
+      if (quote === APOSTROPHE || quote === RIGHT_QUOTE) {
+        const second = charAt(text, index + 1);
+        const third = charAt(text, index + 1 + second.length);
+        const fourth = charAt(text, index + 1 + second.length + third.length);
+        if (
+          second !== '' &&
+          classOf(second, second.charCodeAt(0)) === 1 &&
+          classOf(third, third.charCodeAt(0)) === 1 &&
+          classOf(fourth, fourth.charCodeAt(0)) === 1
+        ) {
+          result += text.charAt(index) + second.toUpperCase();
+          index += 1 + second.length;
+          copied = index;
+        }
+      }
+      previous = 1;
+      continue;
+    }
+    previous = kind;
+    index += char.length;
+  }
+  return copied === 0 ? text : result + text.slice(copied);
 }
 
 /**

@@ -1,0 +1,125 @@
+import { basename } from 'node:path';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Where the functions find the source configs inside the deployment package. */
+export const SOURCES_DIR_IN_BUNDLE = '/var/task/sources';
+
+/** Lets bundled ESM code `require()` the CommonJS dependencies esbuild could not convert. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as topLevelCreateRequire } from 'node:module';" +
+  'const require = topLevelCreateRequire(import.meta.url);';
+
+export interface LeadgateFunctionProps {
+  /** Absolute path of the handler module (exports `handler`). */
+  entry: string;
+  /** Repository root: holds package.json, package-lock.json and tsconfig.json. */
+  projectRoot: string;
+  description: string;
+  timeout: Duration;
+  memorySize: number;
+  /** Settings for the function; never a secret value (secrets are read by name from Secrets Manager). */
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  /** Absolute paths of the source configs copied to `SOURCES_DIR_IN_BUNDLE` in the package. */
+  sourceFiles: readonly string[];
+  vpc?: IVpc;
+  vpcSubnets?: SubnetSelection;
+  securityGroups?: ISecurityGroup[];
+}
+
+/**
+ * A leadgate Lambda function with the house defaults: Node.js 24 on arm64, bundled by the local
+ * esbuild (never Docker) into one minified ESM file with source maps, its own log group with a
+ * retention, and its own role that may write to that log group and nothing else until the stack
+ * grants more. The source configs are copied into the package next to the code.
+ *
+ * @example
+ * const capture = new LeadgateFunction(this, 'Capture', {
+ *   entry: join(root, 'functions/capture/handler.ts'),
+ *   projectRoot: root,
+ *   description: 'HTTP API → leads queue',
+ *   timeout: Duration.seconds(10),
+ *   memorySize: 512,
+ *   environment: { LEADS_QUEUE_URL: leads.queueUrl },
+ *   logRetention: RetentionDays.ONE_MONTH,
+ *   sourceFiles: ['/repo/sources/demo-contact.yaml'],
+ * });
+ * leads.grantSendMessages(capture.role);
+ */
+export class LeadgateFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: LeadgateFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // A role of our own instead of the AWS managed AWSLambdaBasicExecutionRole (logs:* on *):
+    // this function may write to its own log group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        // The same SDK versions run here as in the tests and on one machine, not the runtime's copy.
+        bundleAwsSDK: true,
+        externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => copySourcesCommands(props.sourceFiles, outputDir),
+        },
+      },
+    });
+  }
+}
+
+/** Shell commands that copy the validated source configs into `<outputDir>/sources`. */
+function copySourcesCommands(files: readonly string[], outputDir: string): string[] {
+  const target = `${outputDir}/sources`;
+  return [
+    `mkdir -p ${shellQuote(target)}`,
+    ...files.map((file) => `cp ${shellQuote(file)} ${shellQuote(`${target}/${basename(file)}`)}`),
+  ];
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}

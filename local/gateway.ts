@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { HttpError } from '#shared/http/errors.ts';
+import { errorResult, type HttpResult } from '#shared/http/response.ts';
+import { matchRoute, pathHasRoute } from '#shared/http/routes.ts';
+import { lambdaContext } from '#local/poller.ts';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+/** Local-only pages (demo form, dashboard); answer `undefined` to fall through to the API routes. */
+export type LocalPages = (request: http.IncomingMessage, url: URL) => Promise<LocalPage | undefined>;
+export interface LocalPage {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** API Gateway refuses bodies over 10 MB; the adapter stops reading there too. */
+const MAX_READ_BYTES = 10 * 1024 * 1024;
+/** Content types API Gateway passes as text; every other body arrives base64-encoded. */
+const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json)/i;
+
+/**
+ * Plays API Gateway's HTTP API on one machine: matches the route table, builds a payload 2.0 event
+ * (the same shape AWS sends, checked against Powertools' schema in the tests), invokes the capture
+ * handler and writes its answer. Binds 127.0.0.1 only.
+ *
+ * @example
+ * const gateway = await startGateway({ port: 3000, handler });
+ */
+export async function startGateway(options: { port: number; handler: HttpHandler; pages?: LocalPages }) {
+  const server = http.createServer((request, response) => {
+    serve(request, response, options).catch(() => {
+      if (!response.headersSent) write(response, errorResult(new HttpError(500, 'internal_error', 'Something went wrong.')));
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function serve(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  options: { handler: HttpHandler; pages?: LocalPages },
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const method = request.method ?? 'GET';
+  const page = options.pages ? await options.pages(request, url) : undefined;
+  if (page) {
+    response.writeHead(page.status, page.headers).end(page.body);
+    return;
+  }
+  const match = matchRoute(method, url.pathname);
+  if (!match) {
+    const error = pathHasRoute(url.pathname)
+      ? new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}.`)
+      : new HttpError(404, 'not_found', `No route for ${method} ${url.pathname}.`);
+    request.resume();
+    write(response, errorResult(error));
+    return;
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    write(response, errorResult(new HttpError(413, 'payload_too_large', 'The request body is too large.')));
+    return;
+  }
+  const event = toEvent(request, url, match.routeKey, match.pathParameters, body);
+  const result = await options.handler(event, lambdaContext('leadgate-capture', 10));
+  write(response, result);
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_READ_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** An API Gateway HTTP API payload 2.0 event for a request. */
+export function toEvent(
+  request: http.IncomingMessage,
+  url: URL,
+  routeKey: string,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const isBase64Encoded = body.length > 0 && !TEXT_TYPES.test(contentType);
+  const now = new Date();
+  const method = request.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: apiGatewayTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: body.toString(isBase64Encoded ? 'base64' : 'utf8') } : {}),
+    isBase64Encoded,
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`. */
+function apiGatewayTime(date: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(
+    date.getUTCMinutes(),
+  )}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+function write(response: http.ServerResponse, result: HttpResult): void {
+  const body = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode, result.headers);
+  response.end(body);
+}
+

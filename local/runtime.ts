@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createCaptureHandler } from '#functions/capture/handler.ts';
+import { createDeliverHandler } from '#functions/deliver/handler.ts';
+import { startGateway } from '#local/gateway.ts';
+import { localPages } from '#local/pages.ts';
+import { type Poller, startPoller } from '#local/poller.ts';
+import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
+import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
+import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
+import { createOnpipelineClient } from '#shared/leadsin/client.ts';
+import { customFieldNames } from '#shared/leadsin/customFields.ts';
+import { leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { type SecretStore, secretStore, secretsFromEnvironment } from '#shared/secrets.ts';
+import { sourceRegistry } from '#shared/sources/registry.ts';
+
+export interface RuntimeOptions {
+  /** Gateway port; default 3000. 0 picks a free port. */
+  port?: number;
+  /** Sandbox port; default 3001. */
+  sandboxPort?: number;
+  /** Embedded queue port; default 3002. */
+  queuePort?: number;
+  /** State folder (queue database, sandbox leads); default `.leadgate`. */
+  dataDir?: string;
+  /** Source configs; default `sources`. */
+  sourcesDir?: string;
+  /** Use a real Onpipeline (or another URL) instead of the sandbox. */
+  onpipelineUrl?: string;
+  /** Secrets; default environment variables, then `<dataDir>/secrets.env`. */
+  secrets?: SecretStore;
+  /** Start the poller (deliver); default true. */
+  deliver?: boolean;
+  /** Lower the leads queue's visibility timeout (tests of retries). */
+  visibilityTimeoutSeconds?: number;
+  /** Long-poll wait of the poller; default 20 s. */
+  pollWaitSeconds?: number;
+  /** Onpipeline client timeout; default 10 s. */
+  onpipelineTimeoutMs?: number;
+  /** Backoff seam (tests shorten it). */
+  retryDelay?: DeliveryDeps['retryDelay'];
+  sandboxFaults?: SandboxFaults;
+}
+
+export interface Runtime {
+  gatewayUrl: string;
+  sandboxUrl: string | undefined;
+  queueEndpoint: string;
+  queueUrls: { leadsUrl: string; deadLetterUrl: string };
+  sandbox: Sandbox | undefined;
+  poller: Poller | undefined;
+  /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
+  stopSandbox(): Promise<void>;
+  startSandboxAgain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * leadgate on one machine: the embedded queue (persisted under `.leadgate/`), the Onpipeline sandbox,
+ * the capture handler behind a local API Gateway, and a poller feeding the deliver handler, all the
+ * same code that runs on AWS.
+ *
+ * @example
+ * const runtime = await startRuntime({ port: 0, sandboxPort: 0, queuePort: 0, dataDir: tmp });
+ * await runtime.stop();
+ */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = resolve(options.dataDir ?? '.leadgate');
+  mkdirSync(join(dataDir, 'queue'), { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const queue = await startEmbeddedQueue({ port: options.queuePort ?? 3002, dataDir: join(dataDir, 'queue') });
+    stops.push(() => queue.server.stop());
+    const sqs = sqsClient(queue.endpoint);
+    stops.push(async () => sqs.destroy());
+    const urls = await ensureQueues(sqs, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
+
+    let sandbox: Sandbox | undefined;
+    const sandboxOptions = {
+      port: options.sandboxPort ?? 3001,
+      dataFile: join(dataDir, 'sandbox-leads.jsonl'),
+      faults: options.sandboxFaults,
+    };
+    if (!options.onpipelineUrl) {
+      sandbox = await startSandbox(sandboxOptions);
+      stops.push(async () => sandbox?.stop());
+    }
+    const sandboxPort = sandbox?.port;
+    const onpipelineUrl = options.onpipelineUrl ?? (sandbox as Sandbox).url;
+    const secrets =
+      options.secrets ??
+      (options.onpipelineUrl
+        ? secretsFromEnvironment(join(dataDir, 'secrets.env'))
+        : secretStore(async () => ({ ONPIPELINE_TOKEN: SANDBOX_TOKEN })));
+
+    const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
+    const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl });
+    const capture = createCaptureHandler(() => ({ sources, queue: leads }));
+
+    let poller: ReturnType<typeof startPoller> | undefined;
+    if (options.deliver !== false) {
+      const onpipeline = createOnpipelineClient({
+        baseUrl: onpipelineUrl,
+        token: () => secrets.require('ONPIPELINE_TOKEN'),
+        timeoutMs: options.onpipelineTimeoutMs ?? 10_000,
+      });
+      const deliver = createDeliverHandler(() => ({
+        sources,
+        onpipeline,
+        customFields: customFieldNames(onpipeline),
+        queue: leads,
+        ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+      }));
+      poller = startPoller({
+        sqs,
+        queueUrl: urls.leadsUrl,
+        queueArn: urls.leadsArn,
+        handler: (event, context) => deliver(event, context),
+        waitTimeSeconds: options.pollWaitSeconds ?? 20,
+      });
+      const running = poller;
+      stops.push(() => running.stop());
+    }
+
+    const gateway = await startGateway({
+      port: options.port ?? 3000,
+      handler: (event, context) => capture(event, context),
+      pages: localPages({ sandboxUrl: sandbox?.url }),
+    });
+    stops.push(() => gateway.stop());
+
+    return {
+      gatewayUrl: gateway.url,
+      sandboxUrl: sandbox?.url,
+      queueEndpoint: queue.endpoint,
+      queueUrls: { leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl },
+      get sandbox() {
+        return sandbox;
+      },
+      poller,
+      async stopSandbox() {
+        await sandbox?.stop();
+      },
+      async startSandboxAgain() {
+        sandbox = await startSandbox({ ...sandboxOptions, port: sandboxPort });
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

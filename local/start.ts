@@ -1,0 +1,54 @@
+/**
+ * `npm start`: leadgate on one machine. Prints where everything is and stops cleanly on Ctrl-C;
+ * queued leads survive a restart (state in `.leadgate/`).
+ */
+import { formatProblem, SourceConfigError } from '#shared/sources/errors.ts';
+
+// CloudWatch metrics (EMF lines) mean nothing on one machine; set before the handlers load.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+const { startRuntime } = await import('#local/runtime.ts');
+
+const port = Number(process.env.PORT ?? 3000);
+const onpipelineUrl = process.env.ONPIPELINE_URL;
+
+try {
+  const runtime = await startRuntime({
+    port,
+    sandboxPort: Number(process.env.SANDBOX_PORT ?? 3001),
+    queuePort: Number(process.env.QUEUE_PORT ?? 3002),
+    sourcesDir: process.env.SOURCES_DIR ?? 'sources',
+    ...(onpipelineUrl ? { onpipelineUrl } : {}),
+  });
+  console.log(`
+leadgate is running on this machine
+
+  Demo form         ${runtime.gatewayUrl}/
+  API               ${runtime.gatewayUrl}/v1/forms/{sourceId}   (health: ${runtime.gatewayUrl}/health)
+  Onpipeline        ${runtime.sandboxUrl ? `${runtime.sandboxUrl}/  (sandbox; received leads as JSON at ${runtime.sandboxUrl}/_sandbox/leads)` : `${onpipelineUrl} (real API, token from ONPIPELINE_TOKEN)`}
+  Queue (SQS API)   ${runtime.queueEndpoint}   queues: leads, leads-dlq
+  State             .leadgate/   Sources: ${process.env.SOURCES_DIR ?? 'sources'}/*.yaml (edits apply within a second)
+
+Press Ctrl-C to stop.
+`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (finishing the current batch)...`);
+    await runtime.stop();
+    console.log('stopped; queued leads are kept in .leadgate/ for the next start.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (error) {
+  if (error instanceof SourceConfigError) {
+    console.error('leadgate cannot start: a source config is invalid.');
+    for (const problem of error.problems) console.error(`  ${formatProblem(problem)}`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`leadgate cannot start: ${(error as Error).message}. Is it already running? Set PORT to use another port.`);
+  } else {
+    console.error('leadgate cannot start:', error);
+  }
+  process.exit(1);
+}
