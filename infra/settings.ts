@@ -9,9 +9,12 @@ import type { Node } from 'constructs';
 export interface Settings {
   /** CloudFormation stack name. Context `stackName`; default `Leadgate`. */
   stackName: string;
-  /** Target account. Context `account`; default: the CLI's (`CDK_DEFAULT_ACCOUNT`), else env-agnostic. */
+  /**
+   * Target account. Context `account`; default none: an environment-agnostic stack that `cdk deploy`
+   * puts in the account of the credentials in use, and that synthesises offline without lookups.
+   */
   account: string | undefined;
-  /** Target region. Context `region`; default: the CLI's (`CDK_DEFAULT_REGION`), else env-agnostic. */
+  /** Target region. Context `region`; default none: the region of the CLI profile (AWS_REGION). */
   region: string | undefined;
   /** Folder of `<sourceId>.yaml` files validated at synth and shipped to the functions. Default `sources`. */
   sourcesDir: string;
@@ -95,26 +98,23 @@ const retentionValues = new Set<number>(
 export function readSettings(node: Node): Settings {
   const raw: Partial<Record<SettingKey, unknown>> = {};
   for (const key of settingKeys) raw[key] = node.tryGetContext(key);
-  return parseSettings(raw, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
+  return parseSettings(raw);
 }
 
 /**
  * Validates raw context values (strings from `-c name=value`, or JSON values from `cdk.json`) and
- * fills in the defaults. `fallback` supplies the CLI's default account and region.
+ * fills in the defaults.
  *
  * @example
  * const settings = parseSettings({ deliverMaxConcurrency: '10' }); // settings.deliverMaxConcurrency === 10
  */
-export function parseSettings(
-  raw: Partial<Record<SettingKey, unknown>>,
-  fallback: { account?: string | undefined; region?: string | undefined } = {},
-): Settings {
+export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settings {
   const problems: string[] = [];
   const reader = new ContextReader(raw, problems);
 
   const stackName = reader.string('stackName', defaultSettings.stackName, /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a letter, then letters, digits and dashes (≤ 128)');
-  const account = reader.optionalString('account', /^\d{12}$/, 'a 12-digit AWS account id') ?? fallback.account;
-  const region = reader.optionalString('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1') ?? fallback.region;
+  const account = reader.optionalString('account', /^\d{12}$/, 'a 12-digit AWS account id');
+  const region = reader.optionalString('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1');
   const sourcesDir = reader.string('sourcesDir', defaultSettings.sourcesDir, /\S/, 'a folder path');
   const onpipelineUrl = reader.string('onpipelineUrl', defaultSettings.onpipelineUrl, /^https:\/\/[^\s/]+(\/\S*)?$/, 'an https:// URL');
   const throttleRateLimit = reader.integer('throttleRateLimit', defaultSettings.throttleRateLimit, 1, 10_000);

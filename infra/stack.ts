@@ -58,8 +58,21 @@ export const CAPTURE_TIMEOUT_SECONDS = 10;
 /** The placeholder the secret is created with; operators overwrite the whole JSON (docs/operations.md). */
 export const SECRET_PLACEHOLDER = { ONPIPELINE_TOKEN: 'REPLACE_ME' } as const;
 
-/** Custom metrics the functions emit through Powertools Metrics (namespace `leadgate`, dimension `service`). */
-export const deliveryOutcomeMetrics = ['delivered', 'duplicate', 'retried', 'dead_lettered'] as const;
+/**
+ * Custom metrics the functions emit with `count()` (#shared/telemetry.ts: Powertools Metrics, namespace
+ * `leadgate`, dimension `service=leadgate`): one `delivery_<outcome kind>` per lead delivered.
+ */
+export const deliveryOutcomeMetrics = [
+  'delivery_delivered',
+  'delivery_duplicate',
+  'delivery_transient',
+  'delivery_configuration',
+  'delivery_permanent',
+] as const;
+/** Counted by deliver when Onpipeline answers 401/403/404 (token, IP whitelist or URL is wrong). */
+export const CONFIGURATION_ERROR_METRIC = 'onpipeline_configuration';
+/** Counted by capture for every lead it queued. */
+export const LEAD_ACCEPTED_METRIC = 'lead_accepted';
 
 export interface LeadgateStackProps extends StackProps {
   /** The settings; default: read from CDK context with `readSettings`. */
@@ -256,28 +269,6 @@ export class LeadgateStack extends Stack {
         resources: [this.idempotencyTable.tableArn],
       }),
     );
-    // What AWSLambdaVPCAccessExecutionRole grants, minus its logs:* on *: Lambda attaches the
-    // function to its subnets through these network-interface calls.
-    const eniPolicy = new PolicyStatement({
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    });
-    this.deliver.role.addToPrincipalPolicy(eniPolicy);
-    Validations.of(this.deliver.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the EC2 network-interface actions Lambda needs to attach the deliver function to its VPC ' +
-        '(the action set of the AWS managed AWSLambdaVPCAccessExecutionRole). The Describe actions do not ' +
-        'support resource-level permissions and Lambda requires Resource "*" for these calls; they grant ' +
-        'no access to any data. Every sqs, dynamodb, secretsmanager and logs statement names its ARN.',
-    });
     // SqsEventSource grants the consume actions (ReceiveMessage, ChangeMessageVisibility,
     // DeleteMessage, GetQueueAttributes, GetQueueUrl) on the leads queue only.
     this.deliver.fn.addEventSource(
@@ -372,7 +363,17 @@ export class LeadgateStack extends Stack {
       this.alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
     }
     const alarmAction = new SnsAction(this.alarmTopic);
+    const minute = Duration.minutes(1);
     const fiveMinutes = Duration.minutes(5);
+    const custom = (name: string, period = minute): Metric =>
+      new Metric({
+        namespace: 'leadgate',
+        metricName: name,
+        dimensionsMap: { service: 'leadgate' },
+        statistic: 'Sum',
+        period,
+        label: name,
+      });
     const alarm = (id: string, metric: IMetric, threshold: number, description: string): Alarm => {
       const created = new Alarm(this, id, {
         alarmName: `${settings.stackName}-${id}`,
@@ -429,18 +430,14 @@ export class LeadgateStack extends Stack {
       1,
       'The capture function was throttled: senders got a 5xx (429 from the stage throttle is not counted).',
     );
+    alarm(
+      'onpipeline-configuration',
+      custom(CONFIGURATION_ERROR_METRIC, fiveMinutes),
+      1,
+      'Onpipeline answered 401/403/404: the token, the IP whitelist or the URL is wrong. Leads wait and are retried.',
+    );
 
     // ── Dashboard ──
-    const minute = Duration.minutes(1);
-    const outcome = (name: string): Metric =>
-      new Metric({
-        namespace: 'leadgate',
-        metricName: name,
-        dimensionsMap: { service: 'leadgate' },
-        statistic: 'Sum',
-        period: minute,
-        label: name,
-      });
     const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     dashboard.addWidgets(
       new TextWidget({
@@ -456,7 +453,8 @@ export class LeadgateStack extends Stack {
         title: 'Ingest rate (per minute)',
         left: [
           this.api.metricCount({ period: minute, statistic: 'Sum', label: 'HTTP requests' }),
-          this.leads.metricNumberOfMessagesSent({ period: minute, statistic: 'Sum', label: 'leads queued' }),
+          this.leads.metricNumberOfMessagesSent({ period: minute, statistic: 'Sum', label: 'SQS messages sent' }),
+          custom(LEAD_ACCEPTED_METRIC),
         ],
         width: 8,
       }),
@@ -504,7 +502,7 @@ export class LeadgateStack extends Stack {
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Delivery outcomes (per minute)',
-        left: deliveryOutcomeMetrics.map(outcome),
+        left: deliveryOutcomeMetrics.map((name) => custom(name)),
         width: 12,
       }),
       new GraphWidget({

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { lambdaContext } from '#local/poller.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { errorResult, type HttpResult } from '#shared/http/response.ts';
 import { matchRoute, pathHasRoute } from '#shared/http/routes.ts';
-import { lambdaContext } from '#local/poller.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 /** Local-only pages (demo form, dashboard); answer `undefined` to fall through to the API routes. */
@@ -32,7 +32,8 @@ const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javasc
 export async function startGateway(options: { port: number; handler: HttpHandler; pages?: LocalPages }) {
   const server = http.createServer((request, response) => {
     serve(request, response, options).catch(() => {
-      if (!response.headersSent) write(response, errorResult(new HttpError(500, 'internal_error', 'Something went wrong.')));
+      if (!response.headersSent)
+        write(response, errorResult(new HttpError(500, 'internal_error', 'Something went wrong.')));
       else response.destroy();
     });
   });
@@ -116,7 +117,8 @@ export function toEvent(
     else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
   const contentType = headers['content-type'] ?? '';
   const isBase64Encoded = body.length > 0 && !TEXT_TYPES.test(contentType);
   const now = new Date();
@@ -163,8 +165,8 @@ function apiGatewayTime(date: Date): string {
 }
 
 function write(response: http.ServerResponse, result: HttpResult): void {
-  const body = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   response.writeHead(result.statusCode, result.headers);
   response.end(body);
 }
-

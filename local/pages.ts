@@ -35,7 +35,9 @@ const layout = (title: string, body: string): LocalPage => ({
 
 /** The demo contact form: a real HTML form, posted the classic way (no JavaScript). */
 function demoForm(error: string | null): LocalPage {
-  const message = error ? `<p class="error" role="alert">${errorText[error] ?? 'Your message could not be sent.'}</p>` : '';
+  const message = error
+    ? `<p class="error" role="alert">${errorText[error] ?? 'Your message could not be sent.'}</p>`
+    : '';
   return layout(
     'leadgate demo: contact us',
     `<h1>Contact us</h1>
@@ -64,8 +66,11 @@ function thanks(sandboxUrl: string | undefined): LocalPage {
   const where = sandboxUrl
     ? `<p>Within a second or two it shows up in the <a href="${sandboxUrl}/">Onpipeline sandbox</a>, mapped to a Leadsin body.</p>`
     : '<p>It is on its way to Onpipeline.</p>';
-  return layout('Thank you', `<h1>Thank you!</h1><p class="lead">Your message was received and queued.</p>${where}
-<p><a href="/">Send another</a></p>`);
+  return layout(
+    'Thank you',
+    `<h1>Thank you!</h1><p class="lead">Your message was received and queued.</p>${where}
+<p><a href="/">Send another</a></p>`,
+  );
 }
 
 /**

@@ -64,7 +64,9 @@ export function startPoller(options: PollerOptions): Poller {
         continue;
       }
       if (messages.length === 0) continue;
-      const event: SQSEvent = { Records: messages.map((message) => toRecord(message, options.queueArn, region)) };
+      const event: SQSEvent = {
+        Records: messages.map((message) => toRecord(message, options.queueArn, region)),
+      };
       let failedIds: Set<string>;
       try {
         const response = await options.handler(event, lambdaContext());
@@ -78,7 +80,10 @@ export function startPoller(options: PollerOptions): Poller {
           .send(
             new DeleteMessageBatchCommand({
               QueueUrl: options.queueUrl,
-              Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+              Entries: done.map((message, index) => ({
+                Id: String(index),
+                ReceiptHandle: message.ReceiptHandle,
+              })),
             }),
           )
           .catch(() => {
@@ -114,7 +119,10 @@ export function toRecord(message: Message, queueArn: string, region: string): SQ
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, toRecordAttribute(value)]),
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        toRecordAttribute(value),
+      ]),
     ),
     md5OfBody: message.MD5OfBody ?? '',
     ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
@@ -128,7 +136,9 @@ function toRecordAttribute(value: MessageAttributeValue): SQSRecord['messageAttr
   return {
     dataType: value.DataType ?? 'String',
     ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-    ...(value.BinaryValue === undefined ? {} : { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+    ...(value.BinaryValue === undefined
+      ? {}
+      : { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
     stringListValues: value.StringListValues ?? [],
     binaryListValues: (value.BinaryListValues ?? []).map((item) => Buffer.from(item).toString('base64')),
   };
@@ -136,7 +146,10 @@ function toRecordAttribute(value: MessageAttributeValue): SQSRecord['messageAttr
 
 let invocation = 0;
 /** A Lambda context for local invocations. */
-export function lambdaContext(functionName = 'leadgate-deliver', timeoutSeconds = DELIVER_TIMEOUT_SECONDS): Context {
+export function lambdaContext(
+  functionName = 'leadgate-deliver',
+  timeoutSeconds = DELIVER_TIMEOUT_SECONDS,
+): Context {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const requestId = `local-${process.pid}-${++invocation}`;
   return {

@@ -67,7 +67,10 @@ export async function ensureQueues(
     MessageRetentionPeriod: String(leadsQueue.retentionSeconds),
     VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? leadsQueue.visibilityTimeoutSeconds),
     MaximumMessageSize: String(leadsQueue.maximumMessageSizeBytes),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: String(leadsQueue.maxReceiveCount) }),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: String(leadsQueue.maxReceiveCount),
+    }),
   });
   return { leadsUrl: leads.url, leadsArn: leads.arn, deadLetterUrl: dlq.url, deadLetterArn: dlq.arn };
 }

@@ -51,6 +51,8 @@ export interface Runtime {
   poller: Poller | undefined;
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
   stopSandbox(): Promise<void>;
+  /** Stops the embedded queue only (tests of queue outages). */
+  stopQueue(): Promise<void>;
   startSandboxAgain(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -72,7 +74,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
-    const queue = await startEmbeddedQueue({ port: options.queuePort ?? 3002, dataDir: join(dataDir, 'queue') });
+    const queue = await startEmbeddedQueue({
+      port: options.queuePort ?? 3002,
+      dataDir: join(dataDir, 'queue'),
+    });
     stops.push(() => queue.server.stop());
     const sqs = sqsClient(queue.endpoint);
     stops.push(async () => sqs.destroy());
@@ -141,6 +146,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         return sandbox;
       },
       poller,
+      async stopQueue() {
+        await queue.server.stop();
+      },
       async stopSandbox() {
         await sandbox?.stop();
       },

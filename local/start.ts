@@ -46,7 +46,9 @@ Press Ctrl-C to stop.
     console.error('leadgate cannot start: a source config is invalid.');
     for (const problem of error.problems) console.error(`  ${formatProblem(problem)}`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(`leadgate cannot start: ${(error as Error).message}. Is it already running? Set PORT to use another port.`);
+    console.error(
+      `leadgate cannot start: ${(error as Error).message}. Is it already running? Set PORT to use another port.`,
+    );
   } else {
     console.error('leadgate cannot start:', error);
   }

@@ -84,7 +84,9 @@ export function secretsFromEnvironment(localFile = '.leadgate/secrets.env'): Sec
   return secretStore(async () => {
     const fromFile = existsSync(localFile) ? parseEnvFile(readFileSync(localFile, 'utf8')) : {};
     const fromEnv = Object.fromEntries(
-      Object.entries(process.env).filter((entry): entry is [string, string] => /^[A-Z][A-Z0-9_]*$/.test(entry[0]) && !!entry[1]),
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] => /^[A-Z][A-Z0-9_]*$/.test(entry[0]) && !!entry[1],
+      ),
     );
     return { ...fromFile, ...fromEnv };
   }, 1000);

@@ -24,3 +24,18 @@ export function count(name: string, value = 1): void {
 export function counterValues(): Record<string, number> {
   return Object.fromEntries(counters);
 }
+
+/**
+ * Masks what may be personal data in a free-text message from elsewhere (Onpipeline's error text):
+ * e-mail addresses and runs of 6+ digits (phone numbers).
+ *
+ * @example
+ * redact('Invalid email jane@x.test'); // 'Invalid email [email]'
+ */
+export function redact(text: string): string {
+  return text
+    .replace(/[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+/g, '[email]')
+    .replace(/\+?\d[\d\s().-]{4,}\d/g, (digits) =>
+      digits.replace(/\D/g, '').length >= 6 ? '[number]' : digits,
+    );
+}

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -37,7 +37,8 @@ export interface LeadgateFunctionProps {
  * A leadgate Lambda function with the house defaults: Node.js 24 on arm64, bundled by the local
  * esbuild (never Docker) into one minified ESM file with source maps, its own log group with a
  * retention, and its own role that may write to that log group and nothing else until the stack
- * grants more. The source configs are copied into the package next to the code.
+ * grants more. The source configs are copied into the package next to the code. In a VPC, the role
+ * also gets the network-interface actions Lambda needs to attach the function to its subnets.
  *
  * @example
  * const capture = new LeadgateFunction(this, 'Capture', {
@@ -108,6 +109,38 @@ export class LeadgateFunction extends Construct {
         },
       },
     });
+
+    if (props.vpc !== undefined) {
+      // What AWSLambdaVPCAccessExecutionRole grants, minus its logs:* on *. A policy of its own, so
+      // the acknowledgement below covers these statements and nothing added to the role later.
+      const vpcAccess = new Policy(this, 'VpcAccess', {
+        roles: [this.role],
+        statements: [
+          new PolicyStatement({
+            actions: [
+              'ec2:CreateNetworkInterface',
+              'ec2:DescribeNetworkInterfaces',
+              'ec2:DescribeSubnets',
+              'ec2:DeleteNetworkInterface',
+              'ec2:AssignPrivateIpAddresses',
+              'ec2:UnassignPrivateIpAddresses',
+            ],
+            resources: ['*'],
+          }),
+        ],
+      });
+      // Lambda checks these permissions when it creates the function, and needs them until it is deleted.
+      this.fn.node.addDependency(vpcAccess);
+      Validations.of(vpcAccess).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the EC2 network-interface actions Lambda uses to attach this function to its VPC subnets ' +
+          '(the action set of the AWS managed AWSLambdaVPCAccessExecutionRole, without its logs:* on *). ' +
+          'The Describe actions support no resource-level permissions and Lambda requires Resource "*" for ' +
+          'these calls; they grant no access to any data. This policy holds nothing else: every sqs, ' +
+          'dynamodb, secretsmanager and logs statement of the role names its ARN.',
+      });
+    }
   }
 }
 

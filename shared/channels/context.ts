@@ -32,7 +32,10 @@ export function requestContext(facts: RequestFacts, fields: InputFields): Record
     const field = Object.hasOwn(fields, name) ? fields[name] : undefined;
     const fromField = Array.isArray(field) ? field.find((value) => value.trim() !== '') : field;
     const candidates = [fromField, facts.query?.[name], refererQuery?.get(name) ?? undefined];
-    return candidates.find((value) => value !== undefined && value.trim() !== '')?.trim().slice(0, 512);
+    return candidates
+      .find((value) => value !== undefined && value.trim() !== '')
+      ?.trim()
+      .slice(0, 512);
   };
   for (const key of utmKeys) {
     const value = lookup(`utm_${key}`);

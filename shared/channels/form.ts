@@ -38,7 +38,7 @@ export function formChannel(deps: FormChannelDeps) {
   const formSource = (request: HttpRequest): FormSource => {
     const sourceId = request.pathParameters.sourceId ?? '';
     const source = deps.sources.get(sourceId);
-    if (!source || source.channel !== 'form' || !source.form) throw unknownSource(sourceId);
+    if (source?.channel !== 'form' || !source.form) throw unknownSource(sourceId);
     return source as FormSource;
   };
 
@@ -52,7 +52,11 @@ export function formChannel(deps: FormChannelDeps) {
     const origin = request.headers.origin ?? originOf(request.headers.referer);
     if (source.form.allowedOrigins.includes('*')) return origin;
     if (!origin || origin === 'null') {
-      throw new HttpError(403, 'origin_missing', 'This form only accepts posts from its website (no Origin or Referer).');
+      throw new HttpError(
+        403,
+        'origin_missing',
+        'This form only accepts posts from its website (no Origin or Referer).',
+      );
     }
     if (!allowed(origin)) {
       throw new HttpError(403, 'origin_not_allowed', `Posts from ${origin} are not allowed for this form.`);
@@ -124,7 +128,10 @@ export function formChannel(deps: FormChannelDeps) {
         try {
           await deps.queue.enqueue(envelope);
         } catch (error) {
-          logger.error('queue unavailable: lead refused with 503', { sourceId: source.id, error: errorName(error) });
+          logger.error('queue unavailable: lead refused with 503', {
+            sourceId: source.id,
+            error: errorName(error),
+          });
           count('enqueue_failed');
           throw queueUnavailable(error);
         }
@@ -151,7 +158,12 @@ export function formChannel(deps: FormChannelDeps) {
   };
 }
 
-function accepted(source: FormSource, id: string, classic: boolean, headers: Record<string, string>): HttpResult {
+function accepted(
+  source: FormSource,
+  id: string,
+  classic: boolean,
+  headers: Record<string, string>,
+): HttpResult {
   const success = source.form.redirect?.success;
   if (classic && success) return seeOther(success, headers);
   return json(202, { id, status: 'queued' }, headers);

@@ -9,7 +9,13 @@
 export function originMatcher(allowedOrigins: readonly string[]): (origin: string) => boolean {
   if (allowedOrigins.includes('*')) return () => true;
   const patterns = allowedOrigins.map(
-    (allowed) => new RegExp(`^${allowed.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[a-z0-9-]+')}$`),
+    (allowed) =>
+      new RegExp(
+        `^${allowed
+          .toLowerCase()
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replaceAll('*', '[a-z0-9-]+')}$`,
+      ),
   );
   return (origin) => {
     const normalised = origin.toLowerCase();

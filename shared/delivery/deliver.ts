@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { retryDelaySeconds } from '#shared/delivery/backoff.ts';
 import { type Envelope, envelopeSchema } from '#shared/envelope.ts';
 import type { OnpipelineClient } from '#shared/leadsin/client.ts';
 import { OnpipelineRequestError } from '#shared/leadsin/client.ts';
@@ -8,8 +9,7 @@ import { deliveryMappers } from '#shared/mapping/mappers.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
-import { count, logger } from '#shared/telemetry.ts';
-import { retryDelaySeconds } from '#shared/delivery/backoff.ts';
+import { count, logger, redact } from '#shared/telemetry.ts';
 
 export interface DeliveryDeps {
   sources: SourceRegistry;
@@ -116,7 +116,11 @@ export function leadDelivery(deps: DeliveryDeps) {
           return;
         case 'permanent':
           await park(record, envelope, outcome);
-          logger.warn('lead dead-lettered', { ...log, reason: outcome.reason, message: outcome.message });
+          logger.warn('lead dead-lettered', {
+            ...log,
+            reason: outcome.reason,
+            detail: redact(outcome.message),
+          });
           return;
         case 'configuration':
         case 'transient': {
@@ -129,13 +133,13 @@ export function leadDelivery(deps: DeliveryDeps) {
             count('onpipeline_configuration');
             logger.error('onpipeline_configuration: check the token, the IP whitelist and the URL', {
               ...log,
-              message: outcome.message,
+              detail: redact(outcome.message),
             });
           } else {
             if (outcome.ambiguous) count('delivery_ambiguous');
             logger.warn('lead delivery failed; will retry', {
               ...log,
-              message: outcome.message,
+              detail: redact(outcome.message),
               ambiguous: outcome.ambiguous,
               retryInSeconds: delay,
             });
@@ -153,7 +157,9 @@ export function leadDelivery(deps: DeliveryDeps) {
   };
 }
 
-function safeEnvelope(body: string): { success: true; envelope: Envelope } | { success: false; message: string } {
+function safeEnvelope(
+  body: string,
+): { success: true; envelope: Envelope } | { success: false; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -161,7 +167,8 @@ function safeEnvelope(body: string): { success: true; envelope: Envelope } | { s
     return { success: false, message: 'message body is not JSON' };
   }
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) return { success: false, message: `not a lead envelope: ${parsed.error.issues[0]?.message}` };
+  if (!parsed.success)
+    return { success: false, message: `not a lead envelope: ${parsed.error.issues[0]?.message}` };
   // zod rebuilds records on plain objects; keep the original field map so names such as __proto__ survive.
   return { success: true, envelope: { ...parsed.data, fields: nullProto((json as Envelope).fields) } };
 }

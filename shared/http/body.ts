@@ -43,10 +43,16 @@ class FieldCollector {
     const name = rawName.endsWith('[]') ? rawName.slice(0, -2) : rawName;
     if (name.length === 0) return;
     if (name.length > limits.maxFieldNameLength) {
-      throw badRequest('field_name_too_long', `A field name is longer than ${limits.maxFieldNameLength} characters.`);
+      throw badRequest(
+        'field_name_too_long',
+        `A field name is longer than ${limits.maxFieldNameLength} characters.`,
+      );
     }
     if (value.length > limits.maxFieldValueLength) {
-      throw badRequest('field_too_long', `Field "${name}" is longer than ${limits.maxFieldValueLength} characters.`);
+      throw badRequest(
+        'field_too_long',
+        `Field "${name}" is longer than ${limits.maxFieldValueLength} characters.`,
+      );
     }
     if (++this.count > limits.maxFields) {
       throw badRequest('too_many_fields', `A lead may carry at most ${limits.maxFields} fields.`);
@@ -55,7 +61,10 @@ class FieldCollector {
     if (existing === undefined) this.fields[name] = value;
     else if (typeof existing === 'string') this.fields[name] = [existing, value];
     else if (existing.length >= limits.maxValuesPerField) {
-      throw badRequest('too_many_values', `Field "${name}" has more than ${limits.maxValuesPerField} values.`);
+      throw badRequest(
+        'too_many_values',
+        `Field "${name}" has more than ${limits.maxValuesPerField} values.`,
+      );
     } else existing.push(value);
   }
 }
@@ -107,7 +116,12 @@ function parseJson(body: Buffer): InputFields {
   return collector.fields;
 }
 
-function flatten(object: Record<string, unknown>, prefix: string, depth: number, collector: FieldCollector): void {
+function flatten(
+  object: Record<string, unknown>,
+  prefix: string,
+  depth: number,
+  collector: FieldCollector,
+): void {
   if (depth > limits.maxJsonDepth) {
     throw badRequest('too_deep', `The JSON body is nested deeper than ${limits.maxJsonDepth} levels.`);
   }
@@ -116,7 +130,10 @@ function flatten(object: Record<string, unknown>, prefix: string, depth: number,
     const value = object[key];
     if (Array.isArray(value)) {
       if (value.length > limits.maxValuesPerField) {
-        throw badRequest('too_many_values', `Field "${name}" has more than ${limits.maxValuesPerField} values.`);
+        throw badRequest(
+          'too_many_values',
+          `Field "${name}" has more than ${limits.maxValuesPerField} values.`,
+        );
       }
       const scalars = value.filter((item) => item !== null).map((item) => scalar(item, name));
       if (scalars.length === 1) collector.add(name, scalars[0] as string);
@@ -135,7 +152,10 @@ function scalar(value: unknown, name: string): string {
   throw badRequest('malformed_body', `Field "${name}" must be a string, number, boolean or a list of them.`);
 }
 
-function parseMultipart(contentType: string, body: Buffer): Promise<{ fields: InputFields; droppedFiles: string[] }> {
+function parseMultipart(
+  contentType: string,
+  body: Buffer,
+): Promise<{ fields: InputFields; droppedFiles: string[] }> {
   const collector = new FieldCollector();
   const droppedFiles: string[] = [];
   return new Promise((resolve, reject) => {
@@ -159,11 +179,18 @@ function parseMultipart(contentType: string, body: Buffer): Promise<{ fields: In
     const fail = (error: unknown) => {
       if (failed) return;
       failed = true;
-      reject(error instanceof HttpError ? error : badRequest('malformed_body', 'The multipart body is malformed.'));
+      reject(
+        error instanceof HttpError ? error : badRequest('malformed_body', 'The multipart body is malformed.'),
+      );
     };
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) {
-        return fail(badRequest('field_too_long', `Field "${name}" is longer than ${limits.maxFieldValueLength} characters.`));
+        return fail(
+          badRequest(
+            'field_too_long',
+            `Field "${name}" is longer than ${limits.maxFieldValueLength} characters.`,
+          ),
+        );
       }
       if (info.nameTruncated) return fail(badRequest('field_name_too_long', 'A field name is too long.'));
       try {
@@ -176,8 +203,12 @@ function parseMultipart(contentType: string, body: Buffer): Promise<{ fields: In
       droppedFiles.push(name);
       stream.resume();
     });
-    parser.on('fieldsLimit', () => fail(badRequest('too_many_fields', `A lead may carry at most ${limits.maxFields} fields.`)));
-    parser.on('partsLimit', () => fail(badRequest('too_many_fields', 'The multipart body has too many parts.')));
+    parser.on('fieldsLimit', () =>
+      fail(badRequest('too_many_fields', `A lead may carry at most ${limits.maxFields} fields.`)),
+    );
+    parser.on('partsLimit', () =>
+      fail(badRequest('too_many_fields', 'The multipart body has too many parts.')),
+    );
     parser.on('error', fail);
     parser.on('close', () => {
       if (!failed) resolve({ fields: collector.fields, droppedFiles });

@@ -30,7 +30,11 @@ export const badRequest = (code: string, message: string) => new HttpError(400, 
 export const unknownSource = (sourceId: string) =>
   new HttpError(404, 'unknown_source', `No lead source "${sourceId}" is configured for this route.`);
 export const payloadTooLarge = (limitBytes: number) =>
-  new HttpError(413, 'payload_too_large', `The request body is larger than ${Math.round(limitBytes / 1024)} KB.`);
+  new HttpError(
+    413,
+    'payload_too_large',
+    `The request body is larger than ${Math.round(limitBytes / 1024)} KB.`,
+  );
 export const unsupportedMediaType = (received: string | undefined) =>
   new HttpError(
     415,

@@ -20,7 +20,9 @@ export function httpErrors(): MiddlewareObj<unknown, HttpResult> {
         return;
       }
       logger.error('unhandled error', { error: error ? `${error.name}: ${error.message}` : 'unknown' });
-      request.response = errorResult(new HttpError(500, 'internal_error', 'Something went wrong on our side.'));
+      request.response = errorResult(
+        new HttpError(500, 'internal_error', 'Something went wrong on our side.'),
+      );
     },
   };
 }

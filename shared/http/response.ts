@@ -1,7 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpError } from '#shared/http/errors.ts';
 
-export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+export type HttpResult = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+};
 
 /**
  * A JSON answer.
@@ -19,7 +22,9 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 
 /** The error shape of the HTTP contract: `{"error":{"code","message","fields"}}`. */
 export function errorResult(error: HttpError, headers: Record<string, string> = {}): HttpResult {
-  const body = { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } };
+  const body = {
+    error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) },
+  };
   return json(error.status, body, { ...error.headers, ...headers });
 }
 

@@ -1,4 +1,4 @@
-import { type DeliveryOutcome, classifyAnswer } from '#shared/leadsin/outcome.ts';
+import { classifyAnswer, type DeliveryOutcome } from '#shared/leadsin/outcome.ts';
 import {
   type CustomField,
   type CustomFieldTable,
@@ -27,7 +27,9 @@ export interface OnpipelineClient {
 export class OnpipelineRequestError extends Error {
   readonly outcome: DeliveryOutcome;
   constructor(endpoint: string, outcome: DeliveryOutcome) {
-    super(`${endpoint} failed: ${outcome.kind}${'status' in outcome && outcome.status ? ` ${outcome.status}` : ''}`);
+    super(
+      `${endpoint} failed: ${outcome.kind}${'status' in outcome && outcome.status ? ` ${outcome.status}` : ''}`,
+    );
     this.name = 'OnpipelineRequestError';
     this.outcome = outcome;
   }
@@ -104,7 +106,10 @@ function networkOutcome(error: unknown, sent: boolean, timeoutMs: number): Deliv
     return { kind: 'transient', message: `cannot connect (${code})`, ambiguous: false };
   }
   if (!sent) {
-    return { kind: 'configuration', message: `Onpipeline token unavailable: ${(error as Error)?.message ?? error}` };
+    return {
+      kind: 'configuration',
+      message: `Onpipeline token unavailable: ${(error as Error)?.message ?? error}`,
+    };
   }
   return { kind: 'transient', message: `connection failed (${code ?? name ?? 'unknown'})`, ambiguous: true };
 }

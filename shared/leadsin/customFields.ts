@@ -16,7 +16,10 @@ export interface CustomFieldNames {
   lookup(): Promise<(name: string) => string | undefined>;
 }
 
-export function customFieldNames(client: Pick<OnpipelineClient, 'listCustomFields'>, cacheMs = 10 * 60 * 1000): CustomFieldNames {
+export function customFieldNames(
+  client: Pick<OnpipelineClient, 'listCustomFields'>,
+  cacheMs = 10 * 60 * 1000,
+): CustomFieldNames {
   let cached: { at: number; lookup: (name: string) => string | undefined } | undefined;
   let pending: Promise<(name: string) => string | undefined> | undefined;
   return {

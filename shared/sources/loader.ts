@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type SourceProblem, SourceConfigError } from '#shared/sources/errors.ts';
+import { SourceConfigError, type SourceProblem } from '#shared/sources/errors.ts';
 import { type Source, sourceConfigSchema, sourceIdPattern } from '#shared/sources/schema.ts';
 
 /**
@@ -31,17 +31,27 @@ export function checkSources(dir: string): { sources: Map<string, Source>; probl
   const problems: SourceProblem[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+    names = readdirSync(dir)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'folder not found' : String(error);
     return { sources, problems: [{ file: dir, path: '', message: reason }] };
   }
   for (const name of names) {
     const file = join(dir, name);
-    const result = parseSource(basename(name).replace(/\.ya?ml$/, ''), readFileSync(file, 'utf8'), displayPath(file));
+    const result = parseSource(
+      basename(name).replace(/\.ya?ml$/, ''),
+      readFileSync(file, 'utf8'),
+      displayPath(file),
+    );
     if (result.ok) {
       if (sources.has(result.source.id)) {
-        problems.push({ file: result.source.file, path: '', message: `source id "${result.source.id}" is defined twice` });
+        problems.push({
+          file: result.source.file,
+          path: '',
+          message: `source id "${result.source.id}" is defined twice`,
+        });
       }
       sources.set(result.source.id, result.source);
     } else problems.push(...result.problems);
@@ -63,7 +73,9 @@ export function parseSource(
   if (!sourceIdPattern.test(id)) {
     return {
       ok: false,
-      problems: [{ file, path: '', message: `the file name "${id}" is not a valid source id (a-z, 0-9 and dashes)` }],
+      problems: [
+        { file, path: '', message: `the file name "${id}" is not a valid source id (a-z, 0-9 and dashes)` },
+      ],
     };
   }
   const lineCounter = new LineCounter();
@@ -81,7 +93,10 @@ export function parseSource(
   }
   const parsed = sourceConfigSchema.safeParse(doc.toJS({ maxAliasCount: 50 }), { error: friendlyMessage });
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => toProblem(issue, file, doc, lineCounter)) };
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => toProblem(issue, file, doc, lineCounter)),
+    };
   }
   return { ok: true, source: { ...parsed.data, id, file } };
 }
@@ -115,7 +130,9 @@ function toProblem(
 }
 
 function formatPath(path: (string | number)[]): string {
-  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`))
+    .join('');
 }
 
 function displayPath(file: string): string {

@@ -1,0 +1,91 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { type Runtime, type RuntimeOptions, startRuntime } from '#local/runtime.ts';
+import { sqsClient } from '#shared/queue/client.ts';
+
+/** A scratch folder with a copy of the shipped sources plus any extra source files a test needs. */
+export function testWorkspace(extraSources: Record<string, string> = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'leadgate-it-'));
+  const sourcesDir = join(root, 'sources');
+  cpSync('sources', sourcesDir, { recursive: true });
+  for (const [id, yaml] of Object.entries(extraSources)) writeFileSync(join(sourcesDir, `${id}.yaml`), yaml);
+  return {
+    root,
+    sourcesDir,
+    dataDir: join(root, 'state'),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** The real one-machine runtime on free loopback ports, with fast polling for tests. */
+export function startTestRuntime(workspace: ReturnType<typeof testWorkspace>, options: RuntimeOptions = {}) {
+  return startRuntime({
+    port: 0,
+    sandboxPort: 0,
+    queuePort: 0,
+    dataDir: workspace.dataDir,
+    sourcesDir: workspace.sourcesDir,
+    pollWaitSeconds: 1,
+    ...options,
+  });
+}
+
+/** Waits until `check` returns a truthy value (bounded). */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Posts a classic urlencoded form the way a browser on the demo page does. */
+export function postForm(
+  runtime: Runtime,
+  sourceId: string,
+  fields: Record<string, string | string[]>,
+  headers = {},
+) {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) {
+    for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+  }
+  return fetch(`${runtime.gatewayUrl}/v1/forms/${sourceId}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: runtime.gatewayUrl, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
+}
+
+/** Every message waiting in the DLQ (received with a short visibility, so they stay there). */
+export async function deadLetters(runtime: Runtime) {
+  const sqs = sqsClient(runtime.queueEndpoint);
+  try {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: runtime.queueUrls.deadLetterUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 1,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
+    );
+    return answer.Messages ?? [];
+  } finally {
+    sqs.destroy();
+  }
+}
