@@ -24,15 +24,15 @@ export interface Settings {
   throttleRateLimit: number;
   /** HTTP API stage burst limit, requests. Context `throttleBurstLimit`; default 100. */
   throttleBurstLimit: number;
-  /** Most concurrent deliver invocations (protects Onpipeline). Context `deliverMaxConcurrency`; default 5, min 2. */
+  /** Most concurrent deliver invocations (protects Onpipeline). Context `deliverMaxConcurrency`; default 5 (≥ 2). */
   deliverMaxConcurrency: number;
   /** E-mail address subscribed to the alarm topic. Context `alarmEmail`; default none. */
   alarmEmail: string | undefined;
-  /** Existing Elastic IP allocation for the NAT gateway. Context `natEipAllocationId`; default: the stack allocates one. */
+  /** Existing Elastic IP allocation for the NAT gateway. Context `natEipAllocationId`; default: a new, retained one. */
   natEipAllocationId: string | undefined;
-  /** Retention of every log group (functions, API access logs, flow logs). Context `logRetentionDays`; default 30. */
+  /** Retention of every log group (functions, API access, VPC flow). Context `logRetentionDays`; default 30. */
   logRetentionDays: RetentionDays;
-  /** Alarm when the oldest lead in `leads` is older than this. Context `oldestMessageAgeSeconds`; default 900. */
+  /** Alarm when the oldest lead in `leads` is older (s). Context `oldestMessageAgeSeconds`; default 900. */
   oldestMessageAgeSeconds: number;
   /** Functions' log level. Context `logLevel`; default `INFO`. */
   logLevel: LogLevel;
@@ -78,7 +78,9 @@ export class SettingsError extends Error {
   readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(`invalid leadgate settings (CDK context):\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    super(
+      `invalid leadgate settings (CDK context):\n${problems.map((problem) => `  ${problem}`).join('\n')}`,
+    );
     this.name = 'SettingsError';
     this.problems = problems;
   }
@@ -110,46 +112,63 @@ export function readSettings(node: Node): Settings {
  */
 export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settings {
   const problems: string[] = [];
-  const reader = new ContextReader(raw, problems);
+  const read = new ContextReader(raw, problems);
+  const d = defaultSettings;
 
-  const stackName = reader.string('stackName', defaultSettings.stackName, /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a letter, then letters, digits and dashes (≤ 128)');
-  const account = reader.optionalString('account', /^\d{12}$/, 'a 12-digit AWS account id');
-  const region = reader.optionalString('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1');
-  const sourcesDir = reader.string('sourcesDir', defaultSettings.sourcesDir, /\S/, 'a folder path');
-  const onpipelineUrl = reader.string('onpipelineUrl', defaultSettings.onpipelineUrl, /^https:\/\/[^\s/]+(\/\S*)?$/, 'an https:// URL');
-  const throttleRateLimit = reader.integer('throttleRateLimit', defaultSettings.throttleRateLimit, 1, 10_000);
-  const throttleBurstLimit = reader.integer('throttleBurstLimit', defaultSettings.throttleBurstLimit, 1, 5_000);
-  const deliverMaxConcurrency = reader.integer('deliverMaxConcurrency', defaultSettings.deliverMaxConcurrency, 2, 1_000);
-  const alarmEmail = reader.optionalString('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
-  const natEipAllocationId = reader.optionalString('natEipAllocationId', /^eipalloc-[0-9a-f]{8,17}$/, 'an allocation id such as eipalloc-0123456789abcdef0');
-  const logRetentionDays = reader.integer('logRetentionDays', defaultSettings.logRetentionDays, 1, 9999);
-  if (raw.logRetentionDays !== undefined && !retentionValues.has(logRetentionDays)) {
-    problems.push(`logRetentionDays: ${String(raw.logRetentionDays)} is not a CloudWatch Logs retention; use one of ${[...retentionValues].join(', ')}`);
+  const settings: Settings = {
+    stackName: read.string(
+      'stackName',
+      d.stackName,
+      patterns.stackName,
+      'a letter, then letters, digits, dashes',
+    ),
+    account: read.optionalString('account', patterns.account, 'a 12-digit AWS account id'),
+    region: read.optionalString('region', patterns.region, 'a region such as eu-west-1'),
+    sourcesDir: read.string('sourcesDir', d.sourcesDir, /\S/, 'a folder path'),
+    onpipelineUrl: read.string('onpipelineUrl', d.onpipelineUrl, patterns.httpsUrl, 'an https:// URL'),
+    throttleRateLimit: read.integer('throttleRateLimit', d.throttleRateLimit, 1, 10_000),
+    throttleBurstLimit: read.integer('throttleBurstLimit', d.throttleBurstLimit, 1, 5_000),
+    deliverMaxConcurrency: read.integer('deliverMaxConcurrency', d.deliverMaxConcurrency, 2, 1_000),
+    alarmEmail: read.optionalString('alarmEmail', patterns.email, 'an e-mail address'),
+    natEipAllocationId: read.optionalString('natEipAllocationId', patterns.allocationId, 'eipalloc-<hex>'),
+    logRetentionDays: read.integer('logRetentionDays', d.logRetentionDays, 1, 9999) as RetentionDays,
+    oldestMessageAgeSeconds: read.integer(
+      'oldestMessageAgeSeconds',
+      d.oldestMessageAgeSeconds,
+      60,
+      1_209_600,
+    ),
+    logLevel: read.string('logLevel', d.logLevel, patterns.logLevel, logLevels.join(' | ')) as LogLevel,
+  };
+
+  if (!retentionValues.has(settings.logRetentionDays)) {
+    const allowed = [...retentionValues].join(', ');
+    problems.push(
+      `logRetentionDays: ${settings.logRetentionDays} is not a CloudWatch Logs retention (${allowed})`,
+    );
   }
-  const oldestMessageAgeSeconds = reader.integer('oldestMessageAgeSeconds', defaultSettings.oldestMessageAgeSeconds, 60, 14 * 24 * 3600);
-  const logLevel = reader.string('logLevel', defaultSettings.logLevel, new RegExp(`^(${logLevels.join('|')})$`), logLevels.join(' | ')) as LogLevel;
-
-  if (throttleBurstLimit < Math.min(throttleRateLimit, 5_000)) {
-    problems.push(`throttleBurstLimit: ${throttleBurstLimit} is below throttleRateLimit ${throttleRateLimit}; the burst must absorb at least one second of traffic`);
+  if (!URL.canParse(settings.onpipelineUrl)) {
+    problems.push(`onpipelineUrl: ${JSON.stringify(settings.onpipelineUrl)} is not a valid URL`);
+  }
+  if (settings.throttleBurstLimit < Math.min(settings.throttleRateLimit, 5_000)) {
+    problems.push(
+      `throttleBurstLimit: ${settings.throttleBurstLimit} is below throttleRateLimit ` +
+        `${settings.throttleRateLimit}; the burst must hold at least one second of traffic`,
+    );
   }
   if (problems.length > 0) throw new SettingsError(problems);
-
-  return {
-    stackName,
-    account,
-    region,
-    sourcesDir,
-    onpipelineUrl,
-    throttleRateLimit,
-    throttleBurstLimit,
-    deliverMaxConcurrency,
-    alarmEmail,
-    natEipAllocationId,
-    logRetentionDays: logRetentionDays as RetentionDays,
-    oldestMessageAgeSeconds,
-    logLevel,
-  };
+  return settings;
 }
+
+const patterns = {
+  stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+  account: /^\d{12}$/,
+  region: /^[a-z]{2}(-[a-z]+)+-\d$/,
+  httpsUrl: /^https:\/\/[^\s/]+(\/\S*)?$/,
+  email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  allocationId: /^eipalloc-[0-9a-f]{8,17}$/,
+  logLevel: new RegExp(`^(${logLevels.join('|')})$`),
+};
 
 /** Reads one typed value at a time and collects the problems instead of stopping at the first. */
 class ContextReader {
@@ -180,7 +199,9 @@ class ContextReader {
     if (value === undefined || value === null || value === '') return fallback;
     const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
     if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-      this.#problems.push(`${key}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      this.#problems.push(
+        `${key}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      );
       return fallback;
     }
     return number;

@@ -1,6 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Aws, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, type HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -39,12 +49,17 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { env } from '#shared/config.ts';
-import { routes } from '#shared/http/routes.ts';
-import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, deadLetterQueue, leadsQueue } from '#shared/queue/definition.ts';
-import { loadSources } from '#shared/sources/loader.ts';
 import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/LeadgateFunction.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
+import { env } from '#shared/config.ts';
+import { routes } from '#shared/http/routes.ts';
+import {
+  DELIVER_BATCH_SIZE,
+  DELIVER_TIMEOUT_SECONDS,
+  deadLetterQueue,
+  leadsQueue,
+} from '#shared/queue/definition.ts';
+import { loadSources } from '#shared/sources/loader.ts';
 
 /** The repository root: the functions' entry points, package-lock.json and the default sources folder. */
 export const projectRoot = resolve(import.meta.dirname, '..');
@@ -118,7 +133,9 @@ export class LeadgateStack extends Stack {
       .map((name) => join(sourcesDir, name));
 
     if (leadsQueue.visibilityTimeoutSeconds < 6 * DELIVER_TIMEOUT_SECONDS) {
-      throw new Error('shared/queue/definition.ts: the leads visibility timeout must be ≥ 6 × the deliver timeout');
+      throw new Error(
+        'shared/queue/definition.ts: the leads visibility timeout must be ≥ 6 × the deliver timeout',
+      );
     }
 
     // ── Queues, from the one definition the local runtime uses too ──
@@ -195,7 +212,10 @@ export class LeadgateStack extends Stack {
       // Nothing uses the default security group; restricting it would add a custom-resource Lambda.
       restrictDefaultSecurityGroup: false,
       flowLogs: {
-        all: { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL },
+        all: {
+          destination: FlowLogDestination.toCloudWatchLogs(flowLogs),
+          trafficType: FlowLogTrafficType.ALL,
+        },
       },
       // Free gateway endpoint: idempotency reads and writes skip the NAT gateway (and its per-GB fee).
       gatewayEndpoints: {
@@ -213,7 +233,11 @@ export class LeadgateStack extends Stack {
     deliverSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to Onpipeline and AWS APIs');
     const onpipelinePort = Number(new URL(settings.onpipelineUrl).port || 443);
     if (onpipelinePort !== 443) {
-      deliverSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(onpipelinePort), 'Onpipeline (custom port)');
+      deliverSecurityGroup.addEgressRule(
+        Peer.anyIpv4(),
+        Port.tcp(onpipelinePort),
+        'Onpipeline (custom port)',
+      );
     }
 
     // ── Functions ──
@@ -257,7 +281,10 @@ export class LeadgateStack extends Stack {
     );
     for (const fn of [this.capture, this.deliver]) {
       fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secrets.secretArn] }),
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.secrets.secretArn],
+        }),
       );
     }
     this.deliver.role.addToPrincipalPolicy(
@@ -324,11 +351,11 @@ export class LeadgateStack extends Stack {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'The senders are website forms, ad networks (Google Ads, Meta, LinkedIn, TikTok) and partner systems, ' +
-        'none of which can present IAM, Cognito or JWT credentials. Each route authenticates in the capture ' +
-        'function with the mechanism its sender supports (HMAC signatures, API keys or Standard Webhooks ' +
-        'signatures from Secrets Manager, allowed origins and honeypot for forms) and rejects anything else ' +
-        'with 401/403 before a lead is queued; the stage is throttled.',
+        'The senders are website forms, ad networks (Google Ads, Meta, LinkedIn, TikTok) and partner ' +
+        'systems, none of which can present IAM, Cognito or JWT credentials. Each route authenticates in ' +
+        'the capture function with the mechanism its sender supports (HMAC signatures, API keys or ' +
+        'Standard Webhooks signatures checked against Secrets Manager, allowed origins and honeypot for ' +
+        'forms) and rejects anything else with 401/403 before a lead is queued; the stage is throttled.',
     });
 
     // ── Alarms → encrypted SNS topic ──
@@ -390,7 +417,10 @@ export class LeadgateStack extends Stack {
     };
     alarm(
       'dlq-not-empty',
-      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      this.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
       1,
       'Leads are parked in the dead-letter queue: they will not reach Onpipeline until fixed and redriven.',
     );
@@ -398,7 +428,8 @@ export class LeadgateStack extends Stack {
       'leads-oldest-message-age',
       this.leads.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
       settings.oldestMessageAgeSeconds,
-      `A lead has waited more than ${settings.oldestMessageAgeSeconds} s in the leads queue: delivery is stuck or failing.`,
+      `A lead has waited more than ${settings.oldestMessageAgeSeconds} s in the leads queue: ` +
+        'delivery is stuck or failing.',
     );
     alarm(
       'deliver-errors',
@@ -434,7 +465,8 @@ export class LeadgateStack extends Stack {
       'onpipeline-configuration',
       custom(CONFIGURATION_ERROR_METRIC, fiveMinutes),
       1,
-      'Onpipeline answered 401/403/404: the token, the IP whitelist or the URL is wrong. Leads wait and are retried.',
+      'Onpipeline answered 401/403/404: the token, the IP whitelist or the URL is wrong. ' +
+        'Leads wait in the queue and are retried.',
     );
 
     // ── Dashboard ──
@@ -453,7 +485,11 @@ export class LeadgateStack extends Stack {
         title: 'Ingest rate (per minute)',
         left: [
           this.api.metricCount({ period: minute, statistic: 'Sum', label: 'HTTP requests' }),
-          this.leads.metricNumberOfMessagesSent({ period: minute, statistic: 'Sum', label: 'SQS messages sent' }),
+          this.leads.metricNumberOfMessagesSent({
+            period: minute,
+            statistic: 'Sum',
+            label: 'SQS messages sent',
+          }),
           custom(LEAD_ACCEPTED_METRIC),
         ],
         width: 8,
@@ -474,7 +510,9 @@ export class LeadgateStack extends Stack {
           this.capture.fn.metricErrors({ period: minute, statistic: 'Sum' }),
           this.capture.fn.metricThrottles({ period: minute, statistic: 'Sum' }),
         ],
-        right: [this.capture.fn.metricDuration({ period: minute, statistic: 'p99', label: 'duration p99 (ms)' })],
+        right: [
+          this.capture.fn.metricDuration({ period: minute, statistic: 'p99', label: 'duration p99 (ms)' }),
+        ],
         width: 8,
       }),
     );
@@ -482,19 +520,39 @@ export class LeadgateStack extends Stack {
       new GraphWidget({
         title: 'Queue depth',
         left: [
-          this.leads.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum', label: 'leads waiting' }),
-          this.leads.metricApproximateNumberOfMessagesNotVisible({ period: minute, statistic: 'Maximum', label: 'leads in flight' }),
-          this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum', label: 'DLQ' }),
+          this.leads.metricApproximateNumberOfMessagesVisible({
+            period: minute,
+            statistic: 'Maximum',
+            label: 'leads waiting',
+          }),
+          this.leads.metricApproximateNumberOfMessagesNotVisible({
+            period: minute,
+            statistic: 'Maximum',
+            label: 'leads in flight',
+          }),
+          this.deadLetters.metricApproximateNumberOfMessagesVisible({
+            period: minute,
+            statistic: 'Maximum',
+            label: 'DLQ',
+          }),
         ],
         right: [
-          this.leads.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum', label: 'oldest lead (s)' }),
+          this.leads.metricApproximateAgeOfOldestMessage({
+            period: minute,
+            statistic: 'Maximum',
+            label: 'oldest lead (s)',
+          }),
         ],
         width: 12,
       }),
       new SingleValueWidget({
         title: 'Dead-letter queue',
         metrics: [
-          this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum', label: 'parked leads' }),
+          this.deadLetters.metricApproximateNumberOfMessagesVisible({
+            period: minute,
+            statistic: 'Maximum',
+            label: 'parked leads',
+          }),
         ],
         width: 12,
       }),
@@ -521,7 +579,9 @@ export class LeadgateStack extends Stack {
             period: minute,
           }),
         ],
-        right: [this.deliver.fn.metricDuration({ period: minute, statistic: 'p99', label: 'duration p99 (ms)' })],
+        right: [
+          this.deliver.fn.metricDuration({ period: minute, statistic: 'p99', label: 'duration p99 (ms)' }),
+        ],
         width: 12,
       }),
     );
@@ -530,21 +590,28 @@ export class LeadgateStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: stage.url });
     if (eip !== undefined) {
       new CfnOutput(this, 'EgressIp', {
-        description: 'The IP address Onpipeline must whitelist (retained across redeploys and stack deletion)',
+        description:
+          'The IP address Onpipeline must whitelist (retained across redeploys and stack deletion)',
         value: eip.attrPublicIp,
       });
     }
     new CfnOutput(this, 'EgressIpAllocationId', {
-      description: 'Elastic IP allocation of the NAT gateway; pass it as -c natEipAllocationId=... to keep the IP',
+      description:
+        'Elastic IP allocation of the NAT gateway; pass it as -c natEipAllocationId=... to keep the IP',
       value: allocationId,
     });
-    new CfnOutput(this, 'SecretsArn', { description: 'Secret holding every secret by name', value: this.secrets.secretArn });
+    new CfnOutput(this, 'SecretsArn', {
+      description: 'Secret holding every secret by name',
+      value: this.secrets.secretArn,
+    });
     new CfnOutput(this, 'LeadsQueueUrl', { value: this.leads.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboard.dashboardName}`,
+      description: 'CloudWatch dashboard: ingest, queue depth, delivery outcomes',
+      value:
+        `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}` +
+        `#dashboards:name=${dashboard.dashboardName}`,
     });
   }
 }
-

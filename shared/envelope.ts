@@ -27,6 +27,11 @@ export const envelopeSchema = z.object({
   fields: z.record(z.string(), fieldValueSchema),
   context: z.record(z.string(), z.string()),
   test: z.boolean().optional(),
+  /**
+   * Set when the notification carried only an id and deliver must fetch the lead itself first
+   * (Meta's Graph API, LinkedIn's leadFormResponses); `fields` is then empty until resolved.
+   */
+  fetch: z.object({ provider: z.enum(['meta', 'linkedin']), id: z.string().min(1) }).optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 

@@ -105,7 +105,8 @@ export class LeadgateFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => copySourcesCommands(props.sourceFiles, outputDir),
+          afterBundling: (_inputDir: string, outputDir: string) =>
+            copySourcesCommands(props.sourceFiles, outputDir),
         },
       },
     });

@@ -1,9 +1,10 @@
 import { ulid } from 'ulid';
 import { requestContext } from '#shared/channels/context.ts';
+import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { originMatcher, originOf } from '#shared/channels/origins.ts';
-import type { Envelope, InputFields } from '#shared/envelope.ts';
+import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
-import { HttpError, payloadTooLarge, queueUnavailable, unknownSource } from '#shared/http/errors.ts';
+import { HttpError, payloadTooLarge, unknownSource } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { wantsJson } from '#shared/http/request.ts';
@@ -99,13 +100,11 @@ export function formChannel(deps: FormChannelDeps) {
           return accepted(source, id, classic, corsHeaders(origin));
         }
         if (source.form.honeypot) delete fields[source.form.honeypot];
-        const envelope: Envelope = {
-          v: 1,
+        const envelope = newEnvelope({
           id,
           sourceId: source.id,
           channel: 'form',
           receivedAt,
-          dedupeKey: `form:${id}`,
           fields,
           context: requestContext(
             {
@@ -118,31 +117,16 @@ export function formChannel(deps: FormChannelDeps) {
             },
             fields,
           ),
-        };
+        });
         const mapped = dryRun(source, envelope);
         if (!mapped.ok) {
           throw new HttpError(422, 'validation_failed', 'Some required fields are missing or invalid.', {
             fields: mapped.errors,
           });
         }
-        try {
-          await deps.queue.enqueue(envelope);
-        } catch (error) {
-          logger.error('queue unavailable: lead refused with 503', {
-            sourceId: source.id,
-            error: errorName(error),
-          });
-          count('enqueue_failed');
-          throw queueUnavailable(error);
-        }
-        count('lead_accepted');
-        logger.info('lead queued', {
-          sourceId: source.id,
-          leadId: id,
-          channel: 'form',
-          fieldCount: Object.keys(fields).length,
-          ...(droppedFiles.length > 0 ? { droppedFiles: droppedFiles.length } : {}),
-        });
+        await enqueue(deps.queue, envelope);
+        if (droppedFiles.length > 0)
+          logger.info('file parts dropped', { leadId: id, count: droppedFiles.length });
         return accepted(source, id, classic, corsHeaders(origin));
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
@@ -182,8 +166,4 @@ export function withErrorCode(url: string, code: string): string {
   const parsed = new URL(url, 'http://relative.invalid');
   parsed.searchParams.set('error', code);
   return relative ? `${parsed.pathname}${parsed.search}${parsed.hash}` : parsed.toString();
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : 'unknown';
 }

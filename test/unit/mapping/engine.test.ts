@@ -133,8 +133,8 @@ describe('the example source of ARCHITECTURE.md', () => {
 describe('text fields', () => {
   const map = compileMapping(
     mappingOf({
-      FirstName: { from: ['first_name', 'full_name'], part: 'first', transform: 'title' },
-      LastName: { from: ['last_name', 'full_name'], part: 'last', transform: 'title' },
+      FirstName: { from: 'full_name', part: 'first', transform: 'title' },
+      LastName: { from: 'full_name', part: 'last', transform: 'title' },
       OrgName: 'company',
       AddressLine1: { template: '{{street}} {{number}}' },
       AddressLine2: 'floor',
@@ -178,7 +178,7 @@ describe('text fields', () => {
 
   it('leaves absent optional fields out of the body (no empty strings, no undefined keys)', () => {
     // Act
-    const body = bodyOf(map(lead({ first_name: 'Mike', last_name: 'Smith', company: '  ', street: '' })));
+    const body = bodyOf(map(lead({ full_name: 'Mike Smith', company: '  ', street: '' })));
 
     // Assess
     expect(Object.keys(body)).toEqual(['FirstName', 'LastName', 'Country']);

@@ -1,0 +1,62 @@
+import { ulid } from 'ulid';
+import type { Envelope } from '#shared/envelope.ts';
+import { queueUnavailable } from '#shared/http/errors.ts';
+import type { LeadQueue } from '#shared/queue/client.ts';
+import type { Channel } from '#shared/sources/schema.ts';
+import { count, logger } from '#shared/telemetry.ts';
+
+export type NewLead = Omit<Envelope, 'v' | 'id' | 'receivedAt' | 'dedupeKey' | 'channel'> & {
+  channel: Channel;
+  /** The sender's own id of the lead (ad network lead id, Idempotency-Key); default: the envelope id. */
+  dedupeKey?: string | undefined;
+  id?: string;
+  receivedAt?: string;
+};
+
+/**
+ * Builds a lead envelope (ULID id, receive time, dedupe key) without sending it.
+ *
+ * @example
+ * const envelope = newEnvelope({ sourceId, channel: 'tiktok', fields, context, dedupeKey: `tiktok:${leadId}` });
+ */
+export function newEnvelope(lead: NewLead): Envelope {
+  const id = lead.id ?? ulid();
+  const { dedupeKey, ...rest } = lead;
+  return {
+    ...rest,
+    v: 1,
+    id,
+    receivedAt: lead.receivedAt ?? new Date().toISOString(),
+    dedupeKey: dedupeKey ?? `${lead.channel}:${id}`,
+  };
+}
+
+/**
+ * Puts an envelope on the queue; a queue failure becomes `503 queue_unavailable` with Retry-After, so
+ * the sender retries and is never told a lost lead was accepted.
+ *
+ * @example
+ * await enqueue(queue, envelope);
+ */
+export async function enqueue(queue: LeadQueue, envelope: Envelope): Promise<void> {
+  try {
+    await queue.enqueue(envelope);
+  } catch (error) {
+    logger.error('queue unavailable: lead refused with 503', {
+      sourceId: envelope.sourceId,
+      channel: envelope.channel,
+      error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : 'unknown',
+    });
+    count('enqueue_failed');
+    throw queueUnavailable(error);
+  }
+  count('lead_accepted');
+  logger.info('lead queued', {
+    sourceId: envelope.sourceId,
+    leadId: envelope.id,
+    channel: envelope.channel,
+    fieldCount: Object.keys(envelope.fields).length,
+    ...(envelope.test ? { test: true } : {}),
+    ...(envelope.fetch ? { fetch: envelope.fetch.provider } : {}),
+  });
+}
