@@ -11,7 +11,7 @@ import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { type SecretStore, secretStore, secretsFromEnvironment } from '#shared/secrets.ts';
+import { type SecretStore, secretsFromEnvironment } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 
 export interface RuntimeOptions {
@@ -95,15 +95,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
     const sandboxPort = sandbox?.port;
     const onpipelineUrl = options.onpipelineUrl ?? (sandbox as Sandbox).url;
-    const secrets =
-      options.secrets ??
-      (options.onpipelineUrl
-        ? secretsFromEnvironment(join(dataDir, 'secrets.env'))
-        : secretStore(async () => ({ ONPIPELINE_TOKEN: SANDBOX_TOKEN })));
+    const secrets = options.secrets ?? localSecrets(join(dataDir, 'secrets.env'), !options.onpipelineUrl);
 
     const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl });
-    const capture = createCaptureHandler(() => ({ sources, queue: leads }));
+    const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets }));
 
     let poller: ReturnType<typeof startPoller> | undefined;
     if (options.deliver !== false) {
@@ -161,4 +157,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await stopAll();
     throw error;
   }
+}
+
+/** Environment variables and `secrets.env`; with the sandbox, its token stands in for ONPIPELINE_TOKEN. */
+function localSecrets(file: string, sandbox: boolean): SecretStore {
+  const store = secretsFromEnvironment(file);
+  if (!sandbox) return store;
+  return {
+    get: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.get(name)),
+    require: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.require(name)),
+  };
 }

@@ -3,19 +3,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { formChannel } from '#shared/channels/form.ts';
+import type { ChannelDeps } from '#shared/channels/types.ts';
 import { env, setting } from '#shared/config.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
 import { readRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
-import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { type SourceRegistry, sourceRegistry } from '#shared/sources/registry.ts';
+import { leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { secretsFromEnvironment } from '#shared/secrets.ts';
+import { sourceRegistry } from '#shared/sources/registry.ts';
 import { logger, metrics } from '#shared/telemetry.ts';
 
-export interface CaptureDeps {
-  sources: SourceRegistry;
-  queue: LeadQueue;
-}
+export type CaptureDeps = ChannelDeps;
 
 /**
  * The capture function: every `/v1` route of the HTTP contract. Authenticate, parse, normalise,
@@ -56,6 +55,7 @@ export function captureDepsFromEnvironment(): CaptureDeps {
       leadsUrl: requiredSetting(env.leadsQueueUrl),
       deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
     }),
+    secrets: secretsFromEnvironment(),
   };
 }
 

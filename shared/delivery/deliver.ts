@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
+import { type LeadResolver, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
 import { retryDelaySeconds } from '#shared/delivery/backoff.ts';
-import { type Envelope, envelopeSchema } from '#shared/envelope.ts';
+import { type Envelope, envelopeSchema, type LeadInput } from '#shared/envelope.ts';
 import type { OnpipelineClient } from '#shared/leadsin/client.ts';
 import { OnpipelineRequestError } from '#shared/leadsin/client.ts';
 import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
@@ -9,6 +10,7 @@ import { deliveryMappers } from '#shared/mapping/mappers.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
+import type { Channel } from '#shared/sources/schema.ts';
 import { count, logger, redact } from '#shared/telemetry.ts';
 
 export interface DeliveryDeps {
@@ -18,6 +20,10 @@ export interface DeliveryDeps {
   queue: LeadQueue;
   /** Seam for the backoff policy; default `retryDelaySeconds`. */
   retryDelay?: typeof retryDelaySeconds;
+  /** Fetch-by-id channels: how to get a lead's fields from Meta's Graph API or LinkedIn. */
+  resolvers?: Partial<Record<'meta' | 'linkedin', LeadResolver>>;
+  /** Webhook channels: how to find the source of an envelope captured as unrouted. */
+  routers?: Partial<Record<Channel, WebhookRouter>>;
 }
 
 /** Thrown for a lead that should be tried again later: the batch reports it as a failed item. */
@@ -47,13 +53,32 @@ export function leadDelivery(deps: DeliveryDeps) {
   const retryDelay = deps.retryDelay ?? retryDelaySeconds;
 
   async function attempt(envelope: Envelope): Promise<DeliveryOutcome> {
-    const source = deps.sources.get(envelope.sourceId);
+    const source =
+      envelope.sourceId === UNROUTED_SOURCE_ID
+        ? deps.routers?.[envelope.channel]?.(envelope, deps.sources)
+        : deps.sources.get(envelope.sourceId);
     if (!source) {
-      return {
-        kind: 'permanent',
-        reason: 'unknown_source',
-        message: `no source "${envelope.sourceId}" is configured`,
-      };
+      return envelope.sourceId === UNROUTED_SOURCE_ID
+        ? {
+            kind: 'permanent',
+            reason: 'unrouted',
+            message: `no ${envelope.channel} source matches this lead`,
+          }
+        : {
+            kind: 'permanent',
+            reason: 'unknown_source',
+            message: `no source "${envelope.sourceId}" is configured`,
+          };
+    }
+    let input: LeadInput = envelope;
+    if (envelope.fetch) {
+      const resolver = deps.resolvers?.[envelope.fetch.provider];
+      if (!resolver) {
+        return { kind: 'configuration', message: `no ${envelope.fetch.provider} lead fetcher is configured` };
+      }
+      const resolved = await resolver(envelope, source);
+      if (!resolved.ok) return resolved.outcome;
+      input = { fields: resolved.fields, context: { ...envelope.context, ...resolved.context } };
     }
     let mapper: Awaited<ReturnType<typeof mappers.for>>;
     try {
@@ -62,7 +87,7 @@ export function leadDelivery(deps: DeliveryDeps) {
       if (error instanceof OnpipelineRequestError) return error.outcome;
       throw error;
     }
-    const mapped = mapper(envelope);
+    const mapped = mapper(input);
     if (!mapped.ok) {
       return {
         kind: 'permanent',
