@@ -24,13 +24,13 @@ export interface Settings {
   throttleRateLimit: number;
   /** HTTP API stage burst limit, requests. Context `throttleBurstLimit`; default 100. */
   throttleBurstLimit: number;
-  /** Most concurrent deliver invocations (protects Onpipeline). Context `deliverMaxConcurrency`; default 5 (≥ 2). */
+  /** Most concurrent deliver invocations (protects Onpipeline). Context `deliverMaxConcurrency`; 5 (≥ 2). */
   deliverMaxConcurrency: number;
   /** E-mail address subscribed to the alarm topic. Context `alarmEmail`; default none. */
   alarmEmail: string | undefined;
-  /** Existing Elastic IP allocation for the NAT gateway. Context `natEipAllocationId`; default: a new, retained one. */
+  /** Existing EIP allocation for the NAT gateway. Context `natEipAllocationId`; default: a new one. */
   natEipAllocationId: string | undefined;
-  /** Retention of every log group (functions, API access, VPC flow). Context `logRetentionDays`; default 30. */
+  /** Retention of every log group (functions, API, VPC flow). Context `logRetentionDays`; default 30. */
   logRetentionDays: RetentionDays;
   /** Alarm when the oldest lead in `leads` is older (s). Context `oldestMessageAgeSeconds`; default 900. */
   oldestMessageAgeSeconds: number;
@@ -41,7 +41,7 @@ export interface Settings {
 export const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-/** The context keys `readSettings` understands; anything else under these names is validated. */
+/** The context keys `readSettings` reads and validates. */
 export const settingKeys = [
   'stackName',
   'account',

@@ -399,7 +399,6 @@ export class LeadgateStack extends Stack {
         dimensionsMap: { service: 'leadgate' },
         statistic: 'Sum',
         period,
-        label: name,
       });
     const alarm = (id: string, metric: IMetric, threshold: number, description: string): Alarm => {
       const created = new Alarm(this, id, {

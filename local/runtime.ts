@@ -8,6 +8,7 @@ import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
+import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
@@ -108,8 +109,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         token: () => secrets.require('ONPIPELINE_TOKEN'),
         timeoutMs: options.onpipelineTimeoutMs ?? 10_000,
       });
+      const idempotency = new SqlitePersistenceLayer(join(dataDir, 'idempotency.sqlite'));
+      stops.push(async () => idempotency.close());
       const deliver = createDeliverHandler(() => ({
         sources,
+        idempotency,
         onpipeline,
         customFields: customFieldNames(onpipeline),
         queue: leads,

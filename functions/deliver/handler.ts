@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
@@ -43,8 +44,10 @@ export function deliveryDepsFromEnvironment(): DeliveryDeps {
     token: () => secrets.require('ONPIPELINE_TOKEN'),
     timeoutMs: Number(setting(env.onpipelineTimeoutMs, '10000')),
   });
+  const table = setting(env.idempotencyTable);
   return {
     sources: sourceRegistry(setting(env.sourcesDir, 'sources')),
+    ...(table ? { idempotency: new DynamoDBPersistenceLayer({ tableName: table }) } : {}),
     onpipeline,
     customFields: customFieldNames(onpipeline),
     queue: leadQueue({

@@ -1,11 +1,14 @@
-import type { SQSRecord } from 'aws-lambda';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context, SQSRecord } from 'aws-lambda';
 import { type LeadResolver, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
 import { retryDelaySeconds } from '#shared/delivery/backoff.ts';
 import { type Envelope, envelopeSchema, type LeadInput } from '#shared/envelope.ts';
+import { sendOnce } from '#shared/idempotency/sendOnce.ts';
 import type { OnpipelineClient } from '#shared/leadsin/client.ts';
 import { OnpipelineRequestError } from '#shared/leadsin/client.ts';
 import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
 import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import type { LeadsinBody } from '#shared/leadsin/schema.ts';
 import { deliveryMappers } from '#shared/mapping/mappers.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
@@ -24,6 +27,8 @@ export interface DeliveryDeps {
   resolvers?: Partial<Record<'meta' | 'linkedin', LeadResolver>>;
   /** Webhook channels: how to find the source of an envelope captured as unrouted. */
   routers?: Partial<Record<Channel, WebhookRouter>>;
+  /** Where delivered dedupe keys are recorded (DynamoDB on AWS, SQLite on one machine). */
+  idempotency?: BasePersistenceLayer;
 }
 
 /** Thrown for a lead that should be tried again later: the batch reports it as a failed item. */
@@ -51,8 +56,17 @@ type Parked = { kind: 'permanent'; reason: string; message: string; status?: num
 export function leadDelivery(deps: DeliveryDeps) {
   const mappers = deliveryMappers(deps.customFields);
   const retryDelay = deps.retryDelay ?? retryDelaySeconds;
+  const send = deps.idempotency
+    ? sendOnce(deps.idempotency, (body) => deps.onpipeline.sendLead(body))
+    : async (_key: string, body: LeadsinBody) => ({
+        outcome: await deps.onpipeline.sendLead(body),
+        replayed: false,
+      });
 
-  async function attempt(envelope: Envelope): Promise<DeliveryOutcome> {
+  async function attempt(
+    envelope: Envelope,
+    context?: Context,
+  ): Promise<DeliveryOutcome & { replayed?: boolean }> {
     const source =
       envelope.sourceId === UNROUTED_SOURCE_ID
         ? deps.routers?.[envelope.channel]?.(envelope, deps.sources)
@@ -97,7 +111,8 @@ export function leadDelivery(deps: DeliveryDeps) {
           .join('; '),
       };
     }
-    return deps.onpipeline.sendLead(mapped.body);
+    const { outcome, replayed } = await send(envelope.dedupeKey, mapped.body, context);
+    return { ...outcome, replayed };
   }
 
   async function park(record: SQSRecord, envelope: Envelope | undefined, outcome: Parked): Promise<void> {
@@ -116,12 +131,12 @@ export function leadDelivery(deps: DeliveryDeps) {
 
   return {
     /** The record handler for Powertools' batch processor. */
-    deliver: async (record: SQSRecord): Promise<void> => {
+    deliver: async (record: SQSRecord, context?: Context): Promise<void> => {
       const started = performance.now();
       const parsed = safeEnvelope(record.body);
       const envelope = parsed.success ? parsed.envelope : undefined;
-      const outcome: DeliveryOutcome = envelope
-        ? await attempt(envelope)
+      const outcome: DeliveryOutcome & { replayed?: boolean } = envelope
+        ? await attempt(envelope, context)
         : { kind: 'permanent', reason: 'invalid_envelope', message: parsed.success ? '' : parsed.message };
       const log = {
         leadId: envelope?.id,
@@ -134,7 +149,13 @@ export function leadDelivery(deps: DeliveryDeps) {
       count(`delivery_${outcome.kind}`);
       switch (outcome.kind) {
         case 'delivered':
-          logger.info('lead delivered', { ...log, onpipelineLeadId: outcome.leadId });
+          if (outcome.replayed) {
+            count('delivery_deduplicated');
+            logger.info('lead was already delivered: not sent again', {
+              ...log,
+              onpipelineLeadId: outcome.leadId,
+            });
+          } else logger.info('lead delivered', { ...log, onpipelineLeadId: outcome.leadId });
           return;
         case 'duplicate':
           logger.info('lead already in Onpipeline (409): treated as delivered', log);

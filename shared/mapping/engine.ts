@@ -2,7 +2,7 @@ import type { LeadInput } from '#shared/envelope.ts';
 import type { LeadsinBody, LeadsinTextField } from '#shared/leadsin/schema.ts';
 import { leadsinTextFields } from '#shared/leadsin/schema.ts';
 import { type CompiledExpression, compileExpression, type ValueRecord } from '#shared/mapping/expression.ts';
-import { validateLeadsinBody } from '#shared/mapping/validate.ts';
+import { isValidLeadsinBody, validateLeadsinBody } from '#shared/mapping/validate.ts';
 import type { LeadMapping } from '#shared/sources/schema.ts';
 
 /**
@@ -175,9 +175,15 @@ export function compileMapping(mapping: LeadMapping, options: CompileOptions = {
       if (list.length > 0) body.Extra = list;
     }
 
-    const checked = errors ?? {};
-    if (!validateLeadsinBody(body, checked) || errors !== undefined) return { ok: false, errors: checked };
-    return { ok: true, body: body as LeadsinBody };
+    if (errors === undefined) {
+      const issues: Record<string, string> = {};
+      return validateLeadsinBody(body, issues)
+        ? { ok: true, body: body as LeadsinBody }
+        : { ok: false, errors: issues };
+    }
+    // The required fields left out are explained already; ask zod only if something else is wrong too.
+    if (!isValidLeadsinBody({ FirstName: '-', LastName: '-', ...body })) validateLeadsinBody(body, errors);
+    return { ok: false, errors };
   }
 
   return (input) => {

@@ -11,7 +11,8 @@ import type { Transform, ValueExpression, ValueExpressionObject } from '#shared/
  * 4. `map`: a lookup table on the value so far; a value not in the table passes through unchanged;
  * 5. `default`: used when the value so far is empty.
  *
- * The result is trimmed, and '' means "absent". Empty always means missing, '' or whitespace-only.
+ * Values are trimmed as they are read (so `map` compares trimmed values) and the result is trimmed
+ * again; '' means "absent". Empty always means missing, '' or whitespace-only (or an empty list).
  */
 
 /** A lead's input fields or its context values, as the engine reads them (own properties only). */

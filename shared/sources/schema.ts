@@ -86,7 +86,7 @@ export const extraMappingSchema = z
   .strictObject({
     ...expressionShape,
     id: z
-      .union([z.string().regex(/^\d+$/, 'custom field IDs are digits'), z.number().int().nonnegative()])
+      .union([z.string().regex(/^\d+$/, 'custom field IDs are digits'), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
       .transform(String)
       .optional(),
     name: z.string().min(1).optional(),

@@ -5,7 +5,7 @@ import { leadsinBodySchema } from '#shared/leadsin/schema.ts';
 import { compileMapping, type MapResult, mapLead } from '#shared/mapping/engine.ts';
 import { type LeadMapping, leadMappingSchema } from '#shared/sources/schema.ts';
 
-/** The `lead:` block of the example source in docs/ARCHITECTURE.md ("Lead source config"), verbatim. */
+/** The `lead:` block of the example source in ARCHITECTURE.md ("Lead source config"), verbatim. */
 const architectureExample = `
 FirstName: first_name            # shorthand for { from: first_name }
 LastName: { from: [last_name, surname], default: "-" }
@@ -452,6 +452,50 @@ describe('Extra', () => {
     expect(errorsOf(result)).toEqual({
       'Extra[0]': 'custom field ID "1e21" is not numeric: use the ID Onpipeline shows',
     });
+  });
+});
+
+describe('validation of the body', () => {
+  it("adds leadsinBodySchema's remaining issues to the engine's own errors", () => {
+    // Prepare: an unparsed mapping can carry a type the schema would have refused
+    const unparsed = {
+      FirstName: 'f',
+      LastName: 'l',
+      Email: [{ from: 'e', type: 'fax' }],
+    } as unknown as LeadMapping;
+
+    // Act
+    const results = [
+      mapLead(unparsed, lead({ l: 'Smith', e: 'a@b.c' })),
+      mapLead(unparsed, lead({ f: 'Mike', l: 'Smith', e: 'a@b.c' })),
+    ];
+
+    // Assess
+    expect(results.map(errorsOf)).toEqual([
+      {
+        FirstName: 'required, but f has no value',
+        'Email[0].Type': 'Invalid option: expected one of "work"|"home"|"other"',
+      },
+      { 'Email[0].Type': 'Invalid option: expected one of "work"|"home"|"other"' },
+    ]);
+  });
+});
+
+describe('a lead that makes reading fail', () => {
+  it('is answered with an error instead of a throw', () => {
+    // Prepare
+    const fields = Object.defineProperty({}, 'f', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+
+    // Act
+    const result = mapLead(mappingOf({ FirstName: 'f', LastName: 'l' }), lead(fields));
+
+    // Assess
+    expect(errorsOf(result)).toEqual({ body: 'could not be mapped (boom)' });
   });
 });
 

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import type { LeadsinBody } from '#shared/leadsin/schema.ts';
+
+/** How long a delivered dedupe key is remembered: longer than any retry or redrive window (SQS keeps 14 days). */
+export const DELIVERED_KEY_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+type Delivered = { kind: 'delivered' | 'duplicate'; status: number; leadId?: string; attempt: string };
+
+class NotDelivered extends Error {
+  readonly outcome: DeliveryOutcome;
+  constructor(outcome: DeliveryOutcome) {
+    super(outcome.kind);
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * Wraps a Leadsin send so that a dedupe key is sent at most once: the first attempt records the key as
+ * in progress (Powertools idempotency), a delivered (201) or duplicate (409) answer is recorded with
+ * Onpipeline's LeadID, and any later attempt with the same key returns that record without calling
+ * Onpipeline (`replayed: true`). Failed attempts release the key, so they can be retried. A concurrent
+ * attempt that finds the key in progress gets a transient outcome: it is retried later, never sent twice.
+ *
+ * @example
+ * const once = sendOnce(store, (body) => client.sendLead(body));
+ * const { outcome, replayed } = await once(envelope.dedupeKey, body, context);
+ */
+export function sendOnce(
+  store: BasePersistenceLayer,
+  send: (body: LeadsinBody) => Promise<DeliveryOutcome>,
+): (
+  dedupeKey: string,
+  body: LeadsinBody,
+  context?: Context,
+) => Promise<{ outcome: DeliveryOutcome; replayed: boolean }> {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'dedupeKey',
+    expiresAfterSeconds: DELIVERED_KEY_TTL_SECONDS,
+    throwOnNoIdempotencyKey: true,
+  });
+  const idempotent = makeIdempotent(
+    async (lead: { dedupeKey: string; body: LeadsinBody; attempt: string }): Promise<Delivered> => {
+      const outcome = await send(lead.body);
+      const { attempt } = lead;
+      if (outcome.kind === 'delivered') {
+        return { kind: 'delivered', status: outcome.status, leadId: outcome.leadId, attempt };
+      }
+      if (outcome.kind === 'duplicate') return { kind: 'duplicate', status: outcome.status, attempt };
+      throw new NotDelivered(outcome);
+    },
+    { persistenceStore: store, config, keyPrefix: 'leadgate-deliver' },
+  );
+  return async (dedupeKey, body, context) => {
+    if (context) config.registerLambdaContext(context);
+    const attempt = randomUUID();
+    try {
+      const result = await idempotent({ dedupeKey, body, attempt });
+      const outcome: DeliveryOutcome =
+        result.kind === 'delivered'
+          ? { kind: 'delivered', status: result.status, leadId: result.leadId ?? 'unknown' }
+          : { kind: 'duplicate', status: 409, message: 'duplicate' };
+      return { outcome, replayed: result.attempt !== attempt };
+    } catch (error) {
+      if (error instanceof NotDelivered) return { outcome: error.outcome, replayed: false };
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof NotDelivered) return { outcome: cause.outcome, replayed: false };
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        return {
+          outcome: {
+            kind: 'transient',
+            message: 'the same lead is being delivered right now',
+            ambiguous: false,
+          },
+          replayed: false,
+        };
+      }
+      throw error;
+    }
+  };
+}

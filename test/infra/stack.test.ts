@@ -1,0 +1,438 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LeadgateStack, projectRoot } from '#infra/stack.ts';
+import { routes } from '#shared/http/routes.ts';
+import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, leadsQueue } from '#shared/queue/definition.ts';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Metadata?: any };
+
+/** The feature flags of cdk.json and the metadata the CLI asks for: the tests synthesise what `cdk synth` does. */
+const cliContext = {
+  ...JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context,
+  'aws:cdk:enable-path-metadata': true,
+  'aws:cdk:enable-asset-metadata': true,
+};
+
+const allowedEnvironmentNames = new Set([
+  'LEADS_QUEUE_URL',
+  'LEADS_DLQ_URL',
+  'SECRETS_ARN',
+  'SOURCES_DIR',
+  'ONPIPELINE_URL',
+  'IDEMPOTENCY_TABLE',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'LOG_LEVEL',
+  'NODE_OPTIONS',
+]);
+
+/** Twenty or more letters and digits mixed, as API tokens and keys are. */
+const tokenLike = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9+/_=.-]{20,}$/;
+
+let template: Template;
+let resources: Record<string, Resource>;
+let assemblyDir: string;
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+function logicalIdOf(type: string, pathPart: string): string {
+  const found = ofType(type).filter(([, resource]) => resource.Metadata?.['aws:cdk:path']?.includes(pathPart));
+  expect(found, `${type} at *${pathPart}*`).toHaveLength(1);
+  return found[0]?.[0] ?? '';
+}
+
+function asArray<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+describe('LeadgateStack', () => {
+  beforeAll(() => {
+    // Prepare
+    const app = new App({
+      context: { ...cliContext, deliverMaxConcurrency: '7', oldestMessageAgeSeconds: 600, alarmEmail: 'ops@example.com' },
+    });
+    const stack = new LeadgateStack(app, 'LeadgateTest');
+
+    // Act
+    const assembly = app.synth();
+
+    assemblyDir = assembly.directory;
+    template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+    resources = template.toJSON().Resources;
+  });
+
+  describe('egress', () => {
+    it('has exactly one NAT gateway, using the one Elastic IP the stack allocates', () => {
+      // Assess
+      const nats = ofType('AWS::EC2::NatGateway');
+      const eips = ofType('AWS::EC2::EIP');
+      expect(nats).toHaveLength(1);
+      expect(eips).toHaveLength(1);
+      const [eipId, eip] = eips[0] ?? [];
+      expect(nats[0]?.[1].Properties.AllocationId).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
+      expect(eip?.Properties.Domain).toBe('vpc');
+    });
+
+    it('retains the Elastic IP on delete and replacement, and outputs it', () => {
+      // Assess
+      const [eipId, eip] = ofType('AWS::EC2::EIP')[0] ?? [];
+      expect(eip?.DeletionPolicy).toBe('Retain');
+      expect(eip).toHaveProperty('UpdateReplacePolicy', 'Retain');
+      template.hasOutput('EgressIp', { Value: { 'Fn::GetAtt': [eipId, 'PublicIp'] } });
+      template.hasOutput('EgressIpAllocationId', { Value: { 'Fn::GetAtt': [eipId, 'AllocationId'] } });
+      template.hasOutput('ApiUrl', Match.anyValue());
+    });
+
+    it('runs deliver only in private subnets routed through the NAT gateway', () => {
+      // Assess
+      const deliverId = logicalIdOf('AWS::Lambda::Function', '/Deliver/');
+      const subnetRefs: { Ref: string }[] = resources[deliverId]?.Properties.VpcConfig.SubnetIds;
+      expect(subnetRefs.length).toBeGreaterThan(0);
+      for (const { Ref: subnetId } of subnetRefs) {
+        const subnet = resources[subnetId];
+        expect(subnet?.Properties.MapPublicIpOnLaunch).toBe(false);
+        expect(subnet?.Properties.Tags).toContainEqual({ Key: 'aws-cdk:subnet-type', Value: 'Private' });
+        const association = Object.values(resources).find(
+          (resource) =>
+            resource.Type === 'AWS::EC2::SubnetRouteTableAssociation' &&
+            resource.Properties.SubnetId.Ref === subnetId,
+        );
+        const defaultRoute = Object.values(resources).find(
+          (resource) =>
+            resource.Type === 'AWS::EC2::Route' &&
+            resource.Properties.RouteTableId.Ref === association?.Properties.RouteTableId.Ref &&
+            resource.Properties.DestinationCidrBlock === '0.0.0.0/0',
+        );
+        expect(defaultRoute?.Properties).toHaveProperty('NatGatewayId');
+        expect(defaultRoute?.Properties).not.toHaveProperty('GatewayId');
+      }
+    });
+
+    it('keeps the capture function out of the VPC and limits deliver to outbound HTTPS', () => {
+      // Assess
+      const captureId = logicalIdOf('AWS::Lambda::Function', '/Capture/');
+      expect(resources[captureId]?.Properties).not.toHaveProperty('VpcConfig');
+      template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })],
+      });
+    });
+
+    it('turns VPC flow logs on', () => {
+      // Assess
+      template.resourceCountIs('AWS::EC2::FlowLog', 1);
+      template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
+    });
+  });
+
+  describe('queues', () => {
+    it('redrives leads to the DLQ after maxReceiveCount receives, from the shared definition', () => {
+      // Assess
+      const dlqId = logicalIdOf('AWS::SQS::Queue', '/LeadsDeadLetterQueue/');
+      const leadsId = logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/');
+      expect(resources[leadsId]?.Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+        maxReceiveCount: leadsQueue.maxReceiveCount,
+      });
+      expect(resources[leadsId]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(resources[dlqId]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    });
+
+    it('sets the leads visibility timeout to at least 6 × the deliver timeout', () => {
+      // Assess
+      const leadsId = logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/');
+      const deliverId = logicalIdOf('AWS::Lambda::Function', '/Deliver/');
+      const deliverTimeout = resources[deliverId]?.Properties.Timeout;
+      expect(deliverTimeout).toBe(DELIVER_TIMEOUT_SECONDS);
+      expect(resources[leadsId]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deliverTimeout);
+    });
+
+    it.each([
+      ['leads', '/LeadsQueue/'],
+      ['leads-dlq', '/LeadsDeadLetterQueue/'],
+    ])('encrypts %s and denies requests without TLS', (_name, path) => {
+      // Assess
+      const queueId = logicalIdOf('AWS::SQS::Queue', path);
+      const properties = resources[queueId]?.Properties ?? {};
+      expect(properties.SqsManagedSseEnabled === true || properties.KmsMasterKeyId !== undefined).toBe(true);
+      const policies = ofType('AWS::SQS::QueuePolicy').filter(([, policy]) =>
+        policy.Properties.Queues.some((queue: { Ref: string }) => queue.Ref === queueId),
+      );
+      expect(policies).toHaveLength(1);
+      expect(policies[0]?.[1].Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    });
+
+    it('triggers deliver with partial batch responses, the batch size and the max concurrency', () => {
+      // Assess
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/'), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf('AWS::Lambda::Function', '/Deliver/') },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: DELIVER_BATCH_SIZE,
+        ScalingConfig: { MaximumConcurrency: 7 },
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it.each(['Capture', 'Deliver'])('runs %s on Node.js 24, arm64, with source maps', (name) => {
+      // Assess
+      const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
+      expect(properties.Runtime).toBe('nodejs24.x');
+      expect(properties.Architectures).toEqual(['arm64']);
+      expect(properties.Handler).toBe('index.handler');
+      expect(properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+      const logGroup = resources[properties.LoggingConfig.LogGroup.Ref];
+      expect(logGroup?.Properties.RetentionInDays).toBe(30);
+    });
+
+    it('puts no secret value in any function environment', () => {
+      // Assess
+      for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+        const variables: Record<string, unknown> = fn.Properties.Environment?.Variables ?? {};
+        for (const [name, value] of Object.entries(variables)) {
+          expect(allowedEnvironmentNames, `${id}: ${name}`).toContain(name);
+          const text = JSON.stringify(value);
+          expect(text, `${id}: ${name}`).not.toMatch(/resolve:secretsmanager|resolve:ssm/);
+          if (typeof value === 'string') {
+            expect(value, `${id}: ${name} looks like a token`).not.toMatch(tokenLike);
+          } else {
+            // A location, never a value: a queue URL, the secret ARN or the table name.
+            expect(Object.keys(value as object)).toEqual(['Ref']);
+          }
+        }
+      }
+    });
+
+    it('tells the functions where everything is', () => {
+      // Assess
+      const deliver = resources[logicalIdOf('AWS::Lambda::Function', '/Deliver/')]?.Properties;
+      const capture = resources[logicalIdOf('AWS::Lambda::Function', '/Capture/')]?.Properties;
+      const common = {
+        LEADS_QUEUE_URL: { Ref: logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/') },
+        LEADS_DLQ_URL: { Ref: logicalIdOf('AWS::SQS::Queue', '/LeadsDeadLetterQueue/') },
+        SECRETS_ARN: { Ref: logicalIdOf('AWS::SecretsManager::Secret', '/Secrets/') },
+        SOURCES_DIR: '/var/task/sources',
+        ONPIPELINE_URL: 'https://api.onpipeline.com',
+        POWERTOOLS_SERVICE_NAME: 'leadgate',
+        POWERTOOLS_METRICS_NAMESPACE: 'leadgate',
+        LOG_LEVEL: 'INFO',
+      };
+      expect(capture?.Environment.Variables).toMatchObject(common);
+      expect(deliver?.Environment.Variables).toMatchObject({
+        ...common,
+        IDEMPOTENCY_TABLE: { Ref: logicalIdOf('AWS::DynamoDB::Table', '/IdempotencyTable/') },
+      });
+    });
+
+    it('ships the validated source configs inside both packages', () => {
+      // Assess
+      const expected = readFileSync(join(projectRoot, 'sources/demo-contact.yaml'), 'utf8');
+      for (const [, fn] of ofType('AWS::Lambda::Function')) {
+        const assetDir = join(assemblyDir, fn.Metadata['aws:asset:path']);
+        expect(readFileSync(join(assetDir, 'sources/demo-contact.yaml'), 'utf8')).toBe(expected);
+        const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+        expect(code.startsWith('import { createRequire as topLevelCreateRequire }')).toBe(true);
+      }
+    });
+  });
+
+  describe('permissions', () => {
+    const dataActions = /^(sqs|dynamodb|secretsmanager):/;
+
+    function statements(): { policy: string; statement: Record<string, any> }[] {
+      const found: { policy: string; statement: Record<string, any> }[] = [];
+      for (const [id, resource] of Object.entries(resources)) {
+        const documents =
+          resource.Type === 'AWS::IAM::Policy'
+            ? [resource.Properties.PolicyDocument]
+            : resource.Type === 'AWS::IAM::Role'
+              ? (resource.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument)
+              : [];
+        for (const document of documents) {
+          for (const statement of document.Statement) found.push({ policy: id, statement });
+        }
+      }
+      return found;
+    }
+
+    it('scopes every sqs, dynamodb and secretsmanager statement to specific ARNs', () => {
+      // Assess
+      const data = statements().filter(({ statement }) =>
+        asArray<string>(statement.Action).some((action) => dataActions.test(action)),
+      );
+      expect(data.length).toBeGreaterThan(0);
+      for (const { policy, statement } of data) {
+        for (const resource of asArray(statement.Resource)) {
+          expect(resource, `${policy}: ${JSON.stringify(statement.Action)}`).not.toBe('*');
+          expect(JSON.stringify(resource)).not.toContain('*');
+          expect(Object.keys(resource)).toEqual([expect.stringMatching(/^(Ref|Fn::GetAtt)$/)]);
+        }
+      }
+    });
+
+    it('uses no AWS managed policy and no wildcard resource outside the VPC network-interface policy', () => {
+      // Assess
+      for (const [, role] of ofType('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const wildcard = statements().filter(({ statement }) => asArray(statement.Resource).includes('*'));
+      expect(wildcard).toHaveLength(1);
+      expect(wildcard[0]?.policy).toBe(logicalIdOf('AWS::IAM::Policy', '/Deliver/VpcAccess/'));
+      expect(asArray<string>(wildcard[0]?.statement.Action).every((action) => action.startsWith('ec2:'))).toBe(true);
+    });
+
+    it.each([
+      ['Capture', 'sqs:SendMessage', '/LeadsQueue/'],
+      ['Capture', 'secretsmanager:GetSecretValue', '/Secrets/'],
+      ['Deliver', 'sqs:ChangeMessageVisibility', '/LeadsQueue/'],
+      ['Deliver', 'sqs:DeleteMessage', '/LeadsQueue/'],
+      ['Deliver', 'sqs:SendMessage', '/LeadsDeadLetterQueue/'],
+      ['Deliver', 'secretsmanager:GetSecretValue', '/Secrets/'],
+      ['Deliver', 'dynamodb:GetItem', '/IdempotencyTable/'],
+      ['Deliver', 'dynamodb:PutItem', '/IdempotencyTable/'],
+      ['Deliver', 'dynamodb:UpdateItem', '/IdempotencyTable/'],
+      ['Deliver', 'dynamodb:DeleteItem', '/IdempotencyTable/'],
+    ])('lets %s %s on *%s* only', (fn, action, target) => {
+      // Assess
+      const policyId = logicalIdOf('AWS::IAM::Policy', `/${fn}/Role/DefaultPolicy`);
+      const granting = statements().filter(
+        ({ policy, statement }) => policy === policyId && asArray(statement.Action).includes(action),
+      );
+      expect(granting).toHaveLength(1);
+      const targetId = Object.entries(resources).find(
+        ([, resource]) =>
+          resource.Type !== 'AWS::SQS::QueuePolicy' && resource.Metadata?.['aws:cdk:path']?.includes(`${target}Resource`),
+      )?.[0];
+      const resourceRefs = asArray(granting[0]?.statement.Resource).map((resource) => JSON.stringify(resource));
+      expect(resourceRefs).toHaveLength(1);
+      expect(resourceRefs[0]).toContain(`"${targetId}"`);
+    });
+
+    it('gives capture nothing on the DLQ or the table', () => {
+      // Assess
+      const policyId = logicalIdOf('AWS::IAM::Policy', '/Capture/Role/DefaultPolicy');
+      const actions = statements()
+        .filter(({ policy }) => policy === policyId)
+        .flatMap(({ statement }) => asArray<string>(statement.Action));
+      expect(actions.sort()).toEqual(
+        ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:SendMessage'].sort(),
+      );
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('creates exactly the routes of the HTTP contract, all to the capture function', () => {
+      // Assess
+      const created = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+      expect(created.map((route) => route.RouteKey).sort()).toEqual(
+        routes.map((route) => `${route.method} ${route.path}`).sort(),
+      );
+      const integrations = ofType('AWS::ApiGatewayV2::Integration');
+      expect(integrations).toHaveLength(1);
+      const [integrationId, integration] = integrations[0] ?? [];
+      for (const route of created) {
+        expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+      }
+      expect(integration?.Properties.IntegrationUri).toEqual({
+        'Fn::GetAtt': [logicalIdOf('AWS::Lambda::Function', '/Capture/'), 'Arn'],
+      });
+      expect(integration?.Properties.PayloadFormatVersion).toBe('2.0');
+    });
+
+    it('throttles the stage and writes access logs to a log group with retention', () => {
+      // Assess
+      const stages = ofType('AWS::ApiGatewayV2::Stage');
+      expect(stages).toHaveLength(1);
+      const stage = stages[0]?.[1].Properties ?? {};
+      expect(stage.StageName).toBe('$default');
+      expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+      const logGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+      expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+      expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId' });
+    });
+  });
+
+  describe('state', () => {
+    it('creates the idempotency table in the Powertools layout', () => {
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    });
+
+    it('creates the one secret with a placeholder only', () => {
+      // Assess
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const [, secret] = ofType('AWS::SecretsManager::Secret')[0] ?? [];
+      expect(JSON.parse(secret?.Properties.SecretString)).toEqual({ ONPIPELINE_TOKEN: 'REPLACE_ME' });
+    });
+  });
+
+  describe('alarms', () => {
+    function alarmsOn(metricName: string, namespace: string) {
+      return ofType('AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties)
+        .filter((alarm) => alarm.MetricName === metricName && alarm.Namespace === namespace);
+    }
+
+    it.each([
+      ['the DLQ is not empty', 'ApproximateNumberOfMessagesVisible', 'AWS/SQS', 1],
+      ['the oldest lead is too old', 'ApproximateAgeOfOldestMessage', 'AWS/SQS', 600],
+      ['deliver fails', 'Errors', 'AWS/Lambda', 1],
+      ['deliver is throttled', 'Throttles', 'AWS/Lambda', 1],
+      ['the API answers 5xx', '5xx', 'AWS/ApiGateway', 1],
+      ['Onpipeline rejects the configuration', 'onpipeline_configuration', 'leadgate', 1],
+    ])('alarms when %s', (_when, metricName, namespace, threshold) => {
+      // Assess
+      const found = alarmsOn(metricName, namespace);
+      expect(found.length).toBeGreaterThan(0);
+      const topicId = logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/');
+      for (const alarm of found) {
+        expect(alarm.Threshold).toBe(threshold);
+        expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+        expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+      }
+    });
+
+    it('alarms on the DLQ and the leads queue, not another queue', () => {
+      // Assess
+      const [dlqAlarm] = alarmsOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS');
+      const [ageAlarm] = alarmsOn('ApproximateAgeOfOldestMessage', 'AWS/SQS');
+      const queueName = (id: string) => ({ 'Fn::GetAtt': [id, 'QueueName'] });
+      expect(dlqAlarm?.Dimensions).toEqual([
+        { Name: 'QueueName', Value: queueName(logicalIdOf('AWS::SQS::Queue', '/LeadsDeadLetterQueue/')) },
+      ]);
+      expect(ageAlarm?.Dimensions).toEqual([
+        { Name: 'QueueName', Value: queueName(logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/')) },
+      ]);
+    });
+
+    it('sends alarms to an encrypted topic with the e-mail subscription', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+
+    it('has a dashboard', () => {
+      // Assess
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      template.hasOutput('DashboardUrl', Match.anyValue());
+    });
+  });
+});
