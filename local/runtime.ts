@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createCaptureHandler } from '#functions/capture/handler.ts';
 import { createDeliverHandler } from '#functions/deliver/handler.ts';
@@ -7,13 +7,16 @@ import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
-import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
+import type { DeliveryAttempt, DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { type SecretStore, secretsFromEnvironment } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
+
+/** How many recent delivery attempts the runtime remembers. */
+const RECENT_ATTEMPTS = 200;
 
 export interface RuntimeOptions {
   /** Gateway port; default 3000. 0 picks a free port. */
@@ -50,6 +53,8 @@ export interface Runtime {
   queueUrls: { leadsUrl: string; deadLetterUrl: string };
   sandbox: Sandbox | undefined;
   poller: Poller | undefined;
+  /** The most recent delivery attempts, newest first (for the dashboard and `leadgate status`). */
+  recentAttempts(): DeliveryAttempt[];
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
   stopSandbox(): Promise<void>;
   /** Stops the embedded queue only (tests of queue outages). */
@@ -102,6 +107,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl });
     const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets }));
 
+    const recent: DeliveryAttempt[] = [];
     let poller: ReturnType<typeof startPoller> | undefined;
     if (options.deliver !== false) {
       const onpipeline = createOnpipelineClient({
@@ -114,6 +120,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const deliver = createDeliverHandler(() => ({
         sources,
         idempotency,
+        observe: (attempt) => {
+          recent.unshift(attempt);
+          if (recent.length > RECENT_ATTEMPTS) recent.length = RECENT_ATTEMPTS;
+        },
         onpipeline,
         customFields: customFieldNames(onpipeline),
         queue: leads,
@@ -137,6 +147,27 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => gateway.stop());
 
+    const stateFile = join(dataDir, 'runtime.json');
+    writeFileSync(
+      stateFile,
+      `${JSON.stringify(
+        {
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          gatewayUrl: gateway.url,
+          sandboxUrl: sandbox?.url,
+          queueEndpoint: queue.endpoint,
+          leadsUrl: urls.leadsUrl,
+          leadsArn: urls.leadsArn,
+          deadLetterUrl: urls.deadLetterUrl,
+          deadLetterArn: urls.deadLetterArn,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    stops.push(async () => rmSync(stateFile, { force: true }));
+
     return {
       gatewayUrl: gateway.url,
       sandboxUrl: sandbox?.url,
@@ -146,6 +177,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         return sandbox;
       },
       poller,
+      recentAttempts: () => [...recent],
       async stopQueue() {
         await queue.server.stop();
       },

@@ -29,6 +29,18 @@ export interface DeliveryDeps {
   routers?: Partial<Record<Channel, WebhookRouter>>;
   /** Where delivered dedupe keys are recorded (DynamoDB on AWS, SQLite on one machine). */
   idempotency?: BasePersistenceLayer;
+  /** Told of every attempt's outcome (the one-machine dashboard keeps the recent ones). */
+  observe?: (attempt: DeliveryAttempt) => void;
+}
+
+/** One delivery attempt as an observer sees it; `body` is the exact Leadsin body sent, when one was. */
+export interface DeliveryAttempt {
+  at: string;
+  messageId: string;
+  envelope: Envelope | undefined;
+  outcome: DeliveryOutcome & { replayed?: boolean };
+  body: LeadsinBody | undefined;
+  attempt: number;
 }
 
 /** Thrown for a lead that should be tried again later: the batch reports it as a failed item. */
@@ -65,6 +77,7 @@ export function leadDelivery(deps: DeliveryDeps) {
 
   async function attempt(
     envelope: Envelope,
+    sent: { body?: LeadsinBody },
     context?: Context,
   ): Promise<DeliveryOutcome & { replayed?: boolean }> {
     const source =
@@ -111,6 +124,7 @@ export function leadDelivery(deps: DeliveryDeps) {
           .join('; '),
       };
     }
+    sent.body = mapped.body;
     const { outcome, replayed } = await send(envelope.dedupeKey, mapped.body, context);
     return { ...outcome, replayed };
   }
@@ -135,8 +149,9 @@ export function leadDelivery(deps: DeliveryDeps) {
       const started = performance.now();
       const parsed = safeEnvelope(record.body);
       const envelope = parsed.success ? parsed.envelope : undefined;
+      const sent: { body?: LeadsinBody } = {};
       const outcome: DeliveryOutcome & { replayed?: boolean } = envelope
-        ? await attempt(envelope, context)
+        ? await attempt(envelope, sent, context)
         : { kind: 'permanent', reason: 'invalid_envelope', message: parsed.success ? '' : parsed.message };
       const log = {
         leadId: envelope?.id,
@@ -147,6 +162,14 @@ export function leadDelivery(deps: DeliveryDeps) {
         durationMs: Math.round(performance.now() - started),
       };
       count(`delivery_${outcome.kind}`);
+      deps.observe?.({
+        at: new Date().toISOString(),
+        messageId: record.messageId,
+        envelope,
+        outcome,
+        body: sent.body,
+        attempt: log.attempt,
+      });
       switch (outcome.kind) {
         case 'delivered':
           if (outcome.replayed) {

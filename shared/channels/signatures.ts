@@ -1,0 +1,234 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { HttpError } from '#shared/http/errors.ts';
+import type { SecretStore } from '#shared/secrets.ts';
+import { logger } from '#shared/telemetry.ts';
+
+/**
+ * Constant-time secret and signature checks shared by the channels. Every comparison runs
+ * `timingSafeEqual` on two buffers of the same, fixed length (a digest), so neither the content nor
+ * the length of a secret leaks through timing.
+ */
+
+type Bytes = Buffer | string;
+
+/** A per-process key: secrets are compared through HMACs under it, never directly. */
+const comparisonKey = randomBytes(32);
+
+/**
+ * HMAC-SHA256 of `data` under `key` (strings as UTF-8).
+ *
+ * @example
+ * hmacSha256('app-secret', rawBody).toString('hex');
+ */
+export function hmacSha256(key: Bytes, data: Bytes | Bytes[]): Buffer {
+  const hmac = createHmac('sha256', key);
+  for (const part of Array.isArray(data) ? data : [data]) hmac.update(part);
+  return hmac.digest();
+}
+
+/**
+ * Compares two secrets (an API key, Google's `google_key`) in constant time, whatever their lengths:
+ * both sides are HMAC'd under a random per-process key and the 32-byte digests are compared.
+ *
+ * @example
+ * if (!secretsEqual(body.google_key, expectedKey)) throw forbidden();
+ */
+export function secretsEqual(given: Bytes, expected: Bytes): boolean {
+  return timingSafeEqual(hmacSha256(comparisonKey, given), hmacSha256(comparisonKey, expected));
+}
+
+/**
+ * Whether `given` equals one of `expected` (key rotation), in constant time: every candidate is
+ * compared, so the time does not tell which one matched, or whether any did.
+ *
+ * @example
+ * secretsEqualAny(request.headers['x-api-key'], [currentKey, previousKey]);
+ */
+export function secretsEqualAny(given: Bytes, expected: readonly Bytes[]): boolean {
+  const digest = hmacSha256(comparisonKey, given);
+  let matched = false;
+  for (const candidate of expected) {
+    matched = timingSafeEqual(digest, hmacSha256(comparisonKey, candidate)) || matched;
+  }
+  return matched;
+}
+
+const hexDigest = /^[0-9a-fA-F]{64}$/;
+const base64Digest = /^[A-Za-z0-9+/]{43}=?$/;
+
+/**
+ * Whether `signature` is the lower- or upper-case hex HMAC-SHA256 of `data` under `key`. A value that
+ * is not 64 hex digits is refused before any comparison (a digest's length is public).
+ *
+ * @example
+ * verifyHexHmac(appSecret, request.body, request.headers['x-open-signature']);
+ */
+export function verifyHexHmac(key: Bytes, data: Bytes | Bytes[], signature: string | undefined): boolean {
+  if (signature === undefined || !hexDigest.test(signature)) return false;
+  return timingSafeEqual(hmacSha256(key, data), Buffer.from(signature, 'hex'));
+}
+
+/**
+ * Whether `signature` is the base64 HMAC-SHA256 of `data` under `key` (padded or not).
+ *
+ * @example
+ * verifyBase64Hmac(key, [id, '.', timestamp, '.', body], 'g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+ */
+export function verifyBase64Hmac(
+  key: Bytes,
+  data: Bytes | Bytes[],
+  signature: string | undefined,
+): boolean {
+  if (signature === undefined || !base64Digest.test(signature)) return false;
+  return timingSafeEqual(hmacSha256(key, data), Buffer.from(signature, 'base64'));
+}
+
+/** How far a Standard Webhooks timestamp may be from our clock: ±5 minutes. */
+export const STANDARD_WEBHOOKS_TOLERANCE_SECONDS = 5 * 60;
+
+export interface StandardWebhookRequest {
+  /** `webhook-id` header. */
+  id: string | undefined;
+  /** `webhook-timestamp` header: seconds since the epoch. */
+  timestamp: string | undefined;
+  /** `webhook-signature` header: space-separated `v1,<base64>` signatures. */
+  signature: string | undefined;
+  /** The raw request body. */
+  body: Buffer;
+}
+
+export type StandardWebhookCheck =
+  | { ok: true }
+  | {
+      ok: false;
+      /** `signature_headers_missing`, `signature_timestamp_invalid`, `signature_expired`,
+       * `unsupported_signature_scheme` or `invalid_signature`. */
+      code: string;
+      message: string;
+    };
+
+/**
+ * The signing key of a Standard Webhooks secret: `whsec_<base64>` is the base64 after the prefix
+ * (as the spec and its libraries generate them); any other string is used as its UTF-8 bytes.
+ *
+ * @example
+ * standardWebhooksKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'); // the 24 decoded bytes
+ */
+export function standardWebhooksKey(secret: string): Buffer {
+  if (secret.startsWith('whsec_')) return Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return Buffer.from(secret, 'utf8');
+}
+
+/**
+ * Verifies a Standard Webhooks signature (standardwebhooks.com): the signed content is
+ * `<webhook-id>.<webhook-timestamp>.<raw body>`, signed with HMAC-SHA256 and sent base64 as
+ * `v1,<signature>`; the header may list several (space-separated) and one valid `v1` signature under
+ * any of `secrets` is enough (rotation). Timestamps more than ±5 minutes from `now` are refused, which
+ * stops the replay of a captured request; replays inside the window are caught by idempotency.
+ *
+ * @example
+ * const check = verifyStandardWebhook(
+ *   { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body },
+ *   ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+ *   new Date(),
+ * );
+ * if (!check.ok) throw new HttpError(401, check.code, check.message);
+ */
+export function verifyStandardWebhook(
+  request: StandardWebhookRequest,
+  secrets: readonly string[],
+  now: Date,
+  toleranceSeconds = STANDARD_WEBHOOKS_TOLERANCE_SECONDS,
+): StandardWebhookCheck {
+  const { id, timestamp, signature, body } = request;
+  if (!id || !timestamp || !signature) {
+    return {
+      ok: false,
+      code: 'signature_headers_missing',
+      message: 'A signed request needs the webhook-id, webhook-timestamp and webhook-signature headers.',
+    };
+  }
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    return {
+      ok: false,
+      code: 'signature_timestamp_invalid',
+      message: 'webhook-timestamp must be the signing time in whole seconds since the Unix epoch.',
+    };
+  }
+  const skew = Math.abs(now.getTime() / 1000 - Number(timestamp));
+  if (skew > toleranceSeconds) {
+    return {
+      ok: false,
+      code: 'signature_expired',
+      message: `webhook-timestamp is more than ${toleranceSeconds / 60} minutes away from the current time.`,
+    };
+  }
+  const candidates = signature
+    .split(' ')
+    .filter((item) => item.startsWith('v1,'))
+    .map((item) => item.slice(3));
+  if (candidates.length === 0) {
+    return {
+      ok: false,
+      code: 'unsupported_signature_scheme',
+      message: 'webhook-signature carries no v1 signature (expected "v1,<base64 HMAC-SHA256>").',
+    };
+  }
+  const signed = [id, '.', timestamp, '.', body];
+  let valid = false;
+  for (const secret of secrets) {
+    const key = standardWebhooksKey(secret);
+    for (const candidate of candidates) valid = verifyBase64Hmac(key, signed, candidate) || valid;
+  }
+  return valid
+    ? { ok: true }
+    : { ok: false, code: 'invalid_signature', message: 'webhook-signature does not match the request.' };
+}
+
+/**
+ * Signs a request the Standard Webhooks way; the header value for `webhook-signature`. For tests,
+ * docs and partners' reference code.
+ *
+ * @example
+ * signStandardWebhook(
+ *   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', '{"test": 2432232314}',
+ * ); // 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' (the spec's test vector)
+ */
+export function signStandardWebhook(secret: string, id: string, timestamp: string, body: Bytes): string {
+  return `v1,${hmacSha256(standardWebhooksKey(secret), [id, '.', timestamp, '.', body]).toString('base64')}`;
+}
+
+/**
+ * Reads the values of the named secrets (API keys, signing secrets). Names that are not set are
+ * skipped and logged by NAME (never a value); a store that cannot be read (Secrets Manager down)
+ * throws `503 auth_unavailable`, so the sender retries instead of hearing that its key is wrong.
+ *
+ * @example
+ * const keys = await secretValues(deps.secrets, source.partner?.apiKeys ?? [], source.id);
+ */
+export async function secretValues(
+  store: SecretStore,
+  names: readonly string[],
+  sourceId: string,
+): Promise<string[]> {
+  let values: (string | undefined)[];
+  try {
+    values = await Promise.all(names.map((name) => store.get(name)));
+  } catch (error) {
+    logger.error('secrets unavailable: request refused with 503', {
+      sourceId,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+    throw authUnavailable();
+  }
+  names.forEach((name, index) => {
+    if (values[index] === undefined) logger.error('secret not set', { sourceId, secret: name });
+  });
+  return values.filter((value): value is string => value !== undefined);
+}
+
+/** `503 auth_unavailable`: the credentials to check a request against cannot be read right now. */
+export const authUnavailable = () =>
+  new HttpError(503, 'auth_unavailable', 'The request cannot be authenticated right now. Please retry.', {
+    headers: { 'retry-after': '30' },
+  });
