@@ -7,6 +7,7 @@ import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
+import { webhookRouters } from '#shared/channels/routers.ts';
 import type { DeliveryAttempt, DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
@@ -120,6 +121,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const deliver = createDeliverHandler(() => ({
         sources,
         idempotency,
+        routers: webhookRouters,
         observe: (attempt) => {
           recent.unshift(attempt);
           if (recent.length > RECENT_ATTEMPTS) recent.length = RECENT_ATTEMPTS;

@@ -45,7 +45,8 @@ export function secretStore(load: () => Promise<Record<string, string>>, cacheMs
     return pending;
   };
   const get = async (name: string) => {
-    const value = (await values())[name];
+    const loaded = await values();
+    const value = Object.hasOwn(loaded, name) ? loaded[name] : undefined;
     return value === undefined || value === '' ? undefined : value;
   };
   return {

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
 
 /**
  * leadgate's logger and metrics. Log lines carry ids, sources, outcomes and durations: never an
@@ -38,4 +39,18 @@ export function redact(text: string): string {
     .replace(/\+?\d[\d\s().-]{4,}\d/g, (digits) =>
       digits.replace(/\D/g, '').length >= 6 ? '[number]' : digits,
     );
+}
+
+/**
+ * Publishes the metrics an invocation counted (as CloudWatch EMF log lines) after it, and nothing when
+ * it counted none: Powertools' own `logMetrics` warns on every empty invocation.
+ *
+ * @example
+ * middy(handler).use(flushMetrics());
+ */
+export function flushMetrics(): MiddlewareObj {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
 }

@@ -1,8 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { formChannel } from '#shared/channels/form.ts';
+import { googleAdsChannel } from '#shared/channels/google-ads.ts';
+import { partnerChannel } from '#shared/channels/partner.ts';
+import { tiktokChannel } from '#shared/channels/tiktok.ts';
 import type { ChannelDeps } from '#shared/channels/types.ts';
 import { env, setting } from '#shared/config.ts';
 import { HttpError } from '#shared/http/errors.ts';
@@ -12,7 +14,7 @@ import { type HttpResult, json } from '#shared/http/response.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { secretsFromEnvironment } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
-import { logger, metrics } from '#shared/telemetry.ts';
+import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 export type CaptureDeps = ChannelDeps;
 
@@ -24,9 +26,9 @@ export type CaptureDeps = ChannelDeps;
  * const handler = createCaptureHandler(() => ({ sources, queue }));
  */
 export function createCaptureHandler(deps: () => CaptureDeps) {
-  let channels: { forms: ReturnType<typeof formChannel> } | undefined;
+  let channels: ReturnType<typeof captureChannels> | undefined;
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    channels ??= { forms: formChannel(deps()) };
+    channels ??= captureChannels(deps());
     const request = readRequest(event);
     switch (event.routeKey) {
       case 'GET /health':
@@ -35,15 +37,30 @@ export function createCaptureHandler(deps: () => CaptureDeps) {
         return channels.forms.preflight(request);
       case 'POST /v1/forms/{sourceId}':
         return channels.forms.capture(request);
+      case 'POST /v1/partners/{sourceId}/leads':
+        return channels.partners.capture(request);
+      case 'POST /v1/webhooks/google-ads/{sourceId}':
+        return channels.googleAds.capture(request);
+      case 'POST /v1/webhooks/tiktok':
+        return channels.tiktok.capture(request);
       default:
         throw new HttpError(404, 'not_found', `No route for ${request.method} ${request.path}.`);
     }
   };
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(flushMetrics())
     .use(httpErrors())
     .handler(route);
+}
+
+function captureChannels(deps: CaptureDeps) {
+  return {
+    forms: formChannel(deps),
+    partners: partnerChannel(deps),
+    googleAds: googleAdsChannel(deps),
+    tiktok: tiktokChannel(deps),
+  };
 }
 
 /** Dependencies from the Lambda environment (queue URLs, bundled sources), built on first use. */

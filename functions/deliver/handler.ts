@@ -1,9 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { webhookRouters } from '#shared/channels/routers.ts';
 import { env, setting } from '#shared/config.ts';
 import { type DeliveryDeps, leadDelivery } from '#shared/delivery/deliver.ts';
 import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/leadsin/client.ts';
@@ -11,7 +11,7 @@ import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { secretsFromEnvironment } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
-import { logger, metrics } from '#shared/telemetry.ts';
+import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 /**
  * The deliver function: an SQS batch of lead envelopes in, partial batch response out. Each lead is
@@ -26,7 +26,7 @@ export function createDeliverHandler(deps: () => DeliveryDeps) {
   const processor = new BatchProcessor(EventType.SQS);
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(flushMetrics())
     .handler(async (event, context) => {
       delivery ??= leadDelivery(deps());
       return processPartialResponse(event, delivery.deliver, processor, {
@@ -50,6 +50,7 @@ export function deliveryDepsFromEnvironment(): DeliveryDeps {
     ...(table ? { idempotency: new DynamoDBPersistenceLayer({ tableName: table }) } : {}),
     onpipeline,
     customFields: customFieldNames(onpipeline),
+    routers: webhookRouters,
     queue: leadQueue({
       sqs: sqsClient(),
       leadsUrl: setting(env.leadsQueueUrl, ''),

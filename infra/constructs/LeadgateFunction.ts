@@ -51,7 +51,9 @@ export interface LeadgateFunctionProps {
  *   logRetention: RetentionDays.ONE_MONTH,
  *   sourceFiles: ['/repo/sources/demo-contact.yaml'],
  * });
- * leads.grantSendMessages(capture.role);
+ * capture.role.addToPrincipalPolicy(
+ *   new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [leads.queueArn] }),
+ * );
  */
 export class LeadgateFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -66,8 +68,8 @@ export class LeadgateFunction extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // A role of our own instead of the AWS managed AWSLambdaBasicExecutionRole (logs:* on *):
-    // this function may write to its own log group only.
+    // A role of our own instead of the AWS managed AWSLambdaBasicExecutionRole (which may write to
+    // every log group): this function may write to its own log group only.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${id}`,
@@ -112,8 +114,8 @@ export class LeadgateFunction extends Construct {
     });
 
     if (props.vpc !== undefined) {
-      // What AWSLambdaVPCAccessExecutionRole grants, minus its logs:* on *. A policy of its own, so
-      // the acknowledgement below covers these statements and nothing added to the role later.
+      // What AWSLambdaVPCAccessExecutionRole grants, minus its writes to every log group. A policy of
+      // its own, so the acknowledgement below covers these statements and nothing added later.
       const vpcAccess = new Policy(this, 'VpcAccess', {
         roles: [this.role],
         statements: [
@@ -135,8 +137,9 @@ export class LeadgateFunction extends Construct {
       Validations.of(vpcAccess).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only the EC2 network-interface actions Lambda uses to attach this function to its VPC subnets ' +
-          '(the action set of the AWS managed AWSLambdaVPCAccessExecutionRole, without its logs:* on *). ' +
+          'Only the EC2 network-interface actions Lambda uses to attach this function to its VPC ' +
+          'subnets (the action set of the AWS managed AWSLambdaVPCAccessExecutionRole, without its log ' +
+          'permissions). ' +
           'The Describe actions support no resource-level permissions and Lambda requires Resource "*" for ' +
           'these calls; they grant no access to any data. This policy holds nothing else: every sqs, ' +
           'dynamodb, secretsmanager and logs statement of the role names its ARN.',

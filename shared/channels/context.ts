@@ -25,17 +25,15 @@ export interface RequestFacts {
 export function requestContext(facts: RequestFacts, fields: InputFields): Record<string, string> {
   const context: Record<string, string> = { source: facts.sourceId, receivedAt: facts.receivedAt };
   if (facts.ip) context.ip = facts.ip;
-  if (facts.userAgent) context.userAgent = facts.userAgent.slice(0, 512);
-  if (facts.referer) context.referer = facts.referer.slice(0, 2048);
+  if (facts.userAgent) context.userAgent = truncate(facts.userAgent, 512);
+  if (facts.referer) context.referer = truncate(facts.referer, 2048);
   const refererQuery = queryOf(facts.referer);
   const lookup = (name: string): string | undefined => {
     const field = Object.hasOwn(fields, name) ? fields[name] : undefined;
     const fromField = Array.isArray(field) ? field.find((value) => value.trim() !== '') : field;
     const candidates = [fromField, facts.query?.[name], refererQuery?.get(name) ?? undefined];
-    return candidates
-      .find((value) => value !== undefined && value.trim() !== '')
-      ?.trim()
-      .slice(0, 512);
+    const found = candidates.find((value) => value !== undefined && value.trim() !== '')?.trim();
+    return found === undefined ? undefined : truncate(found, 512);
   };
   for (const key of utmKeys) {
     const value = lookup(`utm_${key}`);
@@ -55,4 +53,11 @@ function queryOf(url: string | undefined): URLSearchParams | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Cuts a string to at most `max` UTF-16 units without splitting a surrogate pair. */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }

@@ -162,6 +162,11 @@ function honeypotFilled(source: FormSource, fields: InputFields): boolean {
 
 /** Adds `error=<code>` to a failure URL (absolute or a path), replacing any `error` already there. */
 export function withErrorCode(url: string, code: string): string {
+  if (url.startsWith('//')) {
+    const parsed = new URL(`https:${url}`);
+    parsed.searchParams.set('error', code);
+    return parsed.toString().slice('https:'.length);
+  }
   const relative = url.startsWith('/');
   const parsed = new URL(url, 'http://relative.invalid');
   parsed.searchParams.set('error', code);

@@ -74,11 +74,7 @@ export function verifyHexHmac(key: Bytes, data: Bytes | Bytes[], signature: stri
  * @example
  * verifyBase64Hmac(key, [id, '.', timestamp, '.', body], 'g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
  */
-export function verifyBase64Hmac(
-  key: Bytes,
-  data: Bytes | Bytes[],
-  signature: string | undefined,
-): boolean {
+export function verifyBase64Hmac(key: Bytes, data: Bytes | Bytes[], signature: string | undefined): boolean {
   if (signature === undefined || !base64Digest.test(signature)) return false;
   return timingSafeEqual(hmacSha256(key, data), Buffer.from(signature, 'base64'));
 }
@@ -128,7 +124,12 @@ export function standardWebhooksKey(secret: string): Buffer {
  *
  * @example
  * const check = verifyStandardWebhook(
- *   { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body },
+ *   {
+ *     id: headers['webhook-id'],
+ *     timestamp: headers['webhook-timestamp'],
+ *     signature: headers['webhook-signature'],
+ *     body,
+ *   },
  *   ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
  *   new Date(),
  * );
@@ -191,7 +192,10 @@ export function verifyStandardWebhook(
  *
  * @example
  * signStandardWebhook(
- *   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', '{"test": 2432232314}',
+ *   'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+ *   'msg_p5jXN8AQM9LWM0D4loKWxJek',
+ *   '1614265330',
+ *   '{"test": 2432232314}',
  * ); // 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' (the spec's test vector)
  */
 export function signStandardWebhook(secret: string, id: string, timestamp: string, body: Bytes): string {

@@ -97,7 +97,10 @@ export function leadDelivery(deps: DeliveryDeps) {
             message: `no source "${envelope.sourceId}" is configured`,
           };
     }
-    let input: LeadInput = envelope;
+    let input: LeadInput =
+      envelope.sourceId === UNROUTED_SOURCE_ID
+        ? { fields: envelope.fields, context: { ...envelope.context, source: source.id } }
+        : envelope;
     if (envelope.fetch) {
       const resolver = deps.resolvers?.[envelope.fetch.provider];
       if (!resolver) {
@@ -105,7 +108,7 @@ export function leadDelivery(deps: DeliveryDeps) {
       }
       const resolved = await resolver(envelope, source);
       if (!resolved.ok) return resolved.outcome;
-      input = { fields: resolved.fields, context: { ...envelope.context, ...resolved.context } };
+      input = { fields: resolved.fields, context: { ...input.context, ...resolved.context } };
     }
     let mapper: Awaited<ReturnType<typeof mappers.for>>;
     try {

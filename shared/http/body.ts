@@ -166,7 +166,8 @@ function parseMultipart(
         defParamCharset: 'utf8',
         limits: {
           fields: limits.maxFields + 1,
-          fieldSize: limits.maxFieldValueLength + 1,
+          // busboy counts bytes; the character limit itself is checked in FieldCollector.add.
+          fieldSize: limits.maxFieldValueLength * 4 + 1,
           fieldNameSize: limits.maxFieldNameLength + 1,
           parts: limits.maxFields * 2,
         },
@@ -201,6 +202,8 @@ function parseMultipart(
     });
     parser.on('file', (name, stream) => {
       droppedFiles.push(name);
+      // A cut-off upload makes the file stream fail too; the parser's own error answers the request.
+      stream.on('error', () => undefined);
       stream.resume();
     });
     parser.on('fieldsLimit', () =>

@@ -61,10 +61,16 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
     let sent = false;
     try {
       const token = await options.token();
+      let headers: Headers;
+      try {
+        headers = new Headers({ authorization: token, 'content-type': 'application/json', accept: 'application/json' });
+      } catch {
+        return { kind: 'configuration', message: 'the Onpipeline token is not a valid header value' };
+      }
       sent = true;
       const response = await fetch(endpoint(name), {
         method: 'POST',
-        headers: { authorization: token, 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -83,7 +89,7 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
     async listCustomFields(table) {
       const outcome = await post('ListCustomFields', { Table: table });
       if (outcome.kind !== 'delivered') throw new OnpipelineRequestError('ListCustomFields', outcome);
-      const parsed = listCustomFieldsAnswerSchema.safeParse(JSON.parse(outcome.text ?? 'null'));
+      const parsed = listCustomFieldsAnswerSchema.safeParse(safeJson(outcome.text));
       if (!parsed.success) {
         throw new OnpipelineRequestError('ListCustomFields', {
           kind: 'transient',
@@ -122,4 +128,12 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? 'null');
+  } catch {
+    return undefined;
+  }
 }

@@ -73,7 +73,7 @@ export function leadQueue(options: LeadQueueOptions): LeadQueue {
         new ChangeMessageVisibilityCommand({
           QueueUrl: leadsUrl,
           ReceiptHandle: receiptHandle,
-          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+          VisibilityTimeout: Math.max(1, Math.min(43_200, Math.round(seconds))),
         }),
       );
     },

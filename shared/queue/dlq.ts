@@ -70,17 +70,19 @@ export function deadLetterQueue(
     ).Messages ?? [];
 
   const release = async (messages: Message[]) => {
-    if (messages.length === 0) return;
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: urls.deadLetterUrl,
-        Entries: messages.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
+    for (let start = 0; start < messages.length; start += 10) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: urls.deadLetterUrl,
+          Entries: messages.slice(start, start + 10).map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            // 1 s, not 0: the embedded queue (fauxqs 2.4) loses a message made visible with 0 when persisted.
+            VisibilityTimeout: 1,
+          })),
+        }),
+      );
+    }
   };
 
   return {

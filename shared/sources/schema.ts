@@ -135,12 +135,36 @@ export const formSettingsSchema = z.strictObject({
   honeypot: z.string().min(1).optional(),
 });
 
-export const partnerSettingsSchema = z.strictObject({
-  apiKeys: z.array(secretName).optional(),
-  signingSecrets: z.array(secretName).optional(),
-  leadIdField: z.string().optional(),
-  maxBatch: z.number().int().min(1).max(1000).optional(),
-});
+export const partnerSettingsSchema = z
+  .strictObject({
+    apiKeys: z
+      .array(secretName)
+      .optional()
+      .meta({ description: 'Names of the secrets holding valid X-Api-Key values (several for rotation).' }),
+    signingSecrets: z
+      .array(secretName)
+      .optional()
+      .meta({
+        description: 'Names of the Standard Webhooks signing secrets (whsec_...); several for rotation.',
+      }),
+    leadIdField: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description: "The partner's own lead id field: resubmissions of that id are not delivered twice.",
+      }),
+    maxBatch: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: 'Most leads in one request (an array); default 100.' }),
+  })
+  .refine((partner) => (partner.apiKeys?.length ?? 0) + (partner.signingSecrets?.length ?? 0) > 0, {
+    message: 'a partner needs apiKeys or signingSecrets (secret names) to authenticate its requests',
+  });
 
 export const sourceConfigSchema = z
   .strictObject({
@@ -150,12 +174,53 @@ export const sourceConfigSchema = z
     partner: partnerSettingsSchema.optional(),
     googleAds: z
       .strictObject({ key: secretName, testLeads: z.enum(['deliver', 'drop']).default('deliver') })
-      .optional(),
+      .optional()
+      .meta({
+        description: 'key: the secret NAME of the google_key; testLeads: deliver (marked test) or drop',
+      }),
     meta: z
-      .strictObject({ pageId: z.string(), formIds: z.array(z.string()).default([]), pageToken: secretName })
+      .strictObject({
+        pageId: z
+          .string({
+            error: (issue) => (issue.input === undefined ? 'required' : 'quote the id: "104345678901234"'),
+          })
+          .regex(/^\d{1,30}$/, 'the Facebook page id is digits, in quotes: "104345678901234"')
+          .meta({ description: 'The Facebook page whose lead forms this source takes (digits, in quotes).' }),
+        formIds: z
+          .array(
+            z
+              .string({ error: 'quote each form id: "1234567890123456789"' })
+              .regex(/^\d{1,30}$/, 'a Meta lead form id is digits, in quotes: "1234567890123456789"'),
+          )
+          .default([])
+          .meta({ description: 'Only these lead forms of the page; empty: every form of the page.' }),
+        pageToken: secretName.meta({
+          description: 'Name of the secret holding the page access token (leads_retrieval).',
+        }),
+      })
       .optional(),
-    linkedin: z.strictObject({ formIds: z.array(z.string()).default([]) }).optional(),
-    tiktok: z.strictObject({ advertiserId: z.string() }).optional(),
+    linkedin: z
+      .strictObject({
+        formIds: z
+          .array(
+            z
+              .string({ error: 'quote each form id: "6955637458260688897"' })
+              .regex(/^\d{1,30}$/, 'a LinkedIn form id is digits, in quotes: "6955637458260688897"'),
+          )
+          .default([])
+          .meta({ description: 'Only leads of these lead gen forms; empty: leads of every form.' }),
+      })
+      .optional(),
+    tiktok: z
+      .strictObject({
+        advertiserId: z
+          .string({
+            error: (issue) =>
+              issue.input === undefined ? 'required' : 'quote the id: "7000000000000000001"',
+          })
+          .regex(/^\d{1,30}$/, 'the TikTok advertiser id is digits, in quotes: "7000000000000000001"'),
+      })
+      .optional(),
     lead: leadMappingSchema,
   })
   .superRefine((config, ctx) => {

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 
 const cdkJsonContext = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context;
@@ -10,10 +11,12 @@ const allocationId = 'eipalloc-0123456789abcdef0';
 
 describe('LeadgateStack with context settings', () => {
   let template: Template;
+  const outdir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
 
   beforeAll(() => {
     // Prepare
     const app = new App({
+      outdir,
       context: {
         ...cdkJsonContext,
         natEipAllocationId: allocationId,
@@ -29,6 +32,10 @@ describe('LeadgateStack with context settings', () => {
     // Act
     const stack = new LeadgateStack(app, 'LeadgateStaging');
     template = Template.fromJSON(app.synth().getStackByName(stack.stackName).template);
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
   });
 
   it('allocates no Elastic IP and gives the NAT gateway the existing allocation', () => {

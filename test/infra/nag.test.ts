@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 
 const cdkJsonContext = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context;
@@ -29,14 +30,19 @@ function acknowledgements(root: IConstruct): Map<string, Map<string, string>> {
 
 describe('cdk-nag AwsSolutions checks', () => {
   let app: App;
+  const outdir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
   let synth: () => { directory: string };
 
   beforeAll(() => {
     // Prepare
-    app = new App({ context: cdkJsonContext });
+    app = new App({ outdir, context: cdkJsonContext });
     new LeadgateStack(app, 'Leadgate');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     synth = () => app.synth();
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
   });
 
   it('synthesises with the AwsSolutions plugin and reports no violation', () => {
@@ -47,7 +53,9 @@ describe('cdk-nag AwsSolutions checks', () => {
     const reportFile = join(assembly.directory, 'validation-report.json');
     expect(existsSync(reportFile)).toBe(true);
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-    const violations = report.pluginReports.flatMap((plugin: { violations?: unknown[] }) => plugin.violations ?? []);
+    const violations = report.pluginReports.flatMap(
+      (plugin: { violations?: unknown[] }) => plugin.violations ?? [],
+    );
     expect(violations).toEqual([]);
   });
 
@@ -77,7 +85,7 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('fails synth on an unacknowledged finding', () => {
     // Prepare
-    const other = new App();
+    const other = new App({ outdir: join(outdir, 'careless') });
     new Queue(new Stack(other, 'Careless'), 'Queue');
     Validations.of(other).addPlugins(new AwsSolutionsChecks(other));
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings, parseSettings, readSettings, SettingsError } from '#infra/settings.ts';
@@ -39,13 +42,20 @@ describe('parseSettings', () => {
 
   it('reads the settings from CDK context', () => {
     // Prepare
-    const app = new App({ context: { alarmEmail: 'ops@example.com', region: 'eu-west-1', account: '123456789012' } });
+    const outdir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
+    const context = { alarmEmail: 'ops@example.com', region: 'eu-west-1', account: '123456789012' };
+    const app = new App({ outdir, context });
 
     // Act
     const settings = readSettings(app.node);
+    rmSync(outdir, { recursive: true, force: true });
 
     // Assess
-    expect(settings).toMatchObject({ alarmEmail: 'ops@example.com', region: 'eu-west-1', account: '123456789012' });
+    expect(settings).toMatchObject({
+      alarmEmail: 'ops@example.com',
+      region: 'eu-west-1',
+      account: '123456789012',
+    });
   });
 
   it.each([
@@ -72,7 +82,12 @@ describe('parseSettings', () => {
     // Act
     let error: unknown;
     try {
-      parseSettings({ deliverMaxConcurrency: 0, alarmEmail: 'x', throttleRateLimit: 100, throttleBurstLimit: 10 });
+      parseSettings({
+        deliverMaxConcurrency: 0,
+        alarmEmail: 'x',
+        throttleRateLimit: 100,
+        throttleBurstLimit: 10,
+      });
     } catch (caught) {
       error = caught;
     }
@@ -80,6 +95,8 @@ describe('parseSettings', () => {
     // Assess
     expect(error).toBeInstanceOf(SettingsError);
     expect((error as SettingsError).problems).toHaveLength(3);
-    expect((error as SettingsError).message).toMatch(/deliverMaxConcurrency[\s\S]*alarmEmail[\s\S]*throttleBurstLimit/);
+    expect((error as SettingsError).message).toMatch(
+      /deliverMaxConcurrency[\s\S]*alarmEmail[\s\S]*throttleBurstLimit/,
+    );
   });
 });

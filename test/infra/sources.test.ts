@@ -35,7 +35,8 @@ describe('LeadgateStack source configs', () => {
     })();
 
     // Act
-    const synth = () => new LeadgateStack(new App({ context: { sourcesDir } }), 'Invalid');
+    const synth = () =>
+      new LeadgateStack(new App({ outdir: join(dir, 'out'), context: { sourcesDir } }), 'Invalid');
 
     // Assess
     expect(synth).toThrow(SourceConfigError);
@@ -48,7 +49,7 @@ describe('LeadgateStack source configs', () => {
     const context = { sourcesDir: join(dir, 'missing') };
 
     // Act
-    const synth = () => new LeadgateStack(new App({ context }), 'Missing');
+    const synth = () => new LeadgateStack(new App({ outdir: join(dir, 'out'), context }), 'Missing');
 
     // Assess
     expect(synth).toThrow(/folder not found/);

@@ -1,15 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';
 import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, leadsQueue } from '#shared/queue/definition.ts';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Metadata?: any };
+/** A value of the synthesised CloudFormation template: plain JSON, read by shape in these tests. */
+// biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped; the assertions check its shape
+type Json = any;
+type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; Metadata?: Json };
+type Statement = { policy: string; statement: Record<string, Json> };
 
-/** The feature flags of cdk.json and the metadata the CLI asks for: the tests synthesise what `cdk synth` does. */
+/** cdk.json feature flags plus the metadata the CLI asks for: the tests synthesise what `cdk synth` does. */
 const cliContext = {
   ...JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context,
   'aws:cdk:enable-path-metadata': true,
@@ -41,7 +46,9 @@ function ofType(type: string): [string, Resource][] {
 }
 
 function logicalIdOf(type: string, pathPart: string): string {
-  const found = ofType(type).filter(([, resource]) => resource.Metadata?.['aws:cdk:path']?.includes(pathPart));
+  const found = ofType(type).filter(([, resource]) =>
+    resource.Metadata?.['aws:cdk:path']?.includes(pathPart),
+  );
   expect(found, `${type} at *${pathPart}*`).toHaveLength(1);
   return found[0]?.[0] ?? '';
 }
@@ -53,17 +60,27 @@ function asArray<T>(value: T | T[]): T[] {
 describe('LeadgateStack', () => {
   beforeAll(() => {
     // Prepare
+    assemblyDir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
     const app = new App({
-      context: { ...cliContext, deliverMaxConcurrency: '7', oldestMessageAgeSeconds: 600, alarmEmail: 'ops@example.com' },
+      outdir: assemblyDir,
+      context: {
+        ...cliContext,
+        deliverMaxConcurrency: '7',
+        oldestMessageAgeSeconds: 600,
+        alarmEmail: 'ops@example.com',
+      },
     });
     const stack = new LeadgateStack(app, 'LeadgateTest');
 
     // Act
     const assembly = app.synth();
 
-    assemblyDir = assembly.directory;
     template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
     resources = template.toJSON().Resources;
+  });
+
+  afterAll(() => {
+    rmSync(assemblyDir, { recursive: true, force: true });
   });
 
   describe('egress', () => {
@@ -78,9 +95,11 @@ describe('LeadgateStack', () => {
       expect(eip?.Properties.Domain).toBe('vpc');
     });
 
-    it('retains the Elastic IP on delete and replacement, and outputs it', () => {
+    it('retains the Elastic IP on delete and replacement, pins its logical ID, and outputs it', () => {
       // Assess
       const [eipId, eip] = ofType('AWS::EC2::EIP')[0] ?? [];
+      // A new logical ID would mean a new address: this one must never change.
+      expect(eipId).toBe('NatEgressIp');
       expect(eip?.DeletionPolicy).toBe('Retain');
       expect(eip).toHaveProperty('UpdateReplacePolicy', 'Retain');
       template.hasOutput('EgressIp', { Value: { 'Fn::GetAtt': [eipId, 'PublicIp'] } });
@@ -118,7 +137,9 @@ describe('LeadgateStack', () => {
       const captureId = logicalIdOf('AWS::Lambda::Function', '/Capture/');
       expect(resources[captureId]?.Properties).not.toHaveProperty('VpcConfig');
       template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-        SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })],
+        SecurityGroupEgress: [
+          Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+        ],
       });
     });
 
@@ -252,14 +273,14 @@ describe('LeadgateStack', () => {
   describe('permissions', () => {
     const dataActions = /^(sqs|dynamodb|secretsmanager):/;
 
-    function statements(): { policy: string; statement: Record<string, any> }[] {
-      const found: { policy: string; statement: Record<string, any> }[] = [];
+    function statements(): Statement[] {
+      const found: Statement[] = [];
       for (const [id, resource] of Object.entries(resources)) {
         const documents =
           resource.Type === 'AWS::IAM::Policy'
             ? [resource.Properties.PolicyDocument]
             : resource.Type === 'AWS::IAM::Role'
-              ? (resource.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument)
+              ? (resource.Properties.Policies ?? []).map((policy: Json) => policy.PolicyDocument)
               : [];
         for (const document of documents) {
           for (const statement of document.Statement) found.push({ policy: id, statement });
@@ -285,11 +306,14 @@ describe('LeadgateStack', () => {
 
     it('uses no AWS managed policy and no wildcard resource outside the VPC network-interface policy', () => {
       // Assess
-      for (const [, role] of ofType('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      for (const [, role] of ofType('AWS::IAM::Role'))
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       const wildcard = statements().filter(({ statement }) => asArray(statement.Resource).includes('*'));
       expect(wildcard).toHaveLength(1);
       expect(wildcard[0]?.policy).toBe(logicalIdOf('AWS::IAM::Policy', '/Deliver/VpcAccess/'));
-      expect(asArray<string>(wildcard[0]?.statement.Action).every((action) => action.startsWith('ec2:'))).toBe(true);
+      expect(
+        asArray<string>(wildcard[0]?.statement.Action).every((action) => action.startsWith('ec2:')),
+      ).toBe(true);
     });
 
     it.each([
@@ -312,9 +336,12 @@ describe('LeadgateStack', () => {
       expect(granting).toHaveLength(1);
       const targetId = Object.entries(resources).find(
         ([, resource]) =>
-          resource.Type !== 'AWS::SQS::QueuePolicy' && resource.Metadata?.['aws:cdk:path']?.includes(`${target}Resource`),
+          resource.Type !== 'AWS::SQS::QueuePolicy' &&
+          resource.Metadata?.['aws:cdk:path']?.includes(`${target}Resource`),
       )?.[0];
-      const resourceRefs = asArray(granting[0]?.statement.Resource).map((resource) => JSON.stringify(resource));
+      const resourceRefs = asArray(granting[0]?.statement.Resource).map((resource) =>
+        JSON.stringify(resource),
+      );
       expect(resourceRefs).toHaveLength(1);
       expect(resourceRefs[0]).toContain(`"${targetId}"`);
     });
@@ -326,7 +353,12 @@ describe('LeadgateStack', () => {
         .filter(({ policy }) => policy === policyId)
         .flatMap(({ statement }) => asArray<string>(statement.Action));
       expect(actions.sort()).toEqual(
-        ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:SendMessage'].sort(),
+        [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'secretsmanager:GetSecretValue',
+          'sqs:SendMessage',
+        ].sort(),
       );
     });
   });
@@ -425,7 +457,10 @@ describe('LeadgateStack', () => {
     it('sends alarms to an encrypted topic with the e-mail subscription', () => {
       // Assess
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+      });
       template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     });
 

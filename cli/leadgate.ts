@@ -1,0 +1,276 @@
+#!/usr/bin/env node
+/**
+ * `leadgate`: the command line for marketing ops and operators. See `leadgate --help`; every command
+ * prints readable text by default and one JSON document with `--json`, reports progress on stderr and
+ * exits non-zero on failure (1) or wrong usage (2). Commands are loaded on demand, so `sources check`
+ * never loads the AWS SDK.
+ */
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import type { CommandRun } from './command.ts';
+import { CliError, type Io, printJson, processIo, UsageError } from './io.ts';
+import { globalOptions, workspace } from './workspace.ts';
+
+// The shared modules log JSON lines and emit metrics for Lambda; neither belongs in a terminal.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+
+interface CommandSpec {
+  name: string;
+  synopsis: string;
+  summary: string;
+  help: string;
+  options: ParseArgsOptionsConfig;
+  load: () => Promise<CommandRun>;
+}
+
+const awsOptions = {
+  'queue-url': { type: 'string' },
+  'dlq-url': { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+const awsHelp = `Against the local runtime by default (read from .leadgate/runtime.json). On AWS:
+  --queue-url URL   the leads queue URL       --dlq-url URL   the leads-dlq URL
+  --region REGION   AWS region (default: AWS_REGION / your AWS profile); default AWS credentials`;
+
+const commands: CommandSpec[] = [
+  {
+    name: 'sources check',
+    synopsis: 'sources check',
+    summary: 'validate every source config: file, line and what is wrong',
+    help: `Validates every sources/*.yaml and sources/custom-fields.json. Problems are printed as
+  sources/<file>.yaml:<line> <path>: <what is wrong>
+name: custom fields that Onpipeline does not have (per the last \`leadgate fields pull\`) are warnings.
+Exit 1 on any problem.`,
+    options: {},
+    load: async () => (await import('./sources.ts')).check,
+  },
+  {
+    name: 'sources preview',
+    synopsis: 'sources preview <sourceId> <payload file | ->',
+    summary: 'the exact Leadsin body (or the field errors) a sample payload becomes',
+    help: `Maps a sample payload with the source's mapping and prints the exact Leadsin body deliver would
+send, or the field errors that would refuse it. Use - to read the payload from stdin.
+Payloads, per channel:
+  form        a JSON object of fields, or urlencoded text (a=1&b=2, or one name=value per line)
+  google-ads  the webhook JSON (user_column_data[].column_id and string_value)
+  meta        the lead as the Graph API returns it (field_data[].name and values)
+  linkedin    a lead form response (formResponse.answers[])
+  tiktok      the webhook JSON (entry[].changes[].field and value)
+  partner     a JSON object, or an array of them (a batch)
+  any         a flat JSON object of field names and values
+name: custom fields are resolved with sources/custom-fields.json (leadgate fields pull); without it
+they are shown as <unresolved: name>.
+  --referer URL   the page a form was on (for $referer and $utm.* from its query string)
+Exit 1 when the lead would be refused.`,
+    options: { referer: { type: 'string' } },
+    load: async () => (await import('./sources.ts')).preview,
+  },
+  {
+    name: 'fields pull',
+    synopsis: 'fields pull',
+    summary: "fetch Onpipeline's custom fields into sources/custom-fields.json",
+    help: `Reads ListCustomFields for Persons, Organizations and Deals and writes sources/custom-fields.json
+(commit it: it resolves name: custom fields in previews). Reports name: custom fields used in
+sources that Onpipeline does not have (exit 1).
+Onpipeline URL and token: ONPIPELINE_URL (default https://api.onpipeline.com) and ONPIPELINE_TOKEN,
+from the environment or .leadgate/secrets.env.
+  --url URL   another Onpipeline URL (for example the local sandbox, http://127.0.0.1:3001)`,
+    options: { url: { type: 'string' } },
+    load: async () => (await import('./fields.ts')).pull,
+  },
+  {
+    name: 'send-test',
+    synopsis: 'send-test <sourceId>',
+    summary: 'post a realistic sample lead of the source to a running gateway',
+    help: `Builds a realistic sample lead for the source's channel (values guessed from the fields its
+mapping reads) and posts it to the gateway the way the real sender does: forms with an allowed
+Origin, Google Ads with its google_key, partners with an API key or signature, TikTok signed.
+Secrets are read by name from the environment or .leadgate/secrets.env.
+  --gateway URL   the gateway (default: the running local one, from .leadgate/runtime.json)
+  --wait          wait for the delivery outcome (local runtime only; up to 30 s)
+Exit 1 when the gateway refuses the lead (or, with --wait, when it is not delivered).`,
+    options: { gateway: { type: 'string' }, wait: { type: 'boolean' } },
+    load: async () => (await import('./send-test.ts')).sendTest,
+  },
+  {
+    name: 'status',
+    synopsis: 'status',
+    summary: 'queue depths, dead letters and recent delivery outcomes',
+    help: `Shows how many leads wait in the leads queue and the dead-letter queue, and the outcomes of the
+most recent delivery attempts (local runtime only).
+  --gateway URL   the local gateway (default: from .leadgate/runtime.json)
+${awsHelp}
+Exit 1 when leadgate or its queue cannot be reached.`,
+    options: { gateway: { type: 'string' }, ...awsOptions },
+    load: async () => (await import('./status.ts')).status,
+  },
+  {
+    name: 'dlq list',
+    synopsis: 'dlq list',
+    summary: 'leads parked in the dead-letter queue, with their reasons',
+    help: `Lists parked leads: message id, source, reason, attempts and Onpipeline's answer (no field values).
+  --max N   list at most N (default 100)
+${awsHelp}`,
+    options: { max: { type: 'string' }, ...awsOptions },
+    load: async () => (await import('./dlq.ts')).list,
+  },
+  {
+    name: 'dlq show',
+    synopsis: 'dlq show <messageId>',
+    summary: 'one parked lead: reason, fields, and what the current mapping makes of it',
+    help: `Shows one parked lead (by message id or lead id) with its input fields, and what the current
+source config makes of it (so you know whether a redrive will succeed).
+${awsHelp}`,
+    options: { ...awsOptions },
+    load: async () => (await import('./dlq.ts')).show,
+  },
+  {
+    name: 'dlq redrive',
+    synopsis: 'dlq redrive [--source ID] [--reason R] [--all]',
+    summary: 'send parked leads back to the leads queue for delivery',
+    help: `Moves parked leads back to the leads queue; deliver maps them again with the current config.
+  --source ID    only the leads of this source
+  --reason R     only the leads parked for this reason (e.g. mapping_failed, onpipeline_rejected)
+  --all          every parked lead (required when no filter is given)
+  --max N        move at most N
+  --move-task    with --all on AWS: let SQS move them (StartMessageMoveTask) and follow its progress
+${awsHelp}
+Progress is reported on stderr.`,
+    options: {
+      source: { type: 'string' },
+      reason: { type: 'string' },
+      all: { type: 'boolean' },
+      max: { type: 'string' },
+      'move-task': { type: 'boolean' },
+      ...awsOptions,
+    },
+    load: async () => (await import('./dlq.ts')).redrive,
+  },
+];
+
+const groups = new Set(
+  commands.filter((spec) => spec.name.includes(' ')).map((spec) => spec.name.split(' ')[0]),
+);
+
+function overview(): string {
+  const width = Math.max(...commands.map((spec) => spec.synopsis.length));
+  const line = (spec: CommandSpec) => `  ${spec.synopsis.padEnd(width)}  ${spec.summary}`;
+  return `leadgate: lead sources, test leads and operations for the leadgate gateway
+
+Usage: leadgate <command> [options]
+
+Commands
+${commands.map(line).join('\n')}
+
+Options for every command
+  --json            one JSON document on stdout, for scripts
+  --sources DIR     the source configs (default: $SOURCES_DIR, else sources)
+  --data-dir DIR    the one-machine state folder (default: .leadgate)
+  -h, --help        help for a command: leadgate <command> --help
+
+Exit codes: 0 ok, 1 failure or problems found, 2 wrong usage.`;
+}
+
+function commandHelp(spec: CommandSpec): string {
+  return `Usage: leadgate ${spec.synopsis} [--json]\n\n${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.\n\n${spec.help}`;
+}
+
+function groupHelp(group: string): string {
+  const members = commands.filter((spec) => spec.name.startsWith(`${group} `));
+  const width = Math.max(...members.map((spec) => spec.synopsis.length));
+  return `Usage: leadgate ${group} <command>\n\n${members
+    .map((spec) => `  leadgate ${spec.synopsis.padEnd(width)}  ${spec.summary}`)
+    .join('\n')}\n\nleadgate ${group} <command> --help for more.`;
+}
+
+const allOptions: ParseArgsOptionsConfig = Object.assign(
+  {},
+  globalOptions,
+  ...commands.map((spec) => spec.options),
+);
+
+/**
+ * Runs one `leadgate` command line and resolves to its exit code. Never throws and never calls
+ * `process.exit`: the bin sets `process.exitCode`, tests call it directly.
+ *
+ * @example
+ * const code = await main(['sources', 'check', '--json'], processIo());
+ */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const loose = parseArgs({ args: argv, options: allOptions, strict: false, allowPositionals: true });
+    const words = loose.positionals;
+    const wantsHelp = loose.values.help === true;
+    const [first, second] = words;
+    if (first === undefined || first === 'help') {
+      io.out(overview());
+      return first === undefined && !wantsHelp ? 2 : 0;
+    }
+    const spec =
+      commands.find((candidate) => candidate.name === `${first} ${second}`) ??
+      commands.find((candidate) => candidate.name === first);
+    if (!spec) {
+      if (groups.has(first)) {
+        io.out(groupHelp(first));
+        return wantsHelp && second === undefined ? 0 : 2;
+      }
+      throw new UsageError(`unknown command: ${first}`, ['leadgate --help lists the commands']);
+    }
+    if (wantsHelp) {
+      io.out(commandHelp(spec));
+      return 0;
+    }
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: { ...globalOptions, ...spec.options },
+        strict: true,
+        allowPositionals: true,
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message.split('\n')[0] ?? 'invalid arguments', [
+        `leadgate ${spec.name} --help shows its options`,
+      ]);
+    }
+    const values = parsed.values;
+    const run = await spec.load();
+    return await run({
+      io,
+      args: parsed.positionals.slice(spec.name.split(' ').length),
+      values,
+      json,
+      space: workspace(io, {
+        sources: typeof values.sources === 'string' ? values.sources : undefined,
+        'data-dir': typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
+      }),
+    });
+  } catch (error) {
+    return report(io, error, json);
+  }
+}
+
+function report(io: Io, error: unknown, json: boolean): number {
+  const known = error instanceof CliError;
+  const message = known ? error.message : unexpected(error);
+  const details = known ? error.details : [];
+  if (json) printJson(io, { error: { message, ...(details.length > 0 ? { details } : {}) } });
+  io.err(`leadgate: ${message}`);
+  for (const line of details) io.err(`  ${line}`);
+  if (!known && io.env.LEADGATE_DEBUG) io.err(String((error as Error)?.stack ?? error));
+  return known ? error.exitCode : 1;
+}
+
+function unexpected(error: unknown): string {
+  if (error instanceof Error) {
+    const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
+    return `${name}${error.message}`.slice(0, 500);
+  }
+  return String(error).slice(0, 500);
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), processIo());
+}

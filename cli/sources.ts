@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { basename, relative, resolve } from 'node:path';
+import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
+import { checkSources } from '#shared/sources/loader.ts';
+import type { Source } from '#shared/sources/schema.ts';
+import { type CommandContext, stringOption } from './command.ts';
+import { cacheLookup, readCustomFieldsCache, unknownCustomFieldNames } from './custom-fields.ts';
+import { CliError, type Io, plural, printJson, styles, UsageError } from './io.ts';
+import { PayloadError } from './payloads.ts';
+import { type LeadPreview, previewLeads } from './preview.ts';
+import type { Workspace } from './workspace.ts';
+
+/**
+ * `leadgate sources check`: validates every source config and the custom-field cache. Problems are
+ * printed with file, line and path; `name:` custom fields missing from the cache are warnings.
+ * Exit 1 on any problem.
+ */
+export async function check({ io, json, space }: CommandContext): Promise<number> {
+  const { sources, problems } = checkSources(space.sourcesDir);
+  const warnings: SourceProblem[] = [];
+  try {
+    const cache = readCustomFieldsCache(space.customFieldsFile);
+    if (cache) warnings.push(...unknownCustomFieldNames(sources.values(), cacheLookup(cache)));
+  } catch (error) {
+    problems.push({ file: display(io, space.customFieldsFile), path: '', message: (error as Error).message });
+  }
+  const ids = [...sources.keys()];
+  if (json) {
+    printJson(io, { ok: problems.length === 0, sources: ids, problems, warnings });
+    return problems.length === 0 ? 0 : 1;
+  }
+  const style = styles(io);
+  for (const problem of problems) io.out(`${style.bad('error')} ${formatProblem(problem)}`);
+  for (const warning of warnings) io.out(`${style.warn('warning')} ${formatProblem(warning)}`);
+  if (problems.length > 0) {
+    const files = new Set(problems.map((problem) => problem.file)).size;
+    io.out(style.bad(`✘ ${plural(problems.length, 'problem')} in ${plural(files, 'file')}`));
+    return 1;
+  }
+  io.out(style.ok(`✔ ${plural(ids.length, 'source')} valid${ids.length > 0 ? `: ${ids.join(', ')}` : ''}`));
+  return 0;
+}
+
+/**
+ * `leadgate sources preview <sourceId> <payload file | ->`: the exact Leadsin body (or the field
+ * errors) the source's mapping makes of a sample payload. Exit 1 when the lead would be refused.
+ */
+export async function preview({ io, json, space, args, values }: CommandContext): Promise<number> {
+  const [sourceId, file] = args;
+  if (!sourceId || !file) throw new UsageError('say which source and which payload file (or - for stdin)');
+  if (args.length > 2) throw new UsageError(`unexpected argument: ${args[2]}`);
+  const source = loadSource(io, space, sourceId);
+  const payload = file === '-' ? await io.stdin() : readPayload(io, file);
+  const names = customFieldNames(io, space);
+  let leads: LeadPreview[];
+  try {
+    leads = await previewLeads(source, payload, {
+      referer: stringOption(values, 'referer'),
+      customFieldId: names.lookup,
+    });
+  } catch (error) {
+    if (error instanceof PayloadError) {
+      throw new CliError(`the payload cannot be read as a ${source.channel} lead: ${error.message}`);
+    }
+    throw error;
+  }
+  const ok = leads.every((lead) => lead.result.ok);
+  if (json) {
+    printJson(io, {
+      sourceId: source.id,
+      channel: source.channel,
+      customFields: names.origin,
+      leads: leads.map((lead) => ({
+        ok: lead.result.ok,
+        ...(lead.result.ok ? { body: lead.result.body } : { errors: lead.result.errors }),
+        spam: lead.spam,
+        unresolved: lead.unresolved,
+        fields: lead.input.fields,
+        context: lead.input.context,
+      })),
+    });
+    return ok ? 0 : 1;
+  }
+  printPreview(io, source, leads, names.origin);
+  return ok ? 0 : 1;
+}
+
+function printPreview(io: Io, source: Source, leads: LeadPreview[], origin: string | undefined): void {
+  const style = styles(io);
+  leads.forEach((lead, index) => {
+    const label = leads.length > 1 ? ` (lead ${index + 1} of ${leads.length})` : '';
+    const fieldNames = Object.keys(lead.input.fields);
+    io.out(
+      style.dim(
+        `${source.id} (${source.channel})${label}: ${plural(fieldNames.length, 'input field')}` +
+          `${fieldNames.length > 0 ? `: ${fieldNames.join(', ')}` : ''}`,
+      ),
+    );
+    if (lead.spam) {
+      io.out(
+        style.warn(`the honeypot field ${source.form?.honeypot} is filled in: this lead is dropped as spam`),
+      );
+    }
+    if (lead.result.ok) {
+      io.out(style.ok('✔ Leadsin body:'));
+      io.out(JSON.stringify(lead.result.body, null, 2));
+      if (lead.unresolved.length > 0) {
+        io.out(
+          style.warn(
+            `custom field ${lead.unresolved.map((name) => `"${name}"`).join(', ')} not resolved: ` +
+              'no sources/custom-fields.json yet (run leadgate fields pull)',
+          ),
+        );
+      } else if (origin) io.out(style.dim(`custom field names resolved with ${origin}`));
+    } else {
+      io.out(
+        style.bad(
+          `✘ this lead would be refused (${source.channel === 'form' ? '422' : 'parked in the DLQ'}):`,
+        ),
+      );
+      for (const [field, problem] of Object.entries(lead.result.errors)) io.out(`  ${field}: ${problem}`);
+    }
+    if (index < leads.length - 1) io.out('');
+  });
+}
+
+/** Loads one source by id; its own problems (or an unknown id) are a `CliError`. */
+export function loadSource(io: Io, space: Workspace, sourceId: string): Source {
+  const { sources, problems } = checkSources(space.sourcesDir);
+  const source = sources.get(sourceId);
+  if (source) return source;
+  const own = problems.filter((problem) => basename(problem.file).replace(/\.ya?ml$/, '') === sourceId);
+  if (own.length > 0) {
+    throw new CliError(`the source ${sourceId} is invalid:`, { details: own.map(formatProblem) });
+  }
+  const known = [...sources.keys()];
+  throw new CliError(`no source "${sourceId}" in ${display(io, space.sourcesDir)}/`, {
+    details: [known.length > 0 ? `known sources: ${known.join(', ')}` : 'there are no valid sources'],
+  });
+}
+
+/** The `name:` custom field resolver from the committed cache, when there is one. */
+export function customFieldNames(
+  io: Io,
+  space: Workspace,
+): { lookup: ((name: string) => string | undefined) | undefined; origin: string | undefined } {
+  try {
+    const cache = readCustomFieldsCache(space.customFieldsFile);
+    return cache
+      ? { lookup: cacheLookup(cache), origin: display(io, space.customFieldsFile) }
+      : { lookup: undefined, origin: undefined };
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+function readPayload(io: Io, file: string): string {
+  try {
+    return readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${file}${code === 'ENOENT' ? ': no such file' : ` (${code})`}`);
+  }
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+export function display(io: Io, path: string): string {
+  const rel = relative(io.cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}

@@ -1,0 +1,263 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  type MetricOptions,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The namespace and dimension of the metrics the functions count (#shared/telemetry.ts). */
+export const CUSTOM_METRICS = { namespace: 'leadgate', dimensionsMap: { service: 'leadgate' } } as const;
+
+/**
+ * One `delivery_<outcome kind>` per lead the deliver function handles (shared/delivery/deliver.ts), and
+ * `delivery_deduplicated` when the idempotency table says a lead was already delivered.
+ */
+export const deliveryOutcomeMetrics = [
+  'delivery_delivered',
+  'delivery_deduplicated',
+  'delivery_duplicate',
+  'delivery_transient',
+  'delivery_configuration',
+  'delivery_permanent',
+] as const;
+/** Counted by deliver when Onpipeline answers 401/403/404 (the token, IP whitelist or URL is wrong). */
+export const CONFIGURATION_ERROR_METRIC = 'onpipeline_configuration';
+/** Counted by capture for every lead it queued. */
+export const LEAD_ACCEPTED_METRIC = 'lead_accepted';
+
+export interface MonitoringProps {
+  /** Prefix of the alarm names (the stack name). */
+  name: string;
+  api: HttpApi;
+  capture: IFunction;
+  deliver: IFunction;
+  leads: Queue;
+  deadLetters: Queue;
+  /** Alarm when the oldest lead in `leads` is older than this many seconds. */
+  oldestMessageAgeSeconds: number;
+  /** Subscribed to the alarm topic when given. */
+  alarmEmail?: string | undefined;
+}
+
+/**
+ * leadgate's alarms and dashboard. Every alarm notifies an SNS topic encrypted with a customer
+ * managed key (CloudWatch may use it; nobody else is granted anything), both when it fires and when
+ * it recovers; docs/operations.md#alarms says what each one means and what to do.
+ *
+ * @example
+ * const monitoring = new Monitoring(this, 'Monitoring', {
+ *   name: 'Leadgate', api, capture: capture.fn, deliver: deliver.fn, leads, deadLetters,
+ *   oldestMessageAgeSeconds: 900, alarmEmail: 'ops@example.com',
+ * });
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+  readonly #name: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.#name = props.name;
+    const { api, capture, deliver, leads, deadLetters } = props;
+
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'leadgate: encrypts the alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch can publish to an encrypted topic only if the key lets it (the AWS managed
+    // aws/sns key does not), so the topic gets a key of its own.
+    const fromCloudWatch = {
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    };
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        ...fromCloudWatch,
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `${props.name} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({ ...fromCloudWatch, actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const oneMinute: MetricOptions = { period: Duration.minutes(1) };
+    const fiveMinutes: MetricOptions = { period: Duration.minutes(5), statistic: 'Sum' };
+    this.alarm(
+      'dlq-not-empty',
+      deadLetters.metricApproximateNumberOfMessagesVisible({ ...oneMinute, statistic: 'Maximum' }),
+      1,
+      'Leads are parked in the dead-letter queue: they will not reach Onpipeline until fixed and redriven.',
+    );
+    this.alarm(
+      'leads-oldest-message-age',
+      leads.metricApproximateAgeOfOldestMessage({ ...oneMinute, statistic: 'Maximum' }),
+      props.oldestMessageAgeSeconds,
+      `A lead has waited more than ${props.oldestMessageAgeSeconds} s in the leads queue: ` +
+        'delivery is stuck or failing.',
+    );
+    this.alarm(
+      'deliver-errors',
+      deliver.metricErrors(fiveMinutes),
+      1,
+      'The deliver function failed as a whole (crash or timeout), not one lead: the batch is retried.',
+    );
+    this.alarm(
+      'deliver-throttles',
+      deliver.metricThrottles(fiveMinutes),
+      1,
+      'The deliver function was throttled: the account concurrency limit is reached.',
+    );
+    this.alarm(
+      'onpipeline-configuration',
+      customMetric(CONFIGURATION_ERROR_METRIC, fiveMinutes),
+      1,
+      'Onpipeline answered 401/403/404: the token, the IP whitelist or the URL is wrong. ' +
+        'Leads wait in the queue and are retried.',
+    );
+    this.alarm(
+      'capture-5xx',
+      api.metricServerError(fiveMinutes),
+      1,
+      'The HTTP API answered 5xx: senders were told to retry (503 = the leads queue was unreachable).',
+    );
+    this.alarm(
+      'capture-errors',
+      capture.metricErrors(fiveMinutes),
+      1,
+      'The capture function failed: senders got a 5xx.',
+    );
+    this.alarm(
+      'capture-throttles',
+      capture.metricThrottles(fiveMinutes),
+      1,
+      'The capture function was throttled: senders got a 5xx (the stage throttle answers 429, not counted).',
+    );
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    const sum: MetricOptions = { ...oneMinute, statistic: 'Sum' };
+    const max: MetricOptions = { ...oneMinute, statistic: 'Maximum' };
+    const p99: MetricOptions = { ...oneMinute, statistic: 'p99' };
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          `# leadgate (${props.name})\nIngest → queue → delivery. What each alarm means and what to do: ` +
+          '`docs/operations.md#alarms`. Redrive parked leads once the cause is fixed.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest rate (per minute)',
+        left: [
+          api.metricCount({ ...sum, label: 'HTTP requests' }),
+          leads.metricNumberOfMessagesSent({ ...sum, label: 'SQS messages sent' }),
+          customMetric(LEAD_ACCEPTED_METRIC, sum),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'HTTP answers (per minute)',
+        left: [
+          api.metricClientError({ ...sum, label: '4xx' }),
+          api.metricServerError({ ...sum, label: '5xx' }),
+        ],
+        right: [api.metricLatency({ ...p99, label: 'latency p99 (ms)' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Capture function',
+        left: [capture.metricInvocations(sum), capture.metricErrors(sum), capture.metricThrottles(sum)],
+        right: [capture.metricDuration({ ...p99, label: 'duration p99 (ms)' })],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Queue depth',
+        left: [
+          leads.metricApproximateNumberOfMessagesVisible({ ...max, label: 'leads waiting' }),
+          leads.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'leads in flight' }),
+          deadLetters.metricApproximateNumberOfMessagesVisible({ ...max, label: 'dead-letter queue' }),
+        ],
+        right: [leads.metricApproximateAgeOfOldestMessage({ ...max, label: 'oldest lead (s)' })],
+        width: 12,
+      }),
+      new SingleValueWidget({
+        title: 'Dead-letter queue',
+        metrics: [deadLetters.metricApproximateNumberOfMessagesVisible({ ...max, label: 'parked leads' })],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Delivery outcomes (per minute)',
+        left: deliveryOutcomeMetrics.map((name) => customMetric(name, sum)),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Deliver function',
+        left: [
+          deliver.metricInvocations(sum),
+          deliver.metricErrors(sum),
+          deliver.metricThrottles(sum),
+          new MathExpression({
+            expression: '100 * errors / MAX([errors, invocations])',
+            usingMetrics: { errors: deliver.metricErrors(sum), invocations: deliver.metricInvocations(sum) },
+            label: 'error rate (%)',
+            period: Duration.minutes(1),
+          }),
+        ],
+        right: [deliver.metricDuration({ ...p99, label: 'duration p99 (ms)' })],
+        width: 12,
+      }),
+    );
+  }
+
+  private alarm(id: string, metric: IMetric, threshold: number, description: string): void {
+    const alarm = new Alarm(this, id, {
+      alarmName: `${this.#name}-${id}`,
+      alarmDescription: `${description} Runbook: docs/operations.md#alarms`,
+      metric,
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+}
+
+/** A metric the functions count with Powertools Metrics, summed. */
+function customMetric(metricName: string, options: MetricOptions): Metric {
+  return new Metric({ ...CUSTOM_METRICS, metricName, ...options, statistic: 'Sum' });
+}

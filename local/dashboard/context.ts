@@ -1,0 +1,30 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
+import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
+import type { SourceRegistry } from '#shared/sources/registry.ts';
+
+/**
+ * What the one-machine dashboard reads from the runtime. Built in `local/runtime.ts`; the dashboard
+ * only reads it (and redrives the DLQ through `sqs`).
+ *
+ * @example
+ * localPages({ sandboxUrl, recentAttempts: () => [...recent], sqs, queueUrls: urls, sources, customFields, sourcesDir });
+ */
+export interface DashboardContext {
+  /** The Onpipeline sandbox's URL, when the runtime runs one. */
+  sandboxUrl: string | undefined;
+  /** The most recent delivery attempts, newest first (`Runtime.recentAttempts`). */
+  recentAttempts: () => readonly DeliveryAttempt[];
+  /** A client of the embedded queue. */
+  sqs: SQSClient;
+  queueUrls: { leadsUrl: string; deadLetterUrl: string };
+  /** The live source registry (edits apply within a second). */
+  sources: SourceRegistry;
+  /**
+   * How deliver resolves `name:` custom fields (ListCustomFields of the sandbox or Onpipeline); the
+   * playground uses it so previews match deliveries. Without it, `<sourcesDir>/custom-fields.json`.
+   */
+  customFields?: CustomFieldNames | undefined;
+  /** The sources folder, for the committed custom-field cache; default `sources`. */
+  sourcesDir?: string | undefined;
+}

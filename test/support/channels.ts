@@ -1,0 +1,195 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signStandardWebhook } from '#shared/channels/signatures.ts';
+import type { ChannelDeps } from '#shared/channels/types.ts';
+import type { Envelope } from '#shared/envelope.ts';
+import type { HttpRequest } from '#shared/http/request.ts';
+import type { HttpResult } from '#shared/http/response.ts';
+import type { LeadQueue } from '#shared/queue/client.ts';
+import { secretStore } from '#shared/secrets.ts';
+import { sourceRegistry } from '#shared/sources/registry.ts';
+
+/** Ids longer than 2^53, as ad networks send them (JSON numbers that `JSON.parse` would round). */
+export const bigIds = {
+  lead: '7301234567890123457',
+  campaign: '1234567890123456789',
+  form: '9223372036854775806',
+  adgroup: '2345678901234567891',
+  creative: '3456789012345678912',
+  advertiser: '7000000000000000001',
+  page: '7100000000000000003',
+  ad: '1784567890123456789',
+} as const;
+
+/** A queue that records what the channel enqueued; `failing()` makes every enqueue throw. */
+export function recordingQueue() {
+  const enqueued: Envelope[] = [];
+  let fail = false;
+  const queue: LeadQueue = {
+    async enqueue(envelope) {
+      if (fail) throw new Error('queue down');
+      enqueued.push(structuredClone(envelope));
+    },
+    async deadLetter() {},
+    async delay() {},
+  };
+  return {
+    queue,
+    enqueued,
+    failing() {
+      fail = true;
+    },
+  };
+}
+
+/** A source registry over temporary YAML files (`id → yaml`), plus its cleanup. */
+export function sourcesFrom(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'leadgate-sources-'));
+  for (const [id, yaml] of Object.entries(files)) writeFileSync(join(dir, `${id}.yaml`), yaml);
+  return { sources: sourceRegistry(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Channel dependencies over temp sources, a recording queue and fixed secrets. */
+export function channelDeps(
+  files: Record<string, string>,
+  secrets: Record<string, string>,
+  now?: () => Date,
+) {
+  const { sources, cleanup } = sourcesFrom(files);
+  const recording = recordingQueue();
+  const deps: ChannelDeps = {
+    sources,
+    queue: recording.queue,
+    secrets: secretStore(async () => secrets),
+    ...(now ? { now } : {}),
+  };
+  return { deps, ...recording, cleanup };
+}
+
+/** An HTTP request as `readRequest` builds it (lower-case headers, raw body bytes). */
+export function httpRequest(options: {
+  path: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+}): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+  return {
+    method: 'POST',
+    path: options.path,
+    headers,
+    query: options.query ?? {},
+    pathParameters: options.pathParameters ?? {},
+    body: Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body),
+    ip: '203.0.113.9',
+    userAgent: headers['user-agent'],
+  };
+}
+
+/** The parsed JSON body of a result. */
+export function bodyOf<T = Record<string, unknown>>(result: HttpResult): T {
+  return JSON.parse(String(result.body)) as T;
+}
+
+/** JSON text with the named properties written as bare numbers (`"id":"7301…"` → `"id":7301…`). */
+export function withNumericIds(value: unknown, keys: readonly string[]): string {
+  let text = JSON.stringify(value);
+  for (const key of keys) text = text.replaceAll(new RegExp(`"${key}":"(\\d+)"`, 'g'), `"${key}":$1`);
+  return text;
+}
+
+/**
+ * Google's documented test payload ("Send test data": `is_test: true`), with 19-digit ids sent as JSON
+ * numbers; `overrides` replace top-level properties (`undefined` removes one).
+ */
+export function googleAdsLead(overrides: Record<string, unknown> = {}): string {
+  const lead: Record<string, unknown> = {
+    lead_id: bigIds.lead,
+    user_column_data: [
+      { column_name: 'Full Name', string_value: 'FirstName LastName', column_id: 'FULL_NAME' },
+      { column_name: 'User Phone', string_value: '+16505550123', column_id: 'PHONE_NUMBER' },
+      { column_name: 'User Email', string_value: 'test@example.com', column_id: 'EMAIL' },
+      { column_name: 'Company Name', string_value: 'dummy_value', column_id: 'COMPANY_NAME' },
+    ],
+    api_version: '1.0',
+    form_id: bigIds.form,
+    campaign_id: bigIds.campaign,
+    google_key: 'google-key-secret',
+    is_test: true,
+    gcl_id: 'TeSter-123-ABCDEFGHIJKLMNOPQRSTUVWXYZ-abcdefghijklmnopqrstuvwxyz-0123456789-AaBbCcDdEe',
+    adgroup_id: bigIds.adgroup,
+    creative_id: bigIds.creative,
+    lead_submit_time: '2024-05-02T10:07:01Z',
+    ...overrides,
+  };
+  return withNumericIds(lead, [
+    'lead_id',
+    'form_id',
+    'campaign_id',
+    'adgroup_id',
+    'creative_id',
+    'asset_group_id',
+  ]);
+}
+
+export interface TiktokEntryOptions {
+  id?: string;
+  advertiserId?: string;
+  changes?: { field: string; value: unknown }[];
+}
+
+/** TikTok's lead notification (`object`, `entry[]` with `changes[]`), 19-digit ids as JSON numbers. */
+export function tiktokNotification(entries: TiktokEntryOptions[] = [{}]): string {
+  const notification = {
+    object: 1,
+    entry: entries.map((entry, index) => ({
+      id: entry.id ?? `730123456789012${String(3456 + index)}`,
+      page_id: bigIds.page,
+      advertiser_id: entry.advertiserId ?? bigIds.advertiser,
+      campaign_id: bigIds.campaign,
+      adgroup_id: bigIds.adgroup,
+      ad_id: bigIds.ad,
+      create_time: 1714644421,
+      changes: entry.changes ?? [
+        { field: 'name', value: 'Jane Doe' },
+        { field: 'email', value: 'jane.doe@example.com' },
+        { field: 'phone_number', value: '+34600000000' },
+        { field: 'interests', value: 'Pricing' },
+        { field: 'interests', value: 'Demo' },
+      ],
+    })),
+    time: 1714644422,
+  };
+  return withNumericIds(notification, [
+    'id',
+    'page_id',
+    'advertiser_id',
+    'campaign_id',
+    'adgroup_id',
+    'ad_id',
+  ]);
+}
+
+/** The `X-Open-Signature` TikTok sends (as documented, unconfirmed): hex HMAC-SHA256 of the raw body. */
+export function tiktokSignature(appSecret: string, body: string | Buffer): string {
+  return createHmac('sha256', appSecret).update(body).digest('hex');
+}
+
+/** Standard Webhooks headers for `body`, signed with `secret` at `at` (default now). */
+export function standardWebhookHeaders(
+  secret: string,
+  body: string,
+  options: { id?: string; at?: Date } = {},
+): Record<string, string> {
+  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
+  const timestamp = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': signStandardWebhook(secret, id, timestamp, body),
+  };
+}

@@ -1,0 +1,513 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { partnerChannel } from '#shared/channels/partner.ts';
+import {
+  type PartnerBatchAnswer,
+  partnerBatchAnswerSchema,
+  partnerErrorAnswerSchema,
+  partnerErrorCodes,
+} from '#shared/channels/partner-api.ts';
+import type { HttpResult } from '#shared/http/response.ts';
+import { bodyOf, channelDeps, httpRequest, standardWebhookHeaders } from '#test/support/channels.ts';
+import { partnerOpenApi } from '../../../scripts/generate-openapi.ts';
+
+const lead = `
+  FirstName: first_name
+  LastName: last_name
+  Email:
+    - { from: email }
+`;
+const partnerSource = (settings: string) => `channel: partner\npartner: ${settings}\nlead:${lead}`;
+const sources = {
+  acme: partnerSource('{ apiKeys: [ACME_KEY, ACME_KEY_NEXT], leadIdField: lead_id }'),
+  signed: partnerSource('{ signingSecrets: [SIGNED_OLD, SIGNED_NEW], maxBatch: 3 }'),
+  plain: `channel: partner\npartner: { apiKeys: [PLAIN_KEY] }\nlead:${lead}`,
+  'unset-keys': `channel: partner\npartner: { apiKeys: [NOT_SET_KEY] }\nlead:${lead}`,
+  'a-form': `channel: form\nform: { allowedOrigins: ["*"] }\nlead:${lead}`,
+};
+const secrets = {
+  ACME_KEY: 'acme-key-1',
+  ACME_KEY_NEXT: 'acme-key-2',
+  SIGNED_OLD: 'whsec_b2xkLXNpZ25pbmctc2VjcmV0',
+  SIGNED_NEW: 'plain-text-signing-secret',
+  PLAIN_KEY: 'plain-key',
+};
+const now = new Date('2024-05-02T10:00:00.000Z');
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function setup() {
+  const setup = channelDeps(sources, secrets, () => now);
+  cleanups.push(setup.cleanup);
+  return { ...setup, channel: partnerChannel(setup.deps) };
+}
+
+function post(sourceId: string, body: unknown, headers: Record<string, string> = {}) {
+  return httpRequest({
+    path: `/v1/partners/${sourceId}/leads`,
+    pathParameters: { sourceId },
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+}
+
+const acme = (body: unknown, headers: Record<string, string> = {}) =>
+  post('acme', body, { 'x-api-key': 'acme-key-1', ...headers });
+const plain = (body: unknown, headers: Record<string, string> = {}) =>
+  post('plain', body, { 'x-api-key': 'plain-key', ...headers });
+
+/** The error code of a rejection, checked against the documented table and the answer schema. */
+function errorCodeOf(result: HttpResult): string {
+  const answer = partnerErrorAnswerSchema.parse(bodyOf(result));
+  const documented = partnerErrorCodes[answer.error.code as keyof typeof partnerErrorCodes];
+  expect(documented?.status, `${answer.error.code} is documented with status ${result.statusCode}`).toBe(
+    result.statusCode,
+  );
+  return answer.error.code;
+}
+
+const jane = { first_name: 'Jane', last_name: 'Doe', email: 'jane@example.com' };
+
+describe('partnerChannel: one lead', () => {
+  it('answers 202 {id, status} and queues the fields exactly like a form JSON body', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const body =
+      '{"first_name":"Jane","last_name":"Doe","age":42,"vip":true,"note":null,' +
+      '"interests":["Pricing","Demo"],"address":{"city":"Madrid"},"lead_id":9223372036854775807}';
+
+    // Act
+    const result = await channel.capture(acme(body));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    const answer = bodyOf<{ id: string; status: string }>(result);
+    expect(answer).toEqual({ id: expect.stringMatching(/^[0-9A-Z]{26}$/), status: 'queued' });
+    expect(enqueued).toHaveLength(1);
+    expect(enqueued[0]).toMatchObject({
+      id: answer.id,
+      sourceId: 'acme',
+      channel: 'partner',
+      fields: {
+        first_name: 'Jane',
+        last_name: 'Doe',
+        age: '42',
+        vip: 'true',
+        interests: ['Pricing', 'Demo'],
+        'address.city': 'Madrid',
+        lead_id: '9223372036854775807',
+      },
+      context: { source: 'acme', 'partner.lead_id': '9223372036854775807' },
+    });
+    expect(enqueued[0]?.fields).not.toHaveProperty('note');
+  });
+
+  it('answers 422 validation_failed with the missing fields, and queues nothing', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(acme({ first_name: 'OnlyFirst' }));
+
+    // Assess
+    expect(result.statusCode).toBe(422);
+    expect(errorCodeOf(result)).toBe('validation_failed');
+    expect(Object.keys(bodyOf<{ error: { fields: object } }>(result).error.fields)).toEqual(['LastName']);
+    expect(enqueued).toHaveLength(0);
+  });
+});
+
+describe('partnerChannel: batches', () => {
+  it('queues the good leads around a bad one and answers 202 with a result per lead', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const batch = [jane, { first_name: 'NoLastName' }, 'not an object', { ...jane, last_name: 'Roe' }];
+
+    // Act
+    const result = await channel.capture(plain(batch));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    const answer = partnerBatchAnswerSchema.parse(bodyOf(result));
+    expect(answer.results).toEqual([
+      { index: 0, id: expect.any(String), status: 'queued' },
+      {
+        index: 1,
+        status: 'rejected',
+        error: {
+          code: 'validation_failed',
+          message: expect.any(String),
+          fields: { LastName: expect.any(String) },
+        },
+      },
+      { index: 2, status: 'rejected', error: { code: 'malformed_lead', message: expect.any(String) } },
+      { index: 3, id: expect.any(String), status: 'queued' },
+    ]);
+    expect(enqueued.map((envelope) => envelope.fields.last_name)).toEqual(['Doe', 'Roe']);
+    const ids = answer.results.flatMap((item) => (item.status === 'queued' ? [item.id] : []));
+    expect(enqueued.map((envelope) => envelope.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('answers 422 with the same body when no lead of the batch was queued', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(plain([{ first_name: 'A' }, { first_name: 'B' }]));
+
+    // Assess
+    expect(result.statusCode).toBe(422);
+    const answer = bodyOf<PartnerBatchAnswer>(result);
+    expect(answer.results.map((item) => [item.index, item.status])).toEqual([
+      [0, 'rejected'],
+      [1, 'rejected'],
+    ]);
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it.each([
+    ['the default limit of 100', 'plain', 101, { 'x-api-key': 'plain-key' }],
+    ['a source limit of 3', 'signed', 4, undefined],
+  ])('refuses a batch over %s with 413 batch_too_large', async (_name, sourceId, size, headers) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const body = JSON.stringify(Array.from({ length: size }, () => jane));
+    const auth = headers ?? standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now });
+
+    // Act
+    const result = await channel.capture(post(sourceId, body, auth));
+
+    // Assess
+    expect(result.statusCode).toBe(413);
+    expect(errorCodeOf(result)).toBe('batch_too_large');
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it('accepts a batch of exactly the default limit', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(plain(Array.from({ length: 100 }, () => jane)));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(enqueued).toHaveLength(100);
+  });
+});
+
+describe('partnerChannel: API keys', () => {
+  it.each([
+    ['the first key', 'acme-key-1'],
+    ['the second key (rotation)', 'acme-key-2'],
+  ])('accepts %s', async (_name, key) => {
+    // Prepare
+    const { channel } = setup();
+
+    // Act
+    const result = await channel.capture(post('acme', jane, { 'x-api-key': key }));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+  });
+
+  it.each([
+    ['no credentials', 'acme', {}, 401, 'unauthorized'],
+    ['an empty key', 'acme', { 'x-api-key': '' }, 401, 'unauthorized'],
+    ['a wrong key', 'acme', { 'x-api-key': 'acme-key-3' }, 401, 'invalid_api_key'],
+    ['a key of another source', 'acme', { 'x-api-key': 'plain-key' }, 401, 'invalid_api_key'],
+    ['a key prefix', 'acme', { 'x-api-key': 'acme-key' }, 401, 'invalid_api_key'],
+    [
+      'a key to a signature-only source',
+      'signed',
+      { 'x-api-key': 'acme-key-1' },
+      403,
+      'auth_method_not_allowed',
+    ],
+    ['a key whose secret is not set', 'unset-keys', { 'x-api-key': 'x' }, 503, 'auth_unavailable'],
+    ['an unknown source', 'nope', { 'x-api-key': 'acme-key-1' }, 404, 'unknown_source'],
+    ['a source of another channel', 'a-form', { 'x-api-key': 'acme-key-1' }, 404, 'unknown_source'],
+  ])('refuses %s', async (_name, sourceId, headers, status, code) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(post(sourceId, jane, headers));
+
+    // Assess
+    expect(result.statusCode).toBe(status);
+    expect(errorCodeOf(result)).toBe(code);
+    expect(enqueued).toHaveLength(0);
+  });
+});
+
+describe('partnerChannel: Standard Webhooks signatures', () => {
+  const body = JSON.stringify(jane);
+
+  it.each([
+    ['the whsec_ secret', secrets.SIGNED_OLD],
+    ['the plain-text secret (rotation)', secrets.SIGNED_NEW],
+  ])('accepts a request signed with %s', async (_name, secret) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(
+      post('signed', body, standardWebhookHeaders(secret, body, { at: now })),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(enqueued).toHaveLength(1);
+  });
+
+  it.each([
+    ['signed 6 minutes ago', { at: new Date(now.getTime() - 6 * 60_000) }, 'signature_expired'],
+    ['signed 6 minutes in the future', { at: new Date(now.getTime() + 6 * 60_000) }, 'signature_expired'],
+    ['replayed a day later', { at: new Date(now.getTime() - 86_400_000) }, 'signature_expired'],
+  ])('refuses a request %s', async (_name, options, code) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(
+      post('signed', body, standardWebhookHeaders(secrets.SIGNED_NEW, body, options)),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(errorCodeOf(result)).toBe(code);
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it.each([
+    ['a tampered body', (h: Record<string, string>) => h, `${body} `, 'invalid_signature'],
+    [
+      'an unknown secret',
+      () => standardWebhookHeaders('whsec_d3Jvbmc=', body, { at: now }),
+      body,
+      'invalid_signature',
+    ],
+    [
+      'a v2 signature',
+      (h: Record<string, string>) => ({
+        ...h,
+        'webhook-signature': String(h['webhook-signature']).replace('v1,', 'v2,'),
+      }),
+      body,
+      'unsupported_signature_scheme',
+    ],
+    [
+      'a missing webhook-id',
+      (h: Record<string, string>) => ({ ...h, 'webhook-id': '' }),
+      body,
+      'signature_headers_missing',
+    ],
+    [
+      'a timestamp in milliseconds',
+      (h: Record<string, string>) => ({ ...h, 'webhook-timestamp': String(now.getTime()) }),
+      body,
+      'signature_timestamp_invalid',
+    ],
+  ])('refuses %s with 401', async (_name, change, sent, code) => {
+    // Prepare
+    const { channel } = setup();
+    const headers = change(standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now }));
+
+    // Act
+    const result = await channel.capture(post('signed', sent, headers));
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(errorCodeOf(result)).toBe(code);
+  });
+
+  it('refuses a signature to a source that only accepts API keys', async () => {
+    // Prepare
+    const { channel } = setup();
+
+    // Act
+    const result = await channel.capture(
+      post('plain', body, standardWebhookHeaders('whsec_eA==', body, { at: now })),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(errorCodeOf(result)).toBe('auth_method_not_allowed');
+  });
+
+  it('gives a replay inside the window the same dedupe key (webhook-id): delivered once', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const headers = standardWebhookHeaders(secrets.SIGNED_NEW, body, { id: 'msg_42', at: now });
+
+    // Act
+    await channel.capture(post('signed', body, headers));
+    await channel.capture(post('signed', body, headers));
+
+    // Assess
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      'partner:signed:msg:msg_42',
+      'partner:signed:msg:msg_42',
+    ]);
+  });
+});
+
+describe('partnerChannel: dedupe keys', () => {
+  it.each([
+    [
+      'Idempotency-Key on one lead',
+      'plain',
+      jane,
+      { 'idempotency-key': 'req-1' },
+      ['partner:plain:key:req-1'],
+    ],
+    [
+      'Idempotency-Key on a batch (per index)',
+      'plain',
+      [jane, jane],
+      { 'idempotency-key': 'req-2' },
+      ['partner:plain:key:req-2:0', 'partner:plain:key:req-2:1'],
+    ],
+    ['the lead id field', 'acme', { ...jane, lead_id: 'A-7' }, {}, ['partner:acme:lead:A-7']],
+    [
+      'Idempotency-Key over the lead id field',
+      'acme',
+      { ...jane, lead_id: 'A-7' },
+      { 'idempotency-key': 'req-3' },
+      ['partner:acme:key:req-3'],
+    ],
+  ])('uses %s', async (_name, sourceId, body, headers, keys) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const key = sourceId === 'acme' ? 'acme-key-1' : 'plain-key';
+
+    // Act
+    const result = await channel.capture(post(sourceId, body, { 'x-api-key': key, ...headers }));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual(keys);
+  });
+
+  it('falls back to the envelope id without a key or lead id', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(plain(jane));
+
+    // Assess
+    expect(enqueued[0]?.dedupeKey).toBe(`partner:${enqueued[0]?.id}`);
+  });
+
+  it('gives the same lead id the same key across resubmissions', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(acme({ ...jane, lead_id: 12345 }));
+    await channel.capture(acme([{ ...jane, lead_id: '12345' }]));
+
+    // Assess
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      'partner:acme:lead:12345',
+      'partner:acme:lead:12345',
+    ]);
+  });
+});
+
+describe('partnerChannel: malformed requests', () => {
+  it.each([
+    ['text/plain', plain('hi', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type'],
+    [
+      'a form post',
+      plain('a=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported_media_type',
+    ],
+    ['malformed JSON', plain('{"first_name":'), 400, 'malformed_body'],
+    ['invalid UTF-8', plain(Buffer.from([0x7b, 0xff, 0x7d])), 400, 'malformed_body'],
+    ['a JSON string', plain('"lead"'), 400, 'malformed_body'],
+    ['an empty batch', plain('[]'), 400, 'empty_batch'],
+    ['a list value with objects', plain({ ...jane, tags: [{ a: 1 }] }), 400, 'malformed_body'],
+    [
+      'an Idempotency-Key with spaces',
+      plain(jane, { 'idempotency-key': 'a b' }),
+      400,
+      'invalid_idempotency_key',
+    ],
+    [
+      'an Idempotency-Key of 256 characters',
+      plain(jane, { 'idempotency-key': 'k'.repeat(256) }),
+      400,
+      'invalid_idempotency_key',
+    ],
+    ['a body over 256 KB', plain({ ...jane, note: 'x'.repeat(300 * 1024) }), 413, 'payload_too_large'],
+  ])('refuses %s', async (_name, request, status, code) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(request);
+
+    // Assess
+    expect(result.statusCode).toBe(status);
+    expect(errorCodeOf(result)).toBe(code);
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it.each([
+    ['one lead', jane],
+    ['a batch', [jane, jane]],
+  ])('answers 503 queue_unavailable with Retry-After for %s when the queue is down', async (_name, body) => {
+    // Prepare
+    const { channel, failing } = setup();
+    failing();
+
+    // Act
+    const result = await channel.capture(plain(body));
+
+    // Assess
+    expect(result.statusCode).toBe(503);
+    expect(result.headers['retry-after']).toBeDefined();
+    expect(errorCodeOf(result)).toBe('queue_unavailable');
+  });
+});
+
+describe('the partner API document (docs/openapi.json)', () => {
+  const document = JSON.parse(partnerOpenApi()) as Record<string, unknown>;
+
+  it('is current: `npm run openapi` was run after the last change to the schemas', () => {
+    expect(readFileSync('docs/openapi.json', 'utf8')).toBe(partnerOpenApi());
+  });
+
+  it('resolves every $ref inside the document', () => {
+    // Prepare
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/([^"]+)"/g)].map(
+      (match) => match[1] ?? '',
+    );
+
+    // Act
+    const unresolved = refs.filter((ref) => {
+      let node: unknown = document;
+      for (const part of ref.split('/')) node = (node as Record<string, unknown> | undefined)?.[part];
+      return node === undefined;
+    });
+
+    // Assess
+    expect(refs.length).toBeGreaterThan(5);
+    expect(unresolved).toEqual([]);
+  });
+
+  it('documents every error code with its status', () => {
+    // Prepare
+    const text = JSON.stringify(document);
+
+    // Assess
+    for (const code of Object.keys(partnerErrorCodes)) expect(text).toContain(`\`${code}\``);
+  });
+});

@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  FAKE_LINKEDIN_TOKEN,
+  type FakeLinkedin,
+  type FakeLinkedinForm,
+  type FakeLinkedinResponse,
+  type LinkedinFault,
+  startFakeLinkedin,
+} from '#local/fakes/linkedin.ts';
+import { newEnvelope } from '#shared/channels/enqueue.ts';
+import type { Envelope } from '#shared/envelope.ts';
+import { classifyLinkedinError, linkedinResolver } from '#shared/resolvers/linkedin.ts';
+import { secretStore } from '#shared/secrets.ts';
+import { parseSource } from '#shared/sources/loader.ts';
+
+const formId = '6955637458260688897';
+const responseId = 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4';
+const text = (value: string) => ({ localized: { en_US: value } });
+
+/** A lead form as `GET /rest/leadForms/{id}` answers it (LinkedIn's documented shape). */
+const form: FakeLinkedinForm = {
+  id: formId,
+  name: 'Webinar sign-up',
+  creationLocale: { country: 'US', language: 'en' },
+  state: 'PUBLISHED',
+  content: {
+    questions: [
+      { questionId: 415148, name: 'firstName', question: text('First Name'), predefinedField: 'FIRST_NAME' },
+      { questionId: 415149, name: 'lastName', question: text('Last Name'), predefinedField: 'LAST_NAME' },
+      { questionId: 415150, name: 'email', question: text('Email'), predefinedField: 'EMAIL' },
+      { questionId: 415151, name: 'company', question: text('Company'), predefinedField: 'COMPANY_NAME' },
+      {
+        questionId: 415152,
+        name: 'Team size',
+        question: text('How large is your team?'),
+        questionDetails: {
+          multipleChoiceQuestionDetails: {
+            options: [
+              { id: 1, text: text('1-10') },
+              { id: 2, text: text('11-50') },
+            ],
+          },
+        },
+      },
+      { questionId: 415153, name: 'Comments', question: text('Anything else?') },
+    ],
+  },
+};
+
+const answer = (questionId: number, value: string) => ({
+  questionId,
+  answerDetails: { textQuestionAnswer: { answer: value } },
+});
+
+/** A lead as `GET /rest/leadFormResponses/{id}` answers it (LinkedIn's documented shape). */
+function response(
+  id = responseId,
+  extra: FakeLinkedinResponse['formResponse']['answers'] = [],
+): FakeLinkedinResponse {
+  return {
+    id,
+    owner: { sponsoredAccount: 'urn:li:sponsoredAccount:522529623' },
+    submitter: 'urn:li:person:ABCDEFG',
+    leadType: 'SPONSORED',
+    leadMetadata: { sponsoredLeadMetadata: { campaign: 'urn:li:sponsoredCampaign:123456789' } },
+    versionedLeadGenFormUrn: `urn:li:versionedLeadGenForm:(urn:li:leadGenForm:${formId},1)`,
+    submittedAt: 1714644421000,
+    testLead: false,
+    associatedEntity: { associatedCreative: 'urn:li:sponsoredCreative:241257736' },
+    formResponse: {
+      answers: [
+        answer(415148, 'Ana'),
+        answer(415149, 'Ruiz'),
+        answer(415150, 'ana.ruiz@example.com'),
+        answer(415151, 'Acme Iberia'),
+        { questionId: 415152, answerDetails: { multipleChoiceAnswer: { options: [2] } } },
+        answer(415153, 'Call me'),
+        ...extra,
+      ],
+      consentResponses: [{ accepted: true, consentId: 1 }],
+    },
+  };
+}
+
+const parsed = parseSource(
+  'linkedin-webinar',
+  `channel: linkedin\nlinkedin: { formIds: ["${formId}"] }\n` +
+    'lead:\n  FirstName: FIRST_NAME\n  LastName: LAST_NAME\n',
+);
+if (!parsed.ok) throw new Error('invalid test source');
+const source = parsed.source;
+
+function envelope(id = responseId): Envelope {
+  return newEnvelope({
+    sourceId: 'linkedin-webinar',
+    channel: 'linkedin',
+    fields: {},
+    context: { 'linkedin.form_id': formId },
+    fetch: { provider: 'linkedin', id },
+  });
+}
+
+let linkedin: FakeLinkedin;
+const secrets = (values: Record<string, string> = { LINKEDIN_ACCESS_TOKEN: FAKE_LINKEDIN_TOKEN }) =>
+  secretStore(async () => values);
+const resolver = (values?: Record<string, string>, version = '202601') =>
+  linkedinResolver({ apiUrl: linkedin.url, version, secrets: secrets(values), timeoutMs: 2000 });
+
+beforeAll(async () => {
+  linkedin = await startFakeLinkedin({ port: 0, sunsetVersions: ['202301'] });
+});
+beforeEach(() => {
+  linkedin.addForm(structuredClone(form));
+  linkedin.addResponse(response());
+});
+afterAll(async () => {
+  await linkedin?.stop();
+});
+
+describe('linkedinResolver', () => {
+  it('fetches the lead and names answers by predefinedField, else by question id', async () => {
+    // Prepare
+    const before = linkedin.requests().length;
+
+    // Act
+    const resolved = await resolver()(envelope(), source);
+
+    // Assess
+    expect(resolved).toEqual({
+      ok: true,
+      fields: {
+        FIRST_NAME: 'Ana',
+        LAST_NAME: 'Ruiz',
+        EMAIL: 'ana.ruiz@example.com',
+        COMPANY_NAME: 'Acme Iberia',
+        '415152': '11-50',
+        '415153': 'Call me',
+      },
+      context: {
+        source: 'linkedin-webinar',
+        'linkedin.form_id': formId,
+        'linkedin.lead_type': 'SPONSORED',
+        'linkedin.test_lead': 'false',
+        'linkedin.submitted_at': '2024-05-02T10:07:01.000Z',
+        'linkedin.campaign': 'urn:li:sponsoredCampaign:123456789',
+        'linkedin.creative': 'urn:li:sponsoredCreative:241257736',
+      },
+    });
+    expect(linkedin.requests().slice(before)).toEqual([
+      expect.objectContaining({ path: `/rest/leadFormResponses/${responseId}`, version: '202601' }),
+      expect.objectContaining({
+        path: `/rest/leadForms/${formId}`,
+        restliProtocol: '2.0.0',
+        authorized: true,
+      }),
+    ]);
+  });
+
+  it('reads each form once, and again when a lead answers a question the cached copy lacks', async () => {
+    // Prepare
+    const resolve = resolver();
+    linkedin.addResponse(response('second-lead-1'));
+    linkedin.addResponse(response('edited-form-lead-1', [answer(415154, 'Spain')]));
+    const formReads = () =>
+      linkedin.requests().filter((request) => request.path.startsWith('/rest/leadForms/'));
+    const before = formReads().length;
+
+    // Act
+    await resolve(envelope(), source);
+    await resolve(envelope('second-lead-1'), source);
+    const readsForTwoLeads = formReads().length - before;
+    linkedin.addForm({
+      ...structuredClone(form),
+      content: {
+        questions: [...form.content.questions, { questionId: 415154, predefinedField: 'COUNTRY' }],
+      },
+    });
+    const edited = await resolve(envelope('edited-form-lead-1'), source);
+
+    // Assess
+    expect(readsForTwoLeads).toBe(1);
+    expect(formReads().length - before).toBe(2);
+    expect(edited).toMatchObject({ ok: true, fields: { COUNTRY: 'Spain' } });
+  });
+
+  it('names every answer by question id when the form is gone (404)', async () => {
+    // Prepare
+    linkedin.failNext('notFound', { only: 'leadForms' });
+
+    // Act
+    const resolved = await resolver()(envelope(), source);
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: true, fields: { '415148': 'Ana', '415152': '2' } });
+  });
+
+  describe.each<[LinkedinFault, 'leadFormResponses' | 'leadForms', string, Record<string, unknown>]>([
+    ['unauthorized', 'leadFormResponses', 'configuration', { status: 401 }],
+    ['expiredToken', 'leadFormResponses', 'configuration', { status: 401 }],
+    ['forbidden', 'leadFormResponses', 'configuration', { status: 403 }],
+    ['rateLimit', 'leadFormResponses', 'transient', { status: 429, retryAfterSeconds: 60 }],
+    ['serverError', 'leadFormResponses', 'transient', { status: 500 }],
+    ['unavailable', 'leadFormResponses', 'transient', { status: 503 }],
+    ['reset', 'leadFormResponses', 'transient', { ambiguous: false }],
+    ['notFound', 'leadFormResponses', 'permanent', { status: 404, reason: 'lead_not_found' }],
+    ['forbidden', 'leadForms', 'configuration', { status: 403 }],
+    ['rateLimit', 'leadForms', 'transient', { status: 429 }],
+  ])('a LinkedIn answer %s on %s', (fault, only, kind, details) => {
+    it(`is a ${kind} outcome`, async () => {
+      // Prepare
+      linkedin.failNext(fault, { only });
+
+      // Act
+      const resolved = await resolver()(envelope(), source);
+
+      // Assess
+      expect(resolved).toEqual({ ok: false, outcome: expect.objectContaining({ kind, ...details }) });
+    });
+  });
+
+  it('answers permanent lead_not_found for a deleted response', async () => {
+    // Prepare
+    linkedin.deleteResponse(responseId);
+
+    // Act
+    const resolved = await resolver()(envelope(), source);
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'permanent', reason: 'lead_not_found' } });
+  });
+
+  it.each([
+    ['a wrong token', { LINKEDIN_ACCESS_TOKEN: 'expired-token' }, '202601', /401 INVALID_ACCESS_TOKEN/],
+    ['a sunset LinkedIn-Version', undefined, '202301', /426 NONEXISTENT_VERSION/],
+    ['no token secret', {}, '202601', /LINKEDIN_ACCESS_TOKEN is not set/],
+  ])('answers configuration for %s', async (_name, values, version, message) => {
+    // Act
+    const resolved = await resolver(values, version)(envelope(), source);
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message } });
+  });
+
+  it('never puts the access token in an outcome message', async () => {
+    // Prepare
+    linkedin.failNext({
+      status: 401,
+      body: {
+        status: 401,
+        code: 'INVALID_ACCESS_TOKEN',
+        message: `Invalid access token ${FAKE_LINKEDIN_TOKEN}`,
+      },
+    });
+
+    // Act
+    const resolved = await resolver()(envelope(), source);
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration' } });
+    expect(JSON.stringify(resolved)).not.toContain(FAKE_LINKEDIN_TOKEN);
+  });
+
+  it('refuses to start with plain http to another host or a malformed version', () => {
+    expect(() => linkedinResolver({ secrets: secrets(), apiUrl: 'http://api.example.test' })).toThrow(
+      /https/,
+    );
+    expect(() => linkedinResolver({ secrets: secrets(), version: '2026-01' })).toThrow(/YYYYMM/);
+  });
+});
+
+describe('classifyLinkedinError', () => {
+  it.each([
+    [400, 'permanent'],
+    [401, 'configuration'],
+    [403, 'configuration'],
+    [404, 'permanent'],
+    [422, 'permanent'],
+    [426, 'configuration'],
+    [429, 'transient'],
+    [504, 'transient'],
+  ])('HTTP %i → %s', (status, kind) => {
+    expect(classifyLinkedinError(status, { status, message: 'x' }).kind).toBe(kind);
+  });
+});
+
+describe('the fake LinkedIn API', () => {
+  const restli = { 'x-restli-protocol-version': '2.0.0' };
+  const bearer = { authorization: `Bearer ${FAKE_LINKEDIN_TOKEN}` };
+  it.each([
+    ['no bearer token', { 'linkedin-version': '202601', ...restli }, 401, 'INVALID_ACCESS_TOKEN'],
+    ['no LinkedIn-Version', { ...bearer, ...restli }, 400, 'VERSION_MISSING'],
+    ['no Rest.li 2.0.0 header', { ...bearer, 'linkedin-version': '202601' }, 400, 'ILLEGAL_ARGUMENT'],
+  ])('refuses a call with %s', async (_name, headers, status, code) => {
+    // Act
+    const answer = await fetch(`${linkedin.url}/rest/leadFormResponses/${responseId}`, { headers });
+
+    // Assess
+    expect(answer.status).toBe(status);
+    expect(((await answer.json()) as { code: string }).code).toBe(code);
+  });
+
+  it('answers form ids beyond 2^53 as exact JSON numbers', async () => {
+    // Act
+    const answer = await fetch(`${linkedin.url}/rest/leadForms/${formId}`, {
+      headers: { ...bearer, ...restli, 'linkedin-version': '202601' },
+    });
+
+    // Assess
+    expect(await answer.text()).toContain(`"id":${formId},`);
+  });
+});

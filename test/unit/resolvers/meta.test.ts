@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeGraph, type GraphFault, startFakeGraph } from '#local/fakes/graph.ts';
+import { newEnvelope } from '#shared/channels/enqueue.ts';
+import type { Envelope } from '#shared/envelope.ts';
+import { classifyGraphError, metaLeadFields, metaResolver } from '#shared/resolvers/meta.ts';
+import { secretStore } from '#shared/secrets.ts';
+import { parseSource } from '#shared/sources/loader.ts';
+import type { Source } from '#shared/sources/schema.ts';
+
+const pageId = '104345678901234';
+const pageToken = 'EAAB-page-token-spring';
+const appSecret = 'meta-app-secret';
+const leadId = '1202123456789012345';
+
+/** A lead as Graph answers `GET /{leadgen_id}` (Meta's documented shape). */
+const graphLead = {
+  id: leadId,
+  page_id: pageId,
+  created_time: '2024-05-02T10:07:01+0000',
+  ad_id: '23851234567890123',
+  adset_id: '23851234567890124',
+  campaign_id: '23851234567890125',
+  form_id: '1234567890123456789',
+  is_organic: false,
+  platform: 'ig',
+  field_data: [
+    { name: 'full_name', values: ['Jane Doe'] },
+    { name: 'email', values: ['jane.doe@example.com'] },
+    { name: 'phone_number', values: ['+34600000000'] },
+    { name: 'what_topics_interest_you?', values: ['Pricing', 'Demo'] },
+  ],
+};
+
+function source(yaml = `meta: { pageId: "${pageId}", pageToken: SPRING_PAGE_TOKEN }`): Source {
+  const parsed = parseSource(
+    'meta-spring',
+    `channel: meta\n${yaml}\nlead:\n  FirstName: full_name\n  LastName: full_name\n`,
+  );
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.source;
+}
+
+function envelope(id = leadId): Envelope {
+  return newEnvelope({
+    sourceId: 'meta-spring',
+    channel: 'meta',
+    fields: {},
+    context: { 'meta.leadgen_id': id, 'meta.page_id': pageId },
+    dedupeKey: `meta:${id}`,
+    fetch: { provider: 'meta', id },
+  });
+}
+
+let graph: FakeGraph;
+const secrets = (
+  values: Record<string, string> = { SPRING_PAGE_TOKEN: pageToken, META_APP_SECRET: appSecret },
+) => secretStore(async () => values);
+const resolver = (values?: Record<string, string>) =>
+  metaResolver({ graphUrl: graph.url, graphVersion: 'v23.0', secrets: secrets(values), timeoutMs: 2000 });
+
+beforeAll(async () => {
+  graph = await startFakeGraph({ port: 0, pageTokens: { [pageId]: pageToken }, appSecret });
+});
+beforeEach(() => {
+  graph.addLead(structuredClone(graphLead));
+  graph.setPageToken(pageId, pageToken);
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+describe('metaResolver', () => {
+  it('fetches the lead from Graph and maps field_data and the lead facts', async () => {
+    // Prepare
+    const before = graph.requests().length;
+
+    // Act
+    const resolved = await resolver()(envelope(), source());
+
+    // Assess
+    expect(resolved).toEqual({
+      ok: true,
+      fields: {
+        full_name: 'Jane Doe',
+        email: 'jane.doe@example.com',
+        phone_number: '+34600000000',
+        'what_topics_interest_you?': 'Pricing, Demo',
+      },
+      context: {
+        source: 'meta-spring',
+        'meta.campaign_id': '23851234567890125',
+        'meta.adset_id': '23851234567890124',
+        'meta.ad_id': '23851234567890123',
+        'meta.form_id': '1234567890123456789',
+        'meta.is_organic': 'false',
+        'meta.platform': 'ig',
+        'meta.created_time': '2024-05-02T10:07:01.000Z',
+      },
+    });
+    const [request] = graph.requests().slice(before);
+    expect(request).toMatchObject({
+      method: 'GET',
+      version: 'v23.0',
+      leadId,
+      hadToken: true,
+      hadProof: true,
+    });
+    expect(request?.fields?.split(',')).toEqual(
+      expect.arrayContaining(['field_data', 'campaign_id', 'ad_id', 'form_id', 'is_organic', 'platform']),
+    );
+  });
+
+  it('classifies a missing appsecret_proof (no META_APP_SECRET) as a rejected request', async () => {
+    // Act
+    const resolved = await resolver({ SPRING_PAGE_TOKEN: pageToken })(envelope(), source());
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'permanent', reason: 'graph_rejected' } });
+    expect(graph.requests().at(-1)?.hadProof).toBe(false);
+  });
+
+  describe.each<[GraphFault, string, Record<string, unknown>]>([
+    ['expiredToken', 'configuration', { status: 400 }],
+    ['invalidToken', 'configuration', { status: 400 }],
+    ['permissionDenied', 'configuration', { status: 403 }],
+    ['leadsRetrievalMissing', 'configuration', { status: 403 }],
+    ['appRateLimit', 'transient', { ambiguous: false }],
+    ['userRateLimit', 'transient', {}],
+    ['pageRateLimit', 'transient', {}],
+    ['callsRateLimit', 'transient', {}],
+    ['businessRateLimit', 'transient', { retryAfterSeconds: 300 }],
+    ['serverError', 'transient', { status: 500 }],
+    ['html503', 'transient', { status: 503 }],
+    ['reset', 'transient', { ambiguous: false }],
+    ['leadNotFound', 'permanent', { reason: 'lead_not_found' }],
+  ])('a Graph answer %s', (fault, kind, details) => {
+    it(`is a ${kind} outcome`, async () => {
+      // Prepare
+      graph.failNext(fault);
+
+      // Act
+      const resolved = await resolver()(envelope(), source());
+
+      // Assess
+      expect(resolved).toEqual({ ok: false, outcome: expect.objectContaining({ kind, ...details }) });
+    });
+  });
+
+  it('answers permanent lead_not_found for a deleted lead and for a lead of another page', async () => {
+    // Prepare
+    graph.deleteLead(leadId);
+    graph.addLead({ ...structuredClone(graphLead), id: '1202123456789019999', page_id: '999' });
+
+    // Act
+    const deleted = await resolver()(envelope(), source());
+    const foreign = await resolver()(envelope('1202123456789019999'), source());
+
+    // Assess
+    for (const resolved of [deleted, foreign]) {
+      expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'permanent', reason: 'lead_not_found' } });
+    }
+  });
+
+  it('classifies an expired page token as configuration, never quoting the token', async () => {
+    // Prepare
+    graph.expireToken(pageToken);
+    graph.failNext({
+      status: 400,
+      error: { message: `Malformed access token ${pageToken}`, type: 'OAuthException', code: 190 },
+    });
+
+    // Act
+    const echoed = await resolver()(envelope(), source());
+    const expired = await resolver()(envelope(), source());
+
+    // Assess
+    expect(expired).toMatchObject({ ok: false, outcome: { kind: 'configuration', message: /190\/463/ } });
+    expect(echoed).toMatchObject({ ok: false, outcome: { kind: 'configuration' } });
+    expect(JSON.stringify([echoed, expired])).not.toContain(pageToken);
+  });
+
+  it.each([
+    [
+      'the page token secret is not set',
+      {},
+      `meta: { pageId: "${pageId}", pageToken: SPRING_PAGE_TOKEN }`,
+      /SPRING_PAGE_TOKEN is not set/,
+    ],
+    ['the source has no meta section', { SPRING_PAGE_TOKEN: pageToken }, '', /no meta.pageToken/],
+  ])('answers configuration without calling Graph when %s', async (_name, values, yaml, message) => {
+    // Prepare
+    const before = graph.requests().length;
+
+    // Act
+    const resolved = await resolver(values)(envelope(), source(yaml));
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message } });
+    expect(graph.requests()).toHaveLength(before);
+  });
+
+  it('answers transient when Graph cannot be reached', async () => {
+    // Prepare
+    const closed = await startFakeGraph({ port: 0 });
+    await closed.stop();
+    const unreachable = metaResolver({ graphUrl: closed.url, secrets: secrets(), timeoutMs: 2000 });
+
+    // Act
+    const resolved = await unreachable(envelope(), source());
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'transient', message: /ECONNREFUSED/ } });
+  });
+
+  it.each([
+    ['plain http to another host', { graphUrl: 'http://graph.example.test' }, /https/],
+    ['a version without its v', { graphVersion: '23.0' }, /v23\.0/],
+  ])('refuses to start with %s', (_name, options, message) => {
+    expect(() => metaResolver({ secrets: secrets(), ...options })).toThrow(message);
+  });
+});
+
+describe('classifyGraphError', () => {
+  it.each([
+    [
+      400,
+      { error: { code: 190, error_subcode: 460, type: 'OAuthException', message: 'password changed' } },
+      'configuration',
+    ],
+    [400, { error: { code: 102, message: 'Session key invalid' } }, 'configuration'],
+    [400, { error: { code: 299, message: 'permission' } }, 'configuration'],
+    [400, { error: { code: 80004, message: 'too many calls to this ad account' } }, 'transient'],
+    [400, { error: { code: 1, message: 'unknown error' } }, 'transient'],
+    [400, { error: { code: 100, error_subcode: 33, message: 'does not exist' } }, 'permanent'],
+    [400, { error: { code: 100, message: 'Tried accessing nonexisting field' } }, 'permanent'],
+    [429, undefined, 'transient'],
+    [502, 'Bad Gateway', 'transient'],
+    [401, undefined, 'configuration'],
+    [404, undefined, 'permanent'],
+  ])('HTTP %i %j → %s', (status, body, kind) => {
+    expect(classifyGraphError(status, body).kind).toBe(kind);
+  });
+
+  it('honours Retry-After', () => {
+    expect(classifyGraphError(503, undefined, { retryAfter: '120' })).toMatchObject({
+      retryAfterSeconds: 120,
+    });
+  });
+});
+
+describe('metaLeadFields', () => {
+  it('keeps odd names as own fields and skips entries without a name', () => {
+    // Act
+    const fields = metaLeadFields([
+      { name: '__proto__', values: ['x'] },
+      { values: ['no name'] },
+      { name: 'empty', values: [] },
+    ]);
+
+    // Assess
+    expect(Object.keys(fields)).toEqual(['__proto__', 'empty']);
+    expect(fields.empty).toBe('');
+  });
+});
