@@ -73,15 +73,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const sqs = sqsClient(runtime.queueEndpoint);
     const dlq = deadLetterQueue(sqs, runtime.queueUrls);
     const deadline = started + (options.timeoutMs ?? 120_000);
-    let counts = await tally(runtime, dlq, accepted);
-    while (Date.now() < deadline && counts.delivered.size + counts.parked.size < accepted.size) {
+    const settled = async () => {
+      const delivered = new Set(runtime?.sandbox?.leads().map((lead) => lead.body.LastName));
+      const { visible, inFlight } = await dlq.depth();
+      return [...accepted].filter((name) => delivered.has(name)).length + visible + inFlight;
+    };
+    let done = await settled();
+    while (Date.now() < deadline && done < accepted.size) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      counts = await tally(runtime, dlq, accepted);
-      progress(`delivered ${counts.delivered.size}, dead-lettered ${counts.parked.size} of ${accepted.size}`);
+      done = await settled();
+      progress(`settled ${done} of ${accepted.size} (delivered or dead-lettered)`);
     }
     // Late duplicates (an ambiguous attempt retried after the count) get a moment to show up.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    counts = await tally(runtime, dlq, accepted);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const counts = await tally(runtime, dlq, accepted);
     sqs.destroy();
     const stats = runtime.sandbox?.stats();
     const ambiguous = (counterValues().delivery_ambiguous ?? 0) - ambiguousBefore;

@@ -1,90 +1,134 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  deadLetters,
+  isCrossSite,
+  isLoopbackHost,
+  previewEndpoint,
+  readJson,
+  redriveEndpoint,
+  sampleEndpoint,
+  sampleText,
+} from '#local/dashboard/api.ts';
+import { dashboardScript } from '#local/dashboard/client.ts';
+import type { DashboardContext } from '#local/dashboard/context.ts';
+import { errorPage, fragmentPage, jsonPage, securityHeaders, stylesheet } from '#local/dashboard/html.ts';
+import { localStatus } from '#local/dashboard/status.ts';
+import {
+  dashboardPage,
+  deadLetterList,
+  demoOnlyPage,
+  leadsList,
+  thanksPage,
+} from '#local/dashboard/views.ts';
 import type { LocalPage, LocalPages } from '#local/gateway.ts';
 
-/** The demo source the page posts to (shipped as `sources/demo-contact.yaml`). */
-export const DEMO_SOURCE = 'demo-contact';
+export type { DashboardContext } from '#local/dashboard/context.ts';
+export { DEMO_SOURCE } from '#local/dashboard/views.ts';
 
-const errorText: Record<string, string> = {
-  validation_failed: 'Please fill in your first name and last name.',
-  origin_not_allowed: 'This form may only be posted from its own page.',
-  origin_missing: 'This form may only be posted from its own page.',
-  payload_too_large: 'That was too much text.',
-};
+/** The options of the demo form alone, before the runtime passes the dashboard's context. */
+export interface DemoOnlyOptions {
+  sandboxUrl?: string | undefined;
+}
 
-const style = `
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2430; }
-  h1 { font-size: 1.6rem; margin-bottom: .25rem } p.lead { color: #55606e; margin-top: 0 }
-  form { display: grid; gap: .75rem; margin-top: 1.5rem }
-  label { display: grid; gap: .25rem; font-weight: 600; font-size: .9rem }
-  input, textarea { font: inherit; padding: .5rem .6rem; border: 1px solid #c4cbd4; border-radius: 6px }
-  fieldset { border: 1px solid #c4cbd4; border-radius: 6px } fieldset label { display: inline; font-weight: 400 }
-  button { font: inherit; font-weight: 600; padding: .6rem 1rem; border: 0; border-radius: 6px; background: #2356d8; color: #fff; cursor: pointer }
-  .error { background: #fde8e8; border: 1px solid #f5b5b5; padding: .5rem .75rem; border-radius: 6px }
-  .hp { position: absolute; left: -10000px } code { background: #eef1f5; padding: 0 .25rem; border-radius: 4px }
-  .row { display: grid; grid-template-columns: 1fr 1fr; gap: .75rem }`;
+function isDashboard(context: DashboardContext | DemoOnlyOptions): context is DashboardContext {
+  return 'sqs' in context && 'recentAttempts' in context && 'sources' in context;
+}
 
-const layout = (title: string, body: string): LocalPage => ({
+const asset = (contentType: string, body: string): LocalPage => ({
   status: 200,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-    'cache-control': 'no-store',
-  },
-  body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><style>${style}</style></head><body>${body}</body></html>`,
+  headers: { ...securityHeaders(contentType), 'cache-control': 'no-cache' },
+  body,
 });
 
-/** The demo contact form: a real HTML form, posted the classic way (no JavaScript). */
-function demoForm(error: string | null): LocalPage {
-  const message = error
-    ? `<p class="error" role="alert">${errorText[error] ?? 'Your message could not be sent.'}</p>`
-    : '';
-  return layout(
-    'leadgate demo: contact us',
-    `<h1>Contact us</h1>
-<p class="lead">A demo landing-page form. It posts to <code>/v1/forms/${DEMO_SOURCE}</code>; the lead is queued, mapped by
-<code>sources/${DEMO_SOURCE}.yaml</code> and delivered to the Onpipeline sandbox.</p>${message}
-<form method="post" action="/v1/forms/${DEMO_SOURCE}" accept-charset="utf-8">
-  <div class="row"><label>First name <input name="first_name" autocomplete="given-name" required></label>
-  <label>Last name <input name="last_name" autocomplete="family-name" required></label></div>
-  <label>Work e-mail <input name="email" type="email" autocomplete="email"></label>
-  <div class="row"><label>Phone <input name="phone" type="tel" autocomplete="tel"></label>
-  <label>Company <input name="company" autocomplete="organization"></label></div>
-  <div class="row"><label>City <input name="city" autocomplete="address-level2"></label>
-  <label>Country (2 letters) <input name="country" maxlength="2" autocomplete="country"></label></div>
-  <fieldset><legend>Interested in</legend>
-    <label><input type="checkbox" name="interests" value="Pricing"> Pricing</label>
-    <label><input type="checkbox" name="interests" value="Demo"> A demo</label>
-    <label><input type="checkbox" name="interests" value="Partnership"> Partnership</label></fieldset>
-  <label>Message <textarea name="message" rows="4"></textarea></label>
-  <label class="hp" aria-hidden="true">Leave this empty <input name="_gotcha" tabindex="-1" autocomplete="off"></label>
-  <button type="submit">Send</button>
-</form>`,
-  );
-}
-
-function thanks(sandboxUrl: string | undefined): LocalPage {
-  const where = sandboxUrl
-    ? `<p>Within a second or two it shows up in the <a href="${sandboxUrl}/">Onpipeline sandbox</a>, mapped to a Leadsin body.</p>`
-    : '<p>It is on its way to Onpipeline.</p>';
-  return layout(
-    'Thank you',
-    `<h1>Thank you!</h1><p class="lead">Your message was received and queued.</p>${where}
-<p><a href="/">Send another</a></p>`,
-  );
-}
-
 /**
- * The pages the one-machine runtime serves besides the API: the demo form at `/` and its thank-you
- * page at `/thanks`. Never deployed to AWS.
+ * The pages the one-machine runtime serves besides the API (never deployed to AWS):
+ * - `/`: the dashboard: the demo form, live queue and DLQ counts, recent leads with the exact
+ *   Leadsin body sent, dead letters with redrive buttons, the mapping playground;
+ * - `/thanks`: the demo form's thank-you page;
+ * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET fragments/leads|dlq`, `GET sample`,
+ *   `POST preview`, `POST dlq/redrive`, `GET app.js|app.css`.
+ * Every answer refuses a non-loopback `Host` (DNS rebinding); the POST endpoints take JSON only and
+ * refuse cross-site requests (`Origin`, `Sec-Fetch-Site`). Anything else falls through to the API.
+ * Given only `{ sandboxUrl }`, it serves the demo form and the thank-you page alone.
  *
  * @example
- * startGateway({ port, handler, pages: localPages({ sandboxUrl }) });
+ * startGateway({ port, handler, pages: localPages({ sandboxUrl, recentAttempts, sqs, queueUrls, sources }) });
  */
-export function localPages(options: { sandboxUrl?: string | undefined }): LocalPages {
+export function localPages(context: DashboardContext | DemoOnlyOptions): LocalPages {
+  const dashboard = isDashboard(context) ? context : undefined;
   return async (request, url) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
-    if (url.pathname === '/') return demoForm(url.searchParams.get('error'));
-    if (url.pathname === '/thanks') return thanks(options.sandboxUrl);
+    const path = url.pathname;
+    if (path !== '/' && path !== '/thanks' && !path.startsWith('/_local/')) return undefined;
+    if (!isLoopbackHost(request.headers.host)) {
+      request.resume();
+      return errorPage(
+        403,
+        'host_not_allowed',
+        "leadgate's local pages answer on 127.0.0.1 and localhost only.",
+      );
+    }
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    if (read && path === '/thanks') return thanksPage(context.sandboxUrl, dashboard !== undefined);
+    if (!dashboard) {
+      return read && path === '/'
+        ? demoOnlyPage(context.sandboxUrl, url.searchParams.get('error'))
+        : undefined;
+    }
+    if (read) return get(dashboard, path, url);
+    if (request.method === 'POST') return post(dashboard, path, request);
     return undefined;
   };
+}
+
+async function get(context: DashboardContext, path: string, url: URL): Promise<LocalPage | undefined> {
+  switch (path) {
+    case '/': {
+      const [status, letters] = await Promise.all([localStatus(context), deadLetters(context)]);
+      const sources = [...context.sources.all()].sort((a, b) => a.id.localeCompare(b.id));
+      const first = sources.find((source) => source.id === 'demo-contact') ?? sources[0];
+      return dashboardPage({
+        sandboxUrl: context.sandboxUrl,
+        error: url.searchParams.get('error'),
+        status,
+        attempts: context.recentAttempts(),
+        letters,
+        sources: first ? [first, ...sources.filter((source) => source !== first)] : sources,
+        sample: first ? sampleText(first) : '',
+      });
+    }
+    case '/_local/status':
+      return jsonPage(200, await localStatus(context));
+    case '/_local/fragments/leads':
+      return fragmentPage(leadsList(context.recentAttempts()));
+    case '/_local/fragments/dlq':
+      return fragmentPage(deadLetterList(await deadLetters(context)));
+    case '/_local/sample':
+      return sampleEndpoint(context, url);
+    case '/_local/app.js':
+      return asset('text/javascript; charset=utf-8', dashboardScript);
+    case '/_local/app.css':
+      return asset('text/css; charset=utf-8', stylesheet);
+    default:
+      return errorPage(404, 'not_found', `No local page at ${path}.`);
+  }
+}
+
+async function post(context: DashboardContext, path: string, request: IncomingMessage): Promise<LocalPage> {
+  const endpoint =
+    path === '/_local/preview'
+      ? previewEndpoint
+      : path === '/_local/dlq/redrive'
+        ? redriveEndpoint
+        : undefined;
+  if (!endpoint) {
+    request.resume();
+    return errorPage(404, 'not_found', `No local endpoint at ${path}.`);
+  }
+  if (isCrossSite(request)) {
+    request.resume();
+    return errorPage(403, 'cross_site_request', 'Local endpoints accept requests from the dashboard only.');
+  }
+  const body = await readJson(request);
+  if ('error' in body) return body.error;
+  return endpoint(context, body.value);
 }

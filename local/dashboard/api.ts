@@ -1,0 +1,171 @@
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { LocalPage } from '#local/gateway.ts';
+import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
+import { cacheLookup, readCustomFieldsCache } from '../../cli/custom-fields.ts';
+import { PayloadError, samplePayload } from '../../cli/payloads.ts';
+import { previewLeads } from '../../cli/preview.ts';
+import type { DashboardContext } from './context.ts';
+import { errorPage, jsonPage } from './html.ts';
+import { withTimeout } from './status.ts';
+
+/** Largest JSON body the local endpoints read (a sample payload is at most 256 KB). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Whether the request was addressed to this machine by a loopback name. Anything else is a DNS
+ * rebinding attempt (a hostile site's name resolving to 127.0.0.1) and is refused.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const match = /^(\[::1\]|127(?:\.\d{1,3}){3}|localhost)(?::\d{1,5})?$/i.exec(host.trim());
+  return match !== null;
+}
+
+/**
+ * Whether a state-changing request comes from another site: a browser says so in `Sec-Fetch-Site`,
+ * and its `Origin` (sent with every POST) must be this dashboard's own. Clients that send neither
+ * header (curl, scripts) are not browsers and cannot be tricked into a cross-site request.
+ */
+export function isCrossSite(request: IncomingMessage): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  return origin !== `http://${request.headers.host ?? ''}`;
+}
+
+/** Reads a JSON body; an error page when it is not JSON, too large or not `application/json`. */
+export async function readJson(request: IncomingMessage): Promise<{ value: unknown } | { error: LocalPage }> {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    request.resume();
+    return { error: errorPage(415, 'unsupported_media_type', 'Send application/json.') };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      request.resume();
+      return { error: errorPage(413, 'payload_too_large', 'The request body is too large.') };
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { error: errorPage(400, 'malformed_body', 'The body is not valid JSON.') };
+  }
+}
+
+const previewRequest = z.object({
+  sourceId: z.string().min(1).max(100),
+  payload: z.string().max(256 * 1024),
+  referer: z.string().max(2048).optional(),
+});
+
+/** How the dashboard resolves `name:` custom fields: as deliver does when it can, else the committed cache. */
+async function customFieldResolver(
+  context: DashboardContext,
+): Promise<{ lookup?: (name: string) => string | undefined; origin?: string }> {
+  if (context.customFields) {
+    try {
+      const lookup = await withTimeout(context.customFields.lookup(), 5000);
+      return { lookup, origin: context.sandboxUrl ? 'the Onpipeline sandbox' : 'Onpipeline' };
+    } catch {
+      // Onpipeline does not answer: fall back to the committed cache.
+    }
+  }
+  try {
+    const cache = readCustomFieldsCache(join(context.sourcesDir ?? 'sources', 'custom-fields.json'));
+    if (cache) return { lookup: cacheLookup(cache), origin: 'sources/custom-fields.json' };
+  } catch {
+    // An invalid cache resolves nothing; `leadgate sources check` reports it.
+  }
+  return {};
+}
+
+/** `POST /_local/preview` `{sourceId, payload, referer?}`: the mapping playground. */
+export async function previewEndpoint(context: DashboardContext, body: unknown): Promise<LocalPage> {
+  const parsed = previewRequest.safeParse(body);
+  if (!parsed.success) return errorPage(400, 'malformed_body', 'Send {"sourceId": "...", "payload": "..."}.');
+  const { sourceId, payload, referer } = parsed.data;
+  const source = context.sources.get(sourceId);
+  if (!source) return errorPage(404, 'unknown_source', `No source "${sourceId}" is configured.`);
+  const names = await customFieldResolver(context);
+  try {
+    const leads = await previewLeads(source, payload, { referer, customFieldId: names.lookup });
+    return jsonPage(200, {
+      sourceId: source.id,
+      channel: source.channel,
+      customFields: names.origin ?? null,
+      leads: leads.map((lead) => ({
+        ok: lead.result.ok,
+        ...(lead.result.ok ? { body: lead.result.body } : { errors: lead.result.errors }),
+        spam: lead.spam,
+        unresolved: lead.unresolved,
+        fields: Object.keys(lead.input.fields),
+      })),
+    });
+  } catch (error) {
+    if (error instanceof PayloadError) {
+      return errorPage(422, 'payload_unreadable', `Not a ${source.channel} payload: ${error.message}.`);
+    }
+    throw error;
+  }
+}
+
+/** `GET /_local/sample?source=ID`: a sample payload of the source's channel, to prefill the playground. */
+export function sampleEndpoint(context: DashboardContext, url: URL): LocalPage {
+  const source = context.sources.get(url.searchParams.get('source') ?? '');
+  if (!source) return errorPage(404, 'unknown_source', 'No such source.');
+  return jsonPage(200, { sourceId: source.id, channel: source.channel, payload: sampleText(source) });
+}
+
+/** A sample payload as the playground shows it. */
+export function sampleText(source: Parameters<typeof samplePayload>[0]): string {
+  return JSON.stringify(samplePayload(source, '1234567890123456'), null, 2);
+}
+
+const redriveRequest = z
+  .object({
+    messageId: z.string().min(1).optional(),
+    sourceId: z.string().min(1).optional(),
+    reason: z.string().min(1).optional(),
+    all: z.boolean().optional(),
+  })
+  .refine((value) => value.all === true || value.messageId || value.sourceId || value.reason);
+
+/** `POST /_local/dlq/redrive` `{messageId?, sourceId?, reason?, all?}`: parked leads back to `leads`. */
+export async function redriveEndpoint(context: DashboardContext, body: unknown): Promise<LocalPage> {
+  const parsed = redriveRequest.safeParse(body);
+  if (!parsed.success) {
+    return errorPage(
+      400,
+      'malformed_body',
+      'Say which leads: {"messageId"}, {"sourceId"}, {"reason"} or {"all": true}.',
+    );
+  }
+  const { messageId, sourceId, reason } = parsed.data;
+  const result = await deadLetterQueue(context.sqs, context.queueUrls).redrive({
+    filter: (letter) =>
+      (!messageId || letter.messageId === messageId) &&
+      (!sourceId || letter.sourceId === sourceId) &&
+      (!reason || letter.reason === reason),
+    ...(messageId ? { max: 1 } : {}),
+  });
+  return jsonPage(200, result);
+}
+
+/** The parked leads for the dashboard (bounded wait: a stopped queue must not hang the page). */
+export async function deadLetters(
+  context: DashboardContext,
+): Promise<readonly DeadLetter[] | { error: string }> {
+  try {
+    return await withTimeout(deadLetterQueue(context.sqs, context.queueUrls).list(50), 5000);
+  } catch {
+    return { error: 'The dead-letter queue cannot be read right now (is the embedded queue running?).' };
+  }
+}
