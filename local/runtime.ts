@@ -13,6 +13,7 @@ import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { leadResolvers } from '#shared/resolvers/index.ts';
 import { type SecretStore, secretsFromEnvironment } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 
@@ -45,6 +46,10 @@ export interface RuntimeOptions {
   /** Backoff seam (tests shorten it). */
   retryDelay?: DeliveryDeps['retryDelay'];
   sandboxFaults?: SandboxFaults;
+  /** Graph API base URL for deliver's Meta lead fetches (e.g. the fake, `local/fakes/graph.ts`). */
+  graphUrl?: string;
+  /** LinkedIn API base URL for deliver's lead fetches (e.g. the fake, `local/fakes/linkedin.ts`). */
+  linkedinUrl?: string;
 }
 
 export interface Runtime {
@@ -122,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         sources,
         idempotency,
         routers: webhookRouters,
+        resolvers: leadResolvers(secrets, { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl }),
         observe: (attempt) => {
           recent.unshift(attempt);
           if (recent.length > RECENT_ATTEMPTS) recent.length = RECENT_ATTEMPTS;

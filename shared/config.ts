@@ -19,6 +19,14 @@ export const env = {
   sourcesDir: 'SOURCES_DIR',
   /** DynamoDB idempotency table name (AWS only). */
   idempotencyTable: 'IDEMPOTENCY_TABLE',
+  /** Meta Graph API base URL and version for lead fetches; defaults https://graph.facebook.com, v23.0. */
+  metaGraphUrl: 'META_GRAPH_URL',
+  metaGraphVersion: 'META_GRAPH_VERSION',
+  /** LinkedIn API base URL and `LinkedIn-Version` for lead fetches. */
+  linkedinApiUrl: 'LINKEDIN_API_URL',
+  linkedinApiVersion: 'LINKEDIN_API_VERSION',
+  /** Timeout of one lead fetch (Graph, LinkedIn) in milliseconds; default 10000. */
+  leadFetchTimeoutMs: 'LEAD_FETCH_TIMEOUT_MS',
 } as const;
 
 /** Reads an environment variable, or the fallback when it is unset or empty. */

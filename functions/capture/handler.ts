@@ -3,6 +3,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { formChannel } from '#shared/channels/form.ts';
 import { googleAdsChannel } from '#shared/channels/google-ads.ts';
+import { linkedinChannel } from '#shared/channels/linkedin.ts';
+import { metaChannel } from '#shared/channels/meta.ts';
 import { partnerChannel } from '#shared/channels/partner.ts';
 import { tiktokChannel } from '#shared/channels/tiktok.ts';
 import type { ChannelDeps } from '#shared/channels/types.ts';
@@ -41,6 +43,14 @@ export function createCaptureHandler(deps: () => CaptureDeps) {
         return channels.partners.capture(request);
       case 'POST /v1/webhooks/google-ads/{sourceId}':
         return channels.googleAds.capture(request);
+      case 'GET /v1/webhooks/meta':
+        return channels.meta.verify(request);
+      case 'POST /v1/webhooks/meta':
+        return channels.meta.capture(request);
+      case 'GET /v1/webhooks/linkedin':
+        return channels.linkedin.verify(request);
+      case 'POST /v1/webhooks/linkedin':
+        return channels.linkedin.capture(request);
       case 'POST /v1/webhooks/tiktok':
         return channels.tiktok.capture(request);
       default:
@@ -60,6 +70,8 @@ function captureChannels(deps: CaptureDeps) {
     partners: partnerChannel(deps),
     googleAds: googleAdsChannel(deps),
     tiktok: tiktokChannel(deps),
+    meta: metaChannel(deps),
+    linkedin: linkedinChannel(deps),
   };
 }
 

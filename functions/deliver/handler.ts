@@ -9,6 +9,7 @@ import { type DeliveryDeps, leadDelivery } from '#shared/delivery/deliver.ts';
 import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/leadsin/client.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { leadResolvers } from '#shared/resolvers/index.ts';
 import { secretsFromEnvironment } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
@@ -51,6 +52,7 @@ export function deliveryDepsFromEnvironment(): DeliveryDeps {
     onpipeline,
     customFields: customFieldNames(onpipeline),
     routers: webhookRouters,
+    resolvers: leadResolvers(secrets),
     queue: leadQueue({
       sqs: sqsClient(),
       leadsUrl: setting(env.leadsQueueUrl, ''),

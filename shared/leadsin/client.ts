@@ -63,7 +63,11 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
       const token = await options.token();
       let headers: Headers;
       try {
-        headers = new Headers({ authorization: token, 'content-type': 'application/json', accept: 'application/json' });
+        headers = new Headers({
+          authorization: token,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        });
       } catch {
         return { kind: 'configuration', message: 'the Onpipeline token is not a valid header value' };
       }

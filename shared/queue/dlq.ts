@@ -128,7 +128,16 @@ export function deadLetterQueue(
       const max = options.max ?? Number.POSITIVE_INFINITY;
       try {
         while (moved < max) {
-          const batch = await receive(60, max - moved);
+          let batch = await receive(60, max - moved);
+          // Leads someone just looked at (list) are hidden for a moment: wait for them, briefly.
+          for (
+            let wait = 0;
+            batch.length === 0 && wait < 3 && (await this.depth()).inFlight > skippedMessages.length;
+            wait++
+          ) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            batch = await receive(60, max - moved);
+          }
           if (batch.length === 0) break;
           const chosen = batch.filter((message) => !options.filter || options.filter(describe(message)));
           const others = batch.filter((message) => !chosen.includes(message));

@@ -86,7 +86,10 @@ export const extraMappingSchema = z
   .strictObject({
     ...expressionShape,
     id: z
-      .union([z.string().regex(/^\d+$/, 'custom field IDs are digits'), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+      .union([
+        z.string().regex(/^\d+$/, 'custom field IDs are digits'),
+        z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      ])
       .transform(String)
       .optional(),
     name: z.string().min(1).optional(),
@@ -141,19 +144,12 @@ export const partnerSettingsSchema = z
       .array(secretName)
       .optional()
       .meta({ description: 'Names of the secrets holding valid X-Api-Key values (several for rotation).' }),
-    signingSecrets: z
-      .array(secretName)
-      .optional()
-      .meta({
-        description: 'Names of the Standard Webhooks signing secrets (whsec_...); several for rotation.',
-      }),
-    leadIdField: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description: "The partner's own lead id field: resubmissions of that id are not delivered twice.",
-      }),
+    signingSecrets: z.array(secretName).optional().meta({
+      description: 'Names of the Standard Webhooks signing secrets (whsec_...); several for rotation.',
+    }),
+    leadIdField: z.string().min(1).optional().meta({
+      description: "The partner's own lead id field: resubmissions of that id are not delivered twice.",
+    }),
     maxBatch: z
       .number()
       .int()

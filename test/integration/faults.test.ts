@@ -6,7 +6,9 @@ import { runChaos } from '#local/chaos.ts';
  * sandbox injecting faults). Bounded: each run stops waiting after its timeout.
  */
 describe('delivery under faults', () => {
-  it('(a) 2,000 leads with 20% transient faults: all delivered, none twice', { timeout: 240_000 }, async () => {
+  it('(a) 2,000 leads with 20% transient faults: all delivered, none twice', {
+    timeout: 240_000,
+  }, async () => {
     // Act
     const report = await runChaos({
       leads: 2000,
@@ -23,7 +25,9 @@ describe('delivery under faults', () => {
     expect(Object.values(report.faultsInjected).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(300);
   });
 
-  it('(c) permanent faults: exactly the rejected leads wait in the DLQ, none lost', { timeout: 120_000 }, async () => {
+  it('(c) permanent faults: exactly the rejected leads wait in the DLQ, none lost', {
+    timeout: 120_000,
+  }, async () => {
     // Act
     const report = await runChaos({ leads: 300, faults: { reject406: 0.1, seed: 3 }, timeoutMs: 90_000 });
 
@@ -34,9 +38,15 @@ describe('delivery under faults', () => {
     expect(report.duplicated).toBe(0);
   });
 
-  it('(d) commit-then-drop: none lost, duplicates at most the injected ambiguous faults', { timeout: 120_000 }, async () => {
+  it('(d) commit-then-drop: none lost, duplicates at most the injected ambiguous faults', {
+    timeout: 120_000,
+  }, async () => {
     // Act
-    const report = await runChaos({ leads: 300, faults: { commitThenDrop: 0.1, seed: 5 }, timeoutMs: 90_000 });
+    const report = await runChaos({
+      leads: 300,
+      faults: { commitThenDrop: 0.1, seed: 5 },
+      timeoutMs: 90_000,
+    });
 
     // Assess
     const injected = report.faultsInjected.commitThenDrop ?? 0;
