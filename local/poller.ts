@@ -19,6 +19,8 @@ export interface PollerOptions {
   batchSize?: number;
   /** Long-poll wait; default 20 s (stopping interrupts it). */
   waitTimeSeconds?: number;
+  /** The timeout the handler's Lambda context reports (idempotency's in-progress expiry); default 30 s. */
+  contextTimeoutSeconds?: number;
   /** Called after each batch with how many records succeeded and failed. */
   onBatch?: (result: { received: number; failed: number }) => void;
 }
@@ -69,7 +71,7 @@ export function startPoller(options: PollerOptions): Poller {
       };
       let failedIds: Set<string>;
       try {
-        const response = await options.handler(event, lambdaContext());
+        const response = await options.handler(event, lambdaContext('leadgate-deliver', options.contextTimeoutSeconds));
         failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       } catch {
         failedIds = new Set(event.Records.map((record) => record.messageId));

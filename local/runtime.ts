@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   deliver?: boolean;
   /** Lower the leads queue's visibility timeout (tests of retries). */
   visibilityTimeoutSeconds?: number;
+  /** The deliver timeout the local Lambda context reports; default 30 s (as on AWS). */
+  deliverTimeoutSeconds?: number;
   /** Long-poll wait of the poller; default 20 s. */
   pollWaitSeconds?: number;
   /** Onpipeline client timeout; default 10 s. */
@@ -143,6 +145,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         queueArn: urls.leadsArn,
         handler: (event, context) => deliver(event, context),
         waitTimeSeconds: options.pollWaitSeconds ?? 20,
+        ...(options.deliverTimeoutSeconds ? { contextTimeoutSeconds: options.deliverTimeoutSeconds } : {}),
       });
       const running = poller;
       stops.push(() => running.stop());

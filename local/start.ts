@@ -9,6 +9,10 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startRuntime } = await import('#local/runtime.ts');
 
 const port = Number(process.env.PORT ?? 3000);
+const optionalNumber = (name: string) => (process.env[name] ? { value: Number(process.env[name]) } : undefined);
+const visibility = optionalNumber('LEADGATE_VISIBILITY_TIMEOUT');
+const deliverTimeout = optionalNumber('LEADGATE_DELIVER_TIMEOUT');
+const pollWait = optionalNumber('LEADGATE_POLL_WAIT');
 const onpipelineUrl = process.env.ONPIPELINE_URL;
 
 try {
@@ -17,6 +21,10 @@ try {
     sandboxPort: Number(process.env.SANDBOX_PORT ?? 3001),
     queuePort: Number(process.env.QUEUE_PORT ?? 3002),
     sourcesDir: process.env.SOURCES_DIR ?? 'sources',
+    dataDir: process.env.LEADGATE_DATA_DIR ?? '.leadgate',
+    ...(visibility ? { visibilityTimeoutSeconds: visibility.value } : {}),
+    ...(deliverTimeout ? { deliverTimeoutSeconds: deliverTimeout.value } : {}),
+    ...(pollWait ? { pollWaitSeconds: pollWait.value } : {}),
     ...(onpipelineUrl ? { onpipelineUrl } : {}),
   });
   console.log(`
@@ -26,7 +34,7 @@ leadgate is running on this machine
   API               ${runtime.gatewayUrl}/v1/forms/{sourceId}   (health: ${runtime.gatewayUrl}/health)
   Onpipeline        ${runtime.sandboxUrl ? `${runtime.sandboxUrl}/  (sandbox; received leads as JSON at ${runtime.sandboxUrl}/_sandbox/leads)` : `${onpipelineUrl} (real API, token from ONPIPELINE_TOKEN)`}
   Queue (SQS API)   ${runtime.queueEndpoint}   queues: leads, leads-dlq
-  State             .leadgate/   Sources: ${process.env.SOURCES_DIR ?? 'sources'}/*.yaml (edits apply within a second)
+  State             ${process.env.LEADGATE_DATA_DIR ?? '.leadgate'}/   Sources: ${process.env.SOURCES_DIR ?? 'sources'}/*.yaml (edits apply within a second)
 
 Press Ctrl-C to stop.
 `);
