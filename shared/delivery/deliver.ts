@@ -38,10 +38,13 @@ export interface DeliveryAttempt {
   at: string;
   messageId: string;
   envelope: Envelope | undefined;
-  outcome: DeliveryOutcome & { replayed?: boolean };
+  outcome: Attempted;
   body: LeadsinBody | undefined;
   attempt: number;
 }
+
+/** An outcome with how it came about: replayed from the idempotency record, or from a lead fetch. */
+type Attempted = DeliveryOutcome & { replayed?: boolean; fetchedFrom?: 'meta' | 'linkedin' };
 
 /** Thrown for a lead that should be tried again later: the batch reports it as a failed item. */
 export class RetryLaterError extends Error {
@@ -79,7 +82,7 @@ export function leadDelivery(deps: DeliveryDeps) {
     envelope: Envelope,
     sent: { body?: LeadsinBody },
     context?: Context,
-  ): Promise<DeliveryOutcome & { replayed?: boolean }> {
+  ): Promise<Attempted> {
     const source =
       envelope.sourceId === UNROUTED_SOURCE_ID
         ? deps.routers?.[envelope.channel]?.(envelope, deps.sources)
@@ -107,7 +110,7 @@ export function leadDelivery(deps: DeliveryDeps) {
         return { kind: 'configuration', message: `no ${envelope.fetch.provider} lead fetcher is configured` };
       }
       const resolved = await resolver(envelope, source);
-      if (!resolved.ok) return resolved.outcome;
+      if (!resolved.ok) return { ...resolved.outcome, fetchedFrom: envelope.fetch.provider };
       input = { fields: resolved.fields, context: { ...input.context, ...resolved.context } };
     }
     let mapper: Awaited<ReturnType<typeof mappers.for>>;
@@ -153,7 +156,7 @@ export function leadDelivery(deps: DeliveryDeps) {
       const parsed = safeEnvelope(record.body);
       const envelope = parsed.success ? parsed.envelope : undefined;
       const sent: { body?: LeadsinBody } = {};
-      const outcome: DeliveryOutcome & { replayed?: boolean } = envelope
+      const outcome: Attempted = envelope
         ? await attempt(envelope, sent, context)
         : { kind: 'permanent', reason: 'invalid_envelope', message: parsed.success ? '' : parsed.message };
       const log = {
@@ -202,11 +205,15 @@ export function leadDelivery(deps: DeliveryDeps) {
             retryAfterSeconds: outcome.kind === 'transient' ? outcome.retryAfterSeconds : undefined,
           });
           if (outcome.kind === 'configuration') {
-            count('onpipeline_configuration');
-            logger.error('onpipeline_configuration: check the token, the IP whitelist and the URL', {
-              ...log,
-              detail: redact(outcome.message),
-            });
+            const where = outcome.fetchedFrom ? `${outcome.fetchedFrom}_fetch` : 'onpipeline';
+            count(`${where}_configuration`);
+            logger.error(
+              `${where}_configuration: check the ${outcome.fetchedFrom ?? 'Onpipeline'} token, permissions and URL`,
+              {
+                ...log,
+                detail: redact(outcome.message),
+              },
+            );
           } else {
             if (outcome.ambiguous) count('delivery_ambiguous');
             logger.warn('lead delivery failed; will retry', {
