@@ -71,7 +71,10 @@ export function startPoller(options: PollerOptions): Poller {
       };
       let failedIds: Set<string>;
       try {
-        const response = await options.handler(event, lambdaContext('leadgate-deliver', options.contextTimeoutSeconds));
+        const response = await options.handler(
+          event,
+          lambdaContext('leadgate-deliver', options.contextTimeoutSeconds),
+        );
         failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       } catch {
         failedIds = new Set(event.Records.map((record) => record.messageId));

@@ -9,7 +9,8 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startRuntime } = await import('#local/runtime.ts');
 
 const port = Number(process.env.PORT ?? 3000);
-const optionalNumber = (name: string) => (process.env[name] ? { value: Number(process.env[name]) } : undefined);
+const optionalNumber = (name: string) =>
+  process.env[name] ? { value: Number(process.env[name]) } : undefined;
 const visibility = optionalNumber('LEADGATE_VISIBILITY_TIMEOUT');
 const deliverTimeout = optionalNumber('LEADGATE_DELIVER_TIMEOUT');
 const pollWait = optionalNumber('LEADGATE_POLL_WAIT');
@@ -44,7 +45,9 @@ Press Ctrl-C to stop.
     stopping = true;
     console.log(`\n${signal}: stopping (finishing the current batch)...`);
     await runtime.stop();
-    console.log('stopped; queued leads are kept in .leadgate/ for the next start.');
+    console.log(
+      `stopped; queued leads are kept in ${process.env.LEADGATE_DATA_DIR ?? '.leadgate'}/ for the next start.`,
+    );
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
