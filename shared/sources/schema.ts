@@ -235,6 +235,20 @@ export const sourceConfigSchema = z
         message: 'a form source needs a form: section (allowedOrigins at least)',
       });
     }
+    const needs: Partial<Record<Channel, string>> = {
+      partner: 'apiKeys or signingSecrets',
+      'google-ads': 'key',
+      meta: 'pageId and pageToken',
+      tiktok: 'advertiserId',
+    };
+    const needed = needs[config.channel];
+    if (needed && config[section] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [section],
+        message: `a ${config.channel} source needs a ${section}: section (${needed})`,
+      });
+    }
     for (const other of ['form', 'partner', 'googleAds', 'meta', 'linkedin', 'tiktok'] as const) {
       if (other !== section && config[other] !== undefined) {
         ctx.addIssue({

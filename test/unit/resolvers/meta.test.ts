@@ -186,7 +186,6 @@ describe('metaResolver', () => {
       `meta: { pageId: "${pageId}", pageToken: SPRING_PAGE_TOKEN }`,
       /SPRING_PAGE_TOKEN is not set/,
     ],
-    ['the source has no meta section', { SPRING_PAGE_TOKEN: pageToken }, '', /no meta.pageToken/],
   ])('answers configuration without calling Graph when %s', async (_name, values, yaml, message) => {
     // Prepare
     const before = graph.requests().length;
