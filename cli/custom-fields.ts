@@ -99,7 +99,9 @@ export function unknownCustomFieldNames(
         file: source.file,
         path: `lead.Extra[${index}].name`,
         ...(line === undefined ? {} : { line }),
-        message: `custom field "${name}" does not exist in Onpipeline (names known from the last leadgate fields pull)`,
+        message:
+          `custom field "${name}" does not exist in Onpipeline ` +
+          '(names known from the last leadgate fields pull)',
       });
     }
   }

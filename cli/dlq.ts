@@ -5,6 +5,7 @@ import { checkSources } from '#shared/sources/loader.ts';
 import { redact } from '#shared/telemetry.ts';
 import { type CommandContext, type OptionValues, stringOption } from './command.ts';
 import { CliError, type Io, plural, printJson, styles, table, UsageError } from './io.ts';
+import { localSqs, settleDeadLetters } from './local-queue.ts';
 import { previewInput } from './preview.ts';
 import { customFieldNames } from './sources.ts';
 import { readRuntimeState, type Workspace } from './workspace.ts';
@@ -50,7 +51,7 @@ export async function queueTarget(io: Io, space: Workspace, values: OptionValues
   return {
     where: 'local',
     label: state.queueEndpoint,
-    sqs,
+    sqs: localSqs(sqs),
     leadsUrl: state.leadsUrl,
     deadLetterUrl: state.deadLetterUrl,
     close: () => sqs.destroy(),
@@ -88,6 +89,12 @@ function positiveInteger(values: OptionValues, name: string): number | undefined
   return Number(text);
 }
 
+/** Reads parked leads (on the local queue, after any recent listing's hold has passed). */
+async function listParked(target: QueueTarget, max: number): Promise<DeadLetter[]> {
+  if (target.where === 'local') await settleDeadLetters(target.sqs, target.deadLetterUrl);
+  return deadLetterQueue(target.sqs, urls(target)).list(max);
+}
+
 /** A parked lead without its field values (what list prints and `--json` gives). */
 function publicLetter(letter: DeadLetter) {
   const { envelope: _envelope, ...rest } = letter;
@@ -97,7 +104,7 @@ function publicLetter(letter: DeadLetter) {
 /** `leadgate dlq list`: parked leads with their reasons (no field values). */
 export async function list(context: CommandContext): Promise<number> {
   const max = positiveInteger(context.values, 'max') ?? 100;
-  const letters = await withTarget(context, (target) => deadLetterQueue(target.sqs, urls(target)).list(max));
+  const letters = await withTarget(context, (target) => listParked(target, max));
   const { io } = context;
   if (context.json) {
     printJson(io, { count: letters.length, deadLetters: letters.map(publicLetter) });
@@ -118,17 +125,21 @@ export async function list(context: CommandContext): Promise<number> {
   io.out(table([['MESSAGE ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'LAST ATTEMPT', 'DETAIL'], ...rows]));
   io.out('');
   io.out(
-    `${plural(letters.length, 'parked lead')}. leadgate dlq show <message id> for one; leadgate dlq redrive to retry.`,
+    `${plural(letters.length, 'parked lead')}. ` +
+      'leadgate dlq show <message id> for one; leadgate dlq redrive to retry.',
   );
   return 0;
 }
 
-/** `leadgate dlq show <messageId>`: one parked lead with its fields, and what the current config makes of it. */
+/**
+ * `leadgate dlq show <messageId>`: one parked lead with its fields, and what the current config
+ * makes of it.
+ */
 export async function show(context: CommandContext): Promise<number> {
   const [wanted, extra] = context.args;
   if (!wanted) throw new UsageError('say which parked lead: leadgate dlq show <message id | lead id>');
   if (extra) throw new UsageError(`unexpected argument: ${extra}`);
-  const letters = await withTarget(context, (target) => deadLetterQueue(target.sqs, urls(target)).list(1000));
+  const letters = await withTarget(context, (target) => listParked(target, 1000));
   const letter = letters.find((item) => item.messageId === wanted || item.leadId === wanted);
   if (!letter) {
     throw new CliError(`no parked lead with message id or lead id ${wanted}`, {
@@ -152,7 +163,8 @@ export async function show(context: CommandContext): Promise<number> {
     ['Detail', letter.message ?? ''],
     [
       'Attempts',
-      `${letter.attempts ?? '?'} (first ${letter.firstAttemptAt ?? '?'}, last ${letter.lastAttemptAt ?? '?'})`,
+      `${letter.attempts ?? '?'} ` +
+        `(first ${letter.firstAttemptAt ?? '?'}, last ${letter.lastAttemptAt ?? '?'})`,
     ],
   ];
   io.out(table(rows));
@@ -218,6 +230,7 @@ export async function redrive(context: CommandContext): Promise<number> {
     return moveTask(context, { all, filtered: !!(sourceId || reason || max) });
   const result = await withTarget(context, async (target) => {
     if (!target.leadsUrl) throw new UsageError('redrive on AWS needs --queue-url (the leads queue) too');
+    if (target.where === 'local') await settleDeadLetters(target.sqs, target.deadLetterUrl);
     let last = 0;
     return deadLetterQueue(target.sqs, urls(target)).redrive({
       filter: (letter) =>
@@ -265,7 +278,8 @@ async function moveTask(
     ]);
     const handle = await deadLetterQueue(target.sqs, urls(target)).startMoveTask(dlqArn, leadsArn);
     io.err(
-      `SQS move task started${handle ? ` (${handle.slice(0, 16)}...)` : ''}; Ctrl-C stops watching, not the task`,
+      `SQS move task started${handle ? ` (${handle.slice(0, 16)}...)` : ''}; ` +
+        'Ctrl-C stops watching, not the task',
     );
     // How often the running task is polled (tests shorten it with LEADGATE_MOVE_TASK_POLL_MS).
     const pollMs = Number(io.env.LEADGATE_MOVE_TASK_POLL_MS ?? 2000);
@@ -274,7 +288,8 @@ async function moveTask(
       task = await latestTask(target.sqs, dlqArn);
       if (task?.Status !== 'RUNNING') break;
       io.err(
-        `moved ${task.ApproximateNumberOfMessagesMoved ?? 0} of ${task.ApproximateNumberOfMessagesToMove ?? '?'}...`,
+        `moved ${task.ApproximateNumberOfMessagesMoved ?? 0} ` +
+          `of ${task.ApproximateNumberOfMessagesToMove ?? '?'}...`,
       );
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
@@ -286,7 +301,8 @@ async function moveTask(
     else
       io.out(
         styles(io).bad(
-          `✘ the move task ended ${status}${task?.FailureReason ? `: ${task.FailureReason}` : ''} after ${moved}`,
+          `✘ the move task ended ${status}` +
+            `${task?.FailureReason ? `: ${task.FailureReason}` : ''} after ${moved}`,
         ),
       );
     return status === 'COMPLETED' ? 0 : 1;

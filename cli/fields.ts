@@ -56,7 +56,9 @@ export async function pull({ io, json, space, values }: CommandContext): Promise
   } else {
     const style = styles(io);
     io.out(
-      `${style.ok('✔')} ${customFieldTables.map((table) => `${table}: ${plural(tables[table].length, 'field')}`).join(', ')}`,
+      `${style.ok('✔')} ${customFieldTables
+        .map((table) => `${table}: ${plural(tables[table].length, 'field')}`)
+        .join(', ')}`,
     );
     io.out(`${changed ? 'wrote' : 'unchanged:'} ${file}${changed ? ' (commit it)' : ''}`);
     if (problems.length > 0) {
@@ -69,7 +71,7 @@ export async function pull({ io, json, space, values }: CommandContext): Promise
     for (const problem of missing) io.out(`${style.bad('error')} ${formatProblem(problem)}`);
     if (missing.length > 0) {
       io.out(
-        style.bad(`✘ ${plural(missing.length, 'custom field name')} used in sources not found in Onpipeline`),
+        style.bad(`✘ ${plural(missing.length, 'custom field name')} in sources not found in Onpipeline`),
       );
     } else {
       io.out(style.ok('✔ every name: custom field used in sources exists in Onpipeline'));

@@ -38,6 +38,41 @@ export function processIo(): Io {
   };
 }
 
+/**
+ * An `Io` that keeps what is written in memory: for tests and for embedding the CLI.
+ *
+ * @example
+ * const io = bufferIo({ cwd: workspace });
+ * await main(['sources', 'check'], io);
+ * io.stdout(); // '✔ 1 source valid: demo-contact\n'
+ */
+export function bufferIo(
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    stdin?: string;
+    awsSqs?: Io['awsSqs'];
+  } = {},
+): Io & { stdout(): string; stderr(): string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => {
+      out += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    err: (text) => {
+      err += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    isTTY: false,
+    stdin: async () => options.stdin ?? '',
+    ...(options.awsSqs ? { awsSqs: options.awsSqs } : {}),
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
 /** A failure a command reports to the user: its message is printed, the process exits with `exitCode`. */
 export class CliError extends Error {
   readonly exitCode: number;

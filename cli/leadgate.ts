@@ -173,7 +173,8 @@ Exit codes: 0 ok, 1 failure or problems found, 2 wrong usage.`;
 }
 
 function commandHelp(spec: CommandSpec): string {
-  return `Usage: leadgate ${spec.synopsis} [--json]\n\n${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.\n\n${spec.help}`;
+  const summary = `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.`;
+  return `Usage: leadgate ${spec.synopsis} [--json]\n\n${summary}\n\n${spec.help}`;
 }
 
 function groupHelp(group: string): string {

@@ -370,7 +370,8 @@ function fieldUses(source: Source): Map<string, FieldUse> {
  * gets one of the map's keys; one split into first/last name gets a full name.
  *
  * @example
- * sampleFields(demoSource); // { first_name: 'Alex', last_name: 'Sample', email: 'alex.sample@example.com', ... }
+ * sampleFields(demoSource);
+ * // { first_name: 'Alex', last_name: 'Sample', email: 'alex.sample@example.com', ... }
  */
 export function sampleFields(source: Source): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};

@@ -182,7 +182,8 @@ async function buildRequest(
     case 'linkedin':
       throw new CliError(`send-test cannot send ${source.channel} leads.`, {
         details: [
-          `${source.channel === 'meta' ? 'Meta' : 'LinkedIn'} notifications carry only a lead id; leadgate then ` +
+          `${source.channel === 'meta' ? 'Meta' : 'LinkedIn'} notifications carry only a lead id; ` +
+            'leadgate then ' +
             'fetches the lead from the network, which a test lead does not exist in.',
           `Check the mapping with: leadgate sources preview ${source.id} <sample lead file>`,
         ],

@@ -84,7 +84,8 @@ function printDepths(io: Io, leads: QueueDepth, deadLetter: QueueDepth): void {
 
 function outcomeText(attempt: AttemptSummary): string {
   const status = attempt.status ? ` ${attempt.status}` : '';
-  return `${attempt.outcome}${status}${attempt.replayed ? ' (already sent)' : ''}${attempt.test ? ' (test)' : ''}`;
+  const notes = `${attempt.replayed ? ' (already sent)' : ''}${attempt.test ? ' (test)' : ''}`;
+  return `${attempt.outcome}${status}${notes}`;
 }
 
 function detail(attempt: AttemptSummary): string {

@@ -52,7 +52,8 @@ const asset = (contentType: string, body: string): LocalPage => ({
  * Given only `{ sandboxUrl }`, it serves the demo form and the thank-you page alone.
  *
  * @example
- * startGateway({ port, handler, pages: localPages({ sandboxUrl, recentAttempts, sqs, queueUrls, sources }) });
+ * const pages = localPages({ sandboxUrl, recentAttempts, sqs, queueUrls, sources });
+ * startGateway({ port, handler, pages });
  */
 export function localPages(context: DashboardContext | DemoOnlyOptions): LocalPages {
   const dashboard = isDashboard(context) ? context : undefined;

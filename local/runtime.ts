@@ -11,7 +11,7 @@ import { webhookRouters } from '#shared/channels/routers.ts';
 import type { DeliveryAttempt, DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
-import { customFieldNames } from '#shared/leadsin/customFields.ts';
+import { type CustomFieldNames, customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadResolvers } from '#shared/resolvers/index.ts';
 import { type SecretStore, secretsFromEnvironment } from '#shared/secrets.ts';
@@ -116,6 +116,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets }));
 
     const recent: DeliveryAttempt[] = [];
+    let dashboardNames: CustomFieldNames | undefined;
     let poller: ReturnType<typeof startPoller> | undefined;
     if (options.deliver !== false) {
       const onpipeline = createOnpipelineClient({
@@ -125,6 +126,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       });
       const idempotency = new SqlitePersistenceLayer(join(dataDir, 'idempotency.sqlite'));
       stops.push(async () => idempotency.close());
+      const names = customFieldNames(onpipeline);
+      dashboardNames = names;
       const deliver = createDeliverHandler(() => ({
         sources,
         idempotency,
@@ -135,7 +138,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           if (recent.length > RECENT_ATTEMPTS) recent.length = RECENT_ATTEMPTS;
         },
         onpipeline,
-        customFields: customFieldNames(onpipeline),
+        customFields: names,
         queue: leads,
         ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
       }));
@@ -154,7 +157,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const gateway = await startGateway({
       port: options.port ?? 3000,
       handler: (event, context) => capture(event, context),
-      pages: localPages({ sandboxUrl: sandbox?.url }),
+      pages: localPages({
+        sandboxUrl: sandbox?.url,
+        recentAttempts: () => recent,
+        sqs,
+        queueUrls: urls,
+        sources,
+        customFields: dashboardNames,
+        sourcesDir: options.sourcesDir ?? 'sources',
+      }),
     });
     stops.push(() => gateway.stop());
 

@@ -31,7 +31,7 @@ try {
   console.log(`
 leadgate is running on this machine
 
-  Demo form         ${runtime.gatewayUrl}/
+  Dashboard + demo  ${runtime.gatewayUrl}/
   API               ${runtime.gatewayUrl}/v1/forms/{sourceId}   (health: ${runtime.gatewayUrl}/health)
   Onpipeline        ${runtime.sandboxUrl ? `${runtime.sandboxUrl}/  (sandbox; received leads as JSON at ${runtime.sandboxUrl}/_sandbox/leads)` : `${onpipelineUrl} (real API, token from ONPIPELINE_TOKEN)`}
   Queue (SQS API)   ${runtime.queueEndpoint}   queues: leads, leads-dlq

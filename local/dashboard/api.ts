@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LocalPage } from '#local/gateway.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { cacheLookup, readCustomFieldsCache } from '../../cli/custom-fields.ts';
+import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
 import { PayloadError, samplePayload } from '../../cli/payloads.ts';
 import { previewLeads } from '../../cli/preview.ts';
 import type { DashboardContext } from './context.ts';
@@ -66,7 +67,7 @@ const previewRequest = z.object({
   referer: z.string().max(2048).optional(),
 });
 
-/** How the dashboard resolves `name:` custom fields: as deliver does when it can, else the committed cache. */
+/** How the dashboard resolves `name:` custom fields: as deliver does when it can, else from the cache. */
 async function customFieldResolver(
   context: DashboardContext,
 ): Promise<{ lookup?: (name: string) => string | undefined; origin?: string }> {
@@ -149,7 +150,9 @@ export async function redriveEndpoint(context: DashboardContext, body: unknown):
     );
   }
   const { messageId, sourceId, reason } = parsed.data;
-  const result = await deadLetterQueue(context.sqs, context.queueUrls).redrive({
+  const sqs = localSqs(context.sqs);
+  await settleDeadLetters(sqs, context.queueUrls.deadLetterUrl);
+  const result = await deadLetterQueue(sqs, context.queueUrls).redrive({
     filter: (letter) =>
       (!messageId || letter.messageId === messageId) &&
       (!sourceId || letter.sourceId === sourceId) &&
@@ -164,7 +167,13 @@ export async function deadLetters(
   context: DashboardContext,
 ): Promise<readonly DeadLetter[] | { error: string }> {
   try {
-    return await withTimeout(deadLetterQueue(context.sqs, context.queueUrls).list(50), 5000);
+    const sqs = localSqs(context.sqs);
+    return await withTimeout(
+      settleDeadLetters(sqs, context.queueUrls.deadLetterUrl).then(() =>
+        deadLetterQueue(sqs, context.queueUrls).list(50),
+      ),
+      5000,
+    );
   } catch {
     return { error: 'The dead-letter queue cannot be read right now (is the embedded queue running?).' };
   }

@@ -8,7 +8,7 @@ import type { SourceRegistry } from '#shared/sources/registry.ts';
  * only reads it (and redrives the DLQ through `sqs`).
  *
  * @example
- * localPages({ sandboxUrl, recentAttempts: () => [...recent], sqs, queueUrls: urls, sources, customFields, sourcesDir });
+ * localPages({ sandboxUrl, recentAttempts: () => recent, sqs, queueUrls, sources, customFields });
  */
 export interface DashboardContext {
   /** The Onpipeline sandbox's URL, when the runtime runs one. */

@@ -34,7 +34,7 @@ function fragment(value: unknown): string {
   return escapeHtml(String(value));
 }
 
-/** The escaping template tag (see `Html`). Arrays are joined; `undefined`, `null` and `false` render nothing. */
+/** The escaping template tag (see `Html`). Arrays are joined; `undefined`, `null`, `false` render nothing. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let text = strings[0] ?? '';
   values.forEach((value, index) => {
@@ -75,8 +75,10 @@ export function page(title: string, body: Html, status = 200): LocalPage {
     status,
     headers: securityHeaders('text/html; charset=utf-8'),
     body: html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><link rel="stylesheet" href="/_local/app.css"><script src="/_local/app.js" defer></script>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/_local/app.css">
+<script src="/_local/app.js" defer></script>
 </head><body>${body}</body></html>
 `.text,
   };
@@ -116,12 +118,15 @@ p.lead, .muted { color: var(--muted) } p.lead { margin-top: 0 }
 .count { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem }
 .count .n { display: block; font-size: 1.6rem; font-weight: 700 }
 .count.alert .n { color: var(--bad) }
-form.demo, form.playground { display: grid; gap: .75rem; margin-top: 1rem; max-width: 40rem }
+form.demo { display: grid; gap: .75rem; margin-top: 1rem; max-width: 40rem }
+form.playground { display: grid; gap: .35rem; margin-top: 1rem; max-width: 56rem }
+form.playground button { margin-top: .5rem }
 label { display: grid; gap: .25rem; font-weight: 600; font-size: .9rem }
 input, textarea, select { font: inherit; padding: .45rem .6rem; border: 1px solid #c4cbd4; border-radius: 6px;
   background: #fff }
 textarea.code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, monospace }
-fieldset { border: 1px solid #c4cbd4; border-radius: 6px } fieldset label { display: inline; font-weight: 400 }
+fieldset { border: 1px solid #c4cbd4; border-radius: 6px }
+fieldset label { display: inline; font-weight: 400 }
 button { font: inherit; font-weight: 600; padding: .5rem .9rem; border: 0; border-radius: 6px;
   background: var(--accent); color: #fff; cursor: pointer }
 button.secondary { background: #e8edf6; color: var(--accent) }
@@ -132,15 +137,17 @@ code { background: #eef1f5; padding: 0 .25rem; border-radius: 4px }
 pre { background: #f3f5f8; border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem;
   overflow-x: auto; margin: .5rem 0 }
 details.attempt, li.letter { border-top: 1px solid var(--line); padding: .5rem 0 }
-details.attempt summary { cursor: pointer; display: flex; gap: .75rem; flex-wrap: wrap; align-items: baseline }
+details.attempt summary { cursor: pointer; display: flex; gap: .75rem; flex-wrap: wrap;
+  align-items: baseline }
 ul.letters { list-style: none; padding: 0; margin: 0 }
 .badge { display: inline-block; font-size: .8rem; font-weight: 700; padding: 0 .45rem; border-radius: 999px;
   background: #eef1f5 }
 .badge.delivered, .badge.duplicate { background: #e3f4e8; color: var(--ok) }
 .badge.permanent { background: #fde8e8; color: var(--bad) }
 .badge.transient, .badge.configuration { background: #fdf1e1; color: var(--warn) }
-.preview.ok h3 { color: var(--ok) } .preview.bad h3 { color: var(--bad) } .preview h3 { font-size: 1rem; margin: .5rem 0 0 }
+.preview.ok h3 { color: var(--ok) } .preview.bad h3 { color: var(--bad) }
+.preview h3 { font-size: 1rem; margin: .5rem 0 0 }
 .note { color: var(--warn) }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem }
+.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem } .grid2 > div { min-width: 0 }
 @media (max-width: 48rem) { .grid2, .row { grid-template-columns: 1fr } }
 `;

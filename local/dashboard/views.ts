@@ -16,9 +16,10 @@ const errorText: Record<string, string> = {
 };
 
 function header(sandboxUrl: string | undefined): Html {
+  const sandbox = sandboxUrl ? html`<a href="${sandboxUrl}/">Onpipeline sandbox ↗</a>` : '';
   return html`<header class="top"><strong>leadgate</strong><span class="muted">on this machine</span>
-<nav aria-label="Sections"><a href="/#form">Demo form</a><a href="/#leads">Leads</a><a href="/#dlq">Dead letters</a>
-<a href="/#playground">Mapping playground</a>${sandboxUrl ? html`<a href="${sandboxUrl}/">Onpipeline sandbox ↗</a>` : ''}</nav>
+<nav aria-label="Sections"><a href="/#form">Demo form</a><a href="/#leads">Leads</a>
+<a href="/#dlq">Dead letters</a><a href="/#playground">Mapping playground</a>${sandbox}</nav>
 </header>`;
 }
 
@@ -29,8 +30,8 @@ export function demoForm(error: string | null): Html {
     : '';
   return html`<section class="card" id="form" aria-labelledby="form-title">
 <h2 id="form-title">Contact us</h2>
-<p class="lead">A demo landing-page form. It posts to <code>/v1/forms/${DEMO_SOURCE}</code>; the lead is queued, mapped by
-<code>sources/${DEMO_SOURCE}.yaml</code> and delivered to Onpipeline.</p>${message}
+<p class="lead">A demo landing-page form. It posts to <code>/v1/forms/${DEMO_SOURCE}</code>; the lead is
+queued, mapped by <code>sources/${DEMO_SOURCE}.yaml</code> and delivered to Onpipeline.</p>${message}
 <form class="demo" method="post" action="/v1/forms/${DEMO_SOURCE}" accept-charset="utf-8">
   <div class="row"><label>First name <input name="first_name" autocomplete="given-name" required></label>
   <label>Last name <input name="last_name" autocomplete="family-name" required></label></div>
@@ -44,21 +45,26 @@ export function demoForm(error: string | null): Html {
     <label><input type="checkbox" name="interests" value="Demo"> A demo</label>
     <label><input type="checkbox" name="interests" value="Partnership"> Partnership</label></fieldset>
   <label>Message <textarea name="message" rows="4"></textarea></label>
-  <label class="hp" aria-hidden="true">Leave this empty <input name="_gotcha" tabindex="-1" autocomplete="off"></label>
+  <label class="hp" aria-hidden="true">Leave this empty
+    <input name="_gotcha" tabindex="-1" autocomplete="off"></label>
   <div><button type="submit">Send</button></div>
 </form></section>`;
 }
 
 /** The thank-you page a classic post of the demo form lands on. */
 export function thanksPage(sandboxUrl: string | undefined, dashboard: boolean): LocalPage {
+  const onDashboard = dashboard
+    ? html`, and on the <a href="/#leads">dashboard</a> with its delivery outcome`
+    : '';
   const where = sandboxUrl
-    ? html`<p>Within a second or two it shows up in the <a href="${sandboxUrl}/">Onpipeline sandbox</a>, mapped to a
-Leadsin body${dashboard ? html`, and on the <a href="/#leads">dashboard</a> with its delivery outcome` : ''}.</p>`
-    : html`<p>It is on its way to Onpipeline${dashboard ? html`: follow it on the <a href="/#leads">dashboard</a>` : ''}.</p>`;
+    ? html`<p>Within a second or two it shows up in the <a href="${sandboxUrl}/">Onpipeline sandbox</a>,
+mapped to a Leadsin body${onDashboard}.</p>`
+    : html`<p>It is on its way to Onpipeline${onDashboard}.</p>`;
   return page(
     'Thank you',
     html`${header(sandboxUrl)}<main><section class="card"><h1>Thank you!</h1>
-<p class="lead">Your message was received and queued.</p>${where}<p><a href="/">Send another</a></p></section></main>`,
+<p class="lead">Your message was received and queued.</p>${where}
+<p><a href="/">Send another</a></p></section></main>`,
   );
 }
 
@@ -76,9 +82,12 @@ function counts(status: LocalStatus): Html {
   const parked = deadLetter.visible + deadLetter.inFlight;
   const delivered = (status.recent.byOutcome.delivered ?? 0) + (status.recent.byOutcome.duplicate ?? 0);
   return html`<div class="counts" id="counts" aria-live="polite">
-<div class="count"><span class="n" id="count-waiting">${leads.visible}</span>waiting in <code>leads</code></div>
-<div class="count"><span class="n" id="count-inflight">${leads.inFlight}</span>in flight or waiting to retry</div>
-<div class="count${parked > 0 ? ' alert' : ''}" id="count-dlq-box"><span class="n" id="count-dlq">${parked}</span>parked in <code>leads-dlq</code></div>
+<div class="count"><span class="n" id="count-waiting">${leads.visible}</span>
+waiting in <code>leads</code></div>
+<div class="count"><span class="n" id="count-inflight">${leads.inFlight}</span>
+in flight or waiting to retry</div>
+<div class="count${parked > 0 ? ' alert' : ''}" id="count-dlq-box">
+<span class="n" id="count-dlq">${parked}</span>parked in <code>leads-dlq</code></div>
 <div class="count"><span class="n" id="count-delivered">${delivered}</span>delivered since start</div>
 <p class="muted" id="queue-state" hidden></p></div>`;
 }
@@ -87,7 +96,7 @@ function outcomeDetail(attempt: DeliveryAttempt): string {
   const outcome = attempt.outcome;
   switch (outcome.kind) {
     case 'delivered':
-      return `Onpipeline LeadID ${outcome.leadId}${outcome.replayed ? ' (already sent before: not sent again)' : ''}`;
+      return `Onpipeline LeadID ${outcome.leadId}${outcome.replayed ? ' (sent before: not sent again)' : ''}`;
     case 'duplicate':
       return 'Onpipeline already has it (409): treated as delivered';
     case 'permanent':
@@ -108,32 +117,42 @@ export function leadsList(attempts: readonly DeliveryAttempt[]): Html {
   return html`${attempts.slice(0, 50).map((attempt, index) => {
     const envelope = attempt.envelope;
     const name = attempt.body ? `${attempt.body.FirstName} ${attempt.body.LastName}` : '';
-    return html`<details class="attempt" data-lead-id="${envelope?.id ?? ''}" data-outcome="${attempt.outcome.kind}"${
+    const kind = attempt.outcome.kind;
+    const input = envelope ? { fields: envelope.fields, context: envelope.context } : null;
+    const where = `${envelope?.sourceId ?? '?'} · lead ${envelope?.id ?? '?'} · attempt ${attempt.attempt}`;
+    return html`<details class="attempt" data-lead-id="${envelope?.id ?? ''}" data-outcome="${kind}"${
       index === 0 ? html` open` : ''
     }>
 <summary><time datetime="${attempt.at}">${attempt.at.slice(11, 19)}</time>
-<span class="badge ${attempt.outcome.kind}">${attempt.outcome.kind}</span>
-<strong>${name}</strong><span class="muted">${envelope?.sourceId ?? '?'} · lead ${envelope?.id ?? '?'} · attempt ${attempt.attempt}</span></summary>
+<span class="badge ${kind}">${kind}</span> <strong>${name}</strong>
+<span class="muted">${where}</span></summary>
 <p>${outcomeDetail(attempt)}</p>
 <div class="grid2"><div><h3>Leadsin body sent</h3>${
       attempt.body
         ? html`<pre class="body">${JSON.stringify(attempt.body, null, 2)}</pre>`
         : html`<p class="muted">No body was sent.</p>`
     }</div>
-<div><h3>Input</h3><pre class="input">${JSON.stringify(envelope ? { fields: envelope.fields, context: envelope.context } : null, null, 2)}</pre></div></div>
+<div><h3>Input</h3><pre class="input">${JSON.stringify(input, null, 2)}</pre></div></div>
 </details>`;
   })}`;
+}
+
+function attemptsText(attempts: string | undefined): string {
+  return attempts === undefined ? 'attempts unknown' : `${attempts} attempt${attempts === '1' ? '' : 's'}`;
 }
 
 /** The parked leads with their reasons and redrive buttons. */
 export function deadLetterList(letters: readonly DeadLetter[] | { error: string }): Html {
   if ('error' in letters) return html`<p class="error">${letters.error}</p>`;
   if (letters.length === 0) return html`<p class="muted" id="dlq-empty">The dead-letter queue is empty.</p>`;
-  return html`<p><button type="button" class="secondary" data-redrive-all>Redrive all ${letters.length}</button></p>
+  const all = html`<button type="button" class="secondary" data-redrive-all>
+Redrive all ${letters.length}</button>`;
+  return html`<p>${all}</p>
 <ul class="letters">${letters.map(
     (letter) => html`<li class="letter" data-message-id="${letter.messageId}">
 <span class="badge permanent">${letter.reason}</span> <strong>${letter.sourceId ?? '?'}</strong>
-<span class="muted">lead ${letter.leadId ?? '?'} · ${letter.attempts ?? '?'} attempts · last ${letter.lastAttemptAt ?? '?'}</span>
+<span class="muted">lead ${letter.leadId ?? '?'} · ${attemptsText(letter.attempts)}
+· last ${letter.lastAttemptAt ?? '?'}</span>
 <p>${letter.status ? `HTTP ${letter.status}: ` : ''}${letter.message ?? ''}</p>
 <button type="button" data-redrive="${letter.messageId}">Redrive</button></li>`,
   )}</ul>`;
@@ -143,13 +162,16 @@ export function deadLetterList(letters: readonly DeadLetter[] | { error: string 
 export function playground(sources: readonly Source[], sample: string): Html {
   return html`<section class="card" id="playground" aria-labelledby="playground-title">
 <h2 id="playground-title">Mapping playground</h2>
-<p class="lead">Pick a source, paste a sample payload of its channel and see the exact Leadsin body its mapping makes of
-it, or the field errors. Nothing is sent. The same as <code>npx leadgate sources preview</code>.</p>
+<p class="lead">Pick a source, paste a sample payload of its channel and see the exact Leadsin body its
+mapping makes of it, or the field errors. Nothing is sent. The same as
+<code>npx leadgate sources preview</code>.</p>
 <form class="playground" id="playground-form">
-<label>Source <select name="sourceId" id="playground-source">${sources.map(
+<label for="playground-source">Source</label><select name="sourceId" id="playground-source">${sources.map(
     (source) => html`<option value="${source.id}">${source.id} (${source.channel})</option>`,
-  )}</select></label>
-<label>Sample payload <textarea class="code" name="payload" id="playground-payload" rows="14" spellcheck="false">${sample}</textarea></label>
+  )}</select>
+<label for="playground-payload">Sample payload</label>
+<textarea class="code" name="payload" id="playground-payload" rows="14"
+  spellcheck="false">${sample}</textarea>
 <div><button type="submit">Preview</button></div>
 </form>
 <div id="playground-result" aria-live="polite"></div>
@@ -172,11 +194,12 @@ export function dashboardPage(view: {
 ${counts(view.status)}
 ${demoForm(view.error)}
 <section class="card" id="leads" aria-labelledby="leads-title"><h2 id="leads-title">Recent leads</h2>
-<p class="lead">Every delivery attempt since leadgate started, newest first, with the exact Leadsin body sent.</p>
+<p class="lead">Every delivery attempt since leadgate started, newest first, with the exact Leadsin body
+sent.</p>
 <div id="leads-list">${leadsList(view.attempts)}</div></section>
 <section class="card" id="dlq" aria-labelledby="dlq-title"><h2 id="dlq-title">Dead letters</h2>
-<p class="lead">Leads that could not be delivered wait here with their reason. Fix the cause (often the source's mapping),
-then redrive them: they are mapped again with the current config.</p>
+<p class="lead">Leads that could not be delivered wait here with their reason. Fix the cause (often the
+source's mapping), then redrive them: they are mapped again with the current config.</p>
 <p id="dlq-result" class="muted" aria-live="polite"></p>
 <div id="dlq-list">${deadLetterList(view.letters)}</div></section>
 ${playground(view.sources, view.sample)}

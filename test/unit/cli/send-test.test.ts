@@ -1,0 +1,186 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyStandardWebhook } from '#shared/channels/signatures.ts';
+import { bufferIo } from '../../../cli/io.ts';
+import { main } from '../../../cli/leadgate.ts';
+
+const lead = `lead:
+  FirstName: { from: [FIRST_NAME, first_name] }
+  LastName: { from: [LAST_NAME, last_name] }
+  Email:
+    - { from: [EMAIL, email] }`;
+
+const sources: Record<string, string> = {
+  'www-form': `channel: form\nform: { allowedOrigins: ["https://*.example.com"] }\n${lead}`,
+  'google-spring': `channel: google-ads\ngoogleAds: { key: GOOGLE_SPRING_KEY }\n${lead}`,
+  'acme-signed': `channel: partner\npartner: { signingSecrets: [ACME_SIGNING_SECRET] }\n${lead}`,
+  'acme-keyed': `channel: partner\npartner: { apiKeys: [ACME_API_KEY] }\n${lead}`,
+  'tiktok-spring': `channel: tiktok\ntiktok: { advertiserId: "7000000000000000001" }\n${lead}`,
+  'meta-spring': `channel: meta\nmeta: { pageId: "104", pageToken: META_PAGE_TOKEN }\n${lead}`,
+};
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+describe('leadgate send-test', () => {
+  const root = mkdtempSync(join(tmpdir(), 'leadgate-send-test-'));
+  const received: Received[] = [];
+  let answer = { status: 202, body: '{"id":"01JSTUB","status":"queued"}' };
+  let server: http.Server;
+  let gateway: string;
+
+  const sendTest = async (sourceId: string, env: Record<string, string> = {}) => {
+    const io = bufferIo({ cwd: root, env });
+    const code = await main(['send-test', sourceId, '--gateway', gateway], io);
+    return { code, out: io.stdout(), err: io.stderr(), request: received.at(-1) };
+  };
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'sources'));
+    for (const [id, yaml] of Object.entries(sources))
+      writeFileSync(join(root, 'sources', `${id}.yaml`), yaml);
+    server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({
+          path: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
+        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    gateway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(root, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    answer = { status: 202, body: '{"id":"01JSTUB","status":"queued"}' };
+  });
+
+  it('posts a form lead as JSON with an Origin the source allows', async () => {
+    // Act
+    const result = await sendTest('www-form');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('✔ 202 accepted: lead 01JSTUB for www-form (form) is queued');
+    expect(result.request?.path).toBe('/v1/forms/www-form');
+    expect(result.request?.headers.origin).toBe('https://www.example.com');
+    expect(JSON.parse(result.request?.body ?? '{}')).toMatchObject({
+      FIRST_NAME: 'Alex',
+      LAST_NAME: 'Sample',
+      EMAIL: 'alex.sample@example.com',
+      utm_campaign: 'send-test',
+    });
+  });
+
+  it('signs Google Ads leads with the google_key secret, read by name', async () => {
+    // Prepare
+    answer = { status: 200, body: '{}' };
+
+    // Act
+    const missing = await sendTest('google-spring');
+    const result = await sendTest('google-spring', { GOOGLE_SPRING_KEY: 'k-123' });
+
+    // Assess
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('the secret GOOGLE_SPRING_KEY is not set');
+    expect(result.code).toBe(0);
+    expect(result.request?.path).toBe('/v1/webhooks/google-ads/google-spring');
+    const body = JSON.parse(result.request?.body ?? '{}');
+    expect(body).toMatchObject({ google_key: 'k-123', is_test: true });
+    expect(body.user_column_data).toContainEqual({ column_id: 'FIRST_NAME', string_value: 'Alex' });
+    expect(result.out + result.err).not.toContain('k-123');
+  });
+
+  it('signs partner leads the Standard Webhooks way, or sends the API key', async () => {
+    // Prepare
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+    // Act
+    const signed = await sendTest('acme-signed', { ACME_SIGNING_SECRET: secret });
+    const keyed = await sendTest('acme-keyed', { ACME_API_KEY: 'key-1' });
+
+    // Assess
+    const request = signed.request as Received;
+    const check = verifyStandardWebhook(
+      {
+        id: String(request.headers['webhook-id']),
+        timestamp: String(request.headers['webhook-timestamp']),
+        signature: String(request.headers['webhook-signature']),
+        body: Buffer.from(request.body),
+      },
+      [secret],
+      new Date(),
+    );
+    expect(check).toEqual({ ok: true });
+    expect(request.path).toBe('/v1/partners/acme-signed/leads');
+    expect(keyed.request?.headers['x-api-key']).toBe('key-1');
+  });
+
+  it('signs TikTok notifications with the app secret', async () => {
+    // Act
+    const result = await sendTest('tiktok-spring', { TIKTOK_APP_SECRET: 'tt-secret' });
+
+    // Assess
+    const request = result.request as Received;
+    expect(request.path).toBe('/v1/webhooks/tiktok');
+    const expected = createHmac('sha256', 'tt-secret').update(request.body).digest('hex');
+    expect(request.headers['x-open-signature']).toBe(expected);
+    expect(JSON.parse(request.body).entry[0].advertiser_id).toBe('7000000000000000001');
+  });
+
+  it('explains why Meta test leads cannot be sent', async () => {
+    // Act
+    const result = await sendTest('meta-spring');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('send-test cannot send meta leads');
+    expect(result.err).toContain('leadgate sources preview meta-spring');
+  });
+
+  it('reports a refusal with its code and field errors, and exits 1', async () => {
+    // Prepare
+    answer = {
+      status: 422,
+      body: JSON.stringify({
+        error: { code: 'validation_failed', message: 'Missing.', fields: { LastName: 'required' } },
+      }),
+    };
+
+    // Act
+    const result = await sendTest('www-form');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('✘ the gateway refused the test lead: 422');
+    expect(result.out).toContain('validation_failed: Missing.');
+    expect(result.out).toContain('LastName: required');
+  });
+
+  it('says so when no gateway answers', async () => {
+    // Prepare
+    const io = bufferIo({ cwd: root });
+
+    // Act
+    const code = await main(['send-test', 'www-form', '--gateway', 'http://127.0.0.1:1'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr()).toContain('leadgate does not answer at http://127.0.0.1:1');
+  });
+});
