@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { requestContext } from '#shared/channels/context.ts';
+import { googleAdsInput } from '#shared/channels/google-ads.ts';
+import { tiktokEntryInput } from '#shared/channels/tiktok.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError } from '#shared/http/errors.ts';
@@ -63,13 +65,13 @@ export async function leadInputs(
   const base = (fields: InputFields) => requestContext({ sourceId: source.id, receivedAt }, fields);
   switch (source.channel) {
     case 'google-ads':
-      return [await googleLead(payload, base)];
+      return [await googleLead(payload, base, source.id, receivedAt)];
     case 'meta':
       return [await metaLead(payload, base)];
     case 'linkedin':
       return [await linkedinLead(payload, base)];
     case 'tiktok':
-      return tiktokLeads(payload, base);
+      return tiktokLeads(payload, base, source.id, receivedAt);
     case 'partner': {
       const items = Array.isArray(payload) ? payload : [payload];
       if (items.length === 0) throw new PayloadError('the batch is an empty list');
@@ -150,35 +152,18 @@ function addContext(context: Record<string, string>, prefix: string, payload: Js
 
 type BaseContext = (fields: InputFields) => Record<string, string>;
 
-async function googleLead(payload: unknown, base: BaseContext): Promise<SampleLead> {
+/** A Google Ads webhook body, read by the channel's own reader (`googleAdsInput`). */
+async function googleLead(
+  payload: unknown,
+  base: BaseContext,
+  sourceId: string,
+  receivedAt: string,
+): Promise<SampleLead> {
   if (!isObject(payload) || !Array.isArray(payload.user_column_data)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
-  const pairs: [string, string][] = [];
-  for (const column of payload.user_column_data) {
-    if (!isObject(column)) continue;
-    const id = typeof column.column_id === 'string' && column.column_id !== '' ? column.column_id : undefined;
-    const key = id ?? (typeof column.column_name === 'string' ? column.column_name : '');
-    const value =
-      typeof column.string_value === 'string' ? column.string_value : idString(column.string_value);
-    if (key !== '' && value !== undefined) pairs.push([key, value]);
-  }
-  const fields = collect(pairs);
-  const context = base(fields);
-  addContext(context, 'google', payload, [
-    'lead_id',
-    'campaign_id',
-    'form_id',
-    'adgroup_id',
-    'creative_id',
-    'asset_group_id',
-    'gcl_id',
-    'lead_submit_time',
-    'lead_stage',
-    'api_version',
-  ]);
-  if (context['google.gcl_id']) context['click.gclid'] = context['google.gcl_id'];
+  const { fields, context } = googleAdsInput(payload, sourceId, receivedAt);
   return { input: { fields, context } };
 }
 
@@ -246,7 +231,13 @@ async function linkedinLead(payload: unknown, base: BaseContext): Promise<Sample
   return { input: { fields, context } };
 }
 
-async function tiktokLeads(payload: unknown, base: BaseContext): Promise<SampleLead[]> {
+/** A TikTok notification (or one entry), read by the channel's own reader (`tiktokEntryInput`). */
+async function tiktokLeads(
+  payload: unknown,
+  base: BaseContext,
+  sourceId: string,
+  receivedAt: string,
+): Promise<SampleLead[]> {
   const entries = isObject(payload)
     ? Array.isArray(payload.entry)
       ? payload.entry
@@ -261,24 +252,7 @@ async function tiktokLeads(payload: unknown, base: BaseContext): Promise<SampleL
   if (entries.length === 0) throw new PayloadError('the notification has an empty entry list');
   return entries.map((entry) => {
     if (!isObject(entry)) throw new PayloadError('every entry must be an object with changes');
-    const pairs: [string, string][] = [];
-    for (const change of Array.isArray(entry.changes) ? entry.changes : []) {
-      if (!isObject(change) || typeof change.field !== 'string') continue;
-      const value = typeof change.value === 'string' ? change.value : idString(change.value);
-      if (value !== undefined) pairs.push([change.field, value]);
-    }
-    const fields = collect(pairs);
-    const context = base(fields);
-    const id = idString(entry.id);
-    if (id) context['tiktok.lead_id'] = id;
-    addContext(context, 'tiktok', entry, [
-      'page_id',
-      'advertiser_id',
-      'campaign_id',
-      'adgroup_id',
-      'ad_id',
-      'create_time',
-    ]);
+    const { fields, context } = tiktokEntryInput(entry, sourceId, receivedAt);
     return { input: { fields, context } };
   });
 }
