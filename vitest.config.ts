@@ -10,6 +10,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // every log line of the run is captured (test/support/log-capture.ts) and scanned for the
+          // test data's personal values once all files ran (teardown of pii-scan.global.ts)
+          setupFiles: ['test/support/log-capture.ts'],
+          globalSetup: ['test/integration/pii-scan.global.ts'],
+          // npm start children (crash.test.ts) post as fast as they can: no local rate limit there
+          env: { RATE_LIMIT_RPS: '0' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

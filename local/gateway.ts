@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { lambdaContext } from '#local/poller.ts';
+import { tooManyRequests } from '#local/rateLimit.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { errorResult, type HttpResult } from '#shared/http/response.ts';
 import { matchRoute, pathHasRoute } from '#shared/http/routes.ts';
@@ -10,6 +11,8 @@ import { matchRoute, pathHasRoute } from '#shared/http/routes.ts';
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 /** Local-only pages (demo form, dashboard); answer `undefined` to fall through to the API routes. */
 export type LocalPages = (request: http.IncomingMessage, url: URL) => Promise<LocalPage | undefined>;
+/** Rate limit of a matched request: `Retry-After` seconds when it is over its limit, else undefined. */
+export type RequestLimit = (routeKey: string, pathParameters: Record<string, string>) => number | undefined;
 export interface LocalPage {
   status: number;
   headers: Record<string, string>;
@@ -29,7 +32,12 @@ const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javasc
  * @example
  * const gateway = await startGateway({ port: 3000, handler });
  */
-export async function startGateway(options: { port: number; handler: HttpHandler; pages?: LocalPages }) {
+export async function startGateway(options: {
+  port: number;
+  handler: HttpHandler;
+  pages?: LocalPages;
+  limit?: RequestLimit;
+}) {
   const server = http.createServer((request, response) => {
     serve(request, response, options).catch(() => {
       if (!response.headersSent)
@@ -58,9 +66,20 @@ export async function startGateway(options: { port: number; handler: HttpHandler
 async function serve(
   request: http.IncomingMessage,
   response: http.ServerResponse,
-  options: { handler: HttpHandler; pages?: LocalPages },
+  options: { handler: HttpHandler; pages?: LocalPages; limit?: RequestLimit },
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  let url: URL;
+  try {
+    // Prefixing (rather than resolving) keeps a path such as `//x/health` a path, not a host.
+    url = new URL(`http://127.0.0.1${(request.url ?? '/').startsWith('/') ? request.url : '/'}`);
+  } catch {
+    request.resume();
+    write(
+      response,
+      errorResult(new HttpError(400, 'bad_request', 'The request path is not a valid URL path.')),
+    );
+    return;
+  }
   const method = request.method ?? 'GET';
   const page = options.pages ? await options.pages(request, url) : undefined;
   if (page) {
@@ -74,6 +93,12 @@ async function serve(
       : new HttpError(404, 'not_found', `No route for ${method} ${url.pathname}.`);
     request.resume();
     write(response, errorResult(error));
+    return;
+  }
+  const retryAfter = options.limit?.(match.routeKey, match.pathParameters);
+  if (retryAfter !== undefined) {
+    request.resume();
+    write(response, errorResult(tooManyRequests(retryAfter)));
     return;
   }
   const body = await readBody(request);
@@ -116,9 +141,10 @@ export function toEvent(
     if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
     else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
+  const query: Record<string, string> = Object.create(null);
+  for (const [name, value] of url.searchParams) {
+    query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
+  }
   const contentType = headers['content-type'] ?? '';
   const isBase64Encoded = body.length > 0 && !TEXT_TYPES.test(contentType);
   const now = new Date();

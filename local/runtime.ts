@@ -6,6 +6,7 @@ import { startGateway } from '#local/gateway.ts';
 import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
+import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rateLimit.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
 import { webhookRouters } from '#shared/channels/routers.ts';
 import type { DeliveryAttempt, DeliveryDeps } from '#shared/delivery/deliver.ts';
@@ -48,6 +49,8 @@ export interface RuntimeOptions {
   /** Backoff seam (tests shorten it). */
   retryDelay?: DeliveryDeps['retryDelay'];
   sandboxFaults?: SandboxFaults;
+  /** Per-source rate limit of the gateway (429 with Retry-After), as API Gateway throttles; default off. */
+  rateLimit?: RateLimitSettings;
   /** Graph API base URL for deliver's Meta lead fetches (e.g. the fake, `local/fakes/graph.ts`). */
   graphUrl?: string;
   /** LinkedIn API base URL for deliver's lead fetches (e.g. the fake, `local/fakes/linkedin.ts`). */
@@ -166,6 +169,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
       }),
+      ...(options.rateLimit
+        ? { limit: gatewayLimit(rateLimiter(options.rateLimit), (id) => sources.get(id) !== undefined) }
+        : {}),
     });
     stops.push(() => gateway.stop());
 

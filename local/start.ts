@@ -7,6 +7,7 @@ import { formatProblem, SourceConfigError } from '#shared/sources/errors.ts';
 // CloudWatch metrics (EMF lines) mean nothing on one machine; set before the handlers load.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startRuntime } = await import('#local/runtime.ts');
+const { rateLimitSettings } = await import('#local/rateLimit.ts');
 
 const port = Number(process.env.PORT ?? 3000);
 const optionalNumber = (name: string) =>
@@ -17,6 +18,7 @@ const pollWait = optionalNumber('LEADGATE_POLL_WAIT');
 const onpipelineUrl = process.env.ONPIPELINE_URL;
 
 try {
+  const rateLimit = rateLimitSettings(process.env);
   const runtime = await startRuntime({
     port,
     sandboxPort: Number(process.env.SANDBOX_PORT ?? 3001),
@@ -27,6 +29,7 @@ try {
     ...(deliverTimeout ? { deliverTimeoutSeconds: deliverTimeout.value } : {}),
     ...(pollWait ? { pollWaitSeconds: pollWait.value } : {}),
     ...(onpipelineUrl ? { onpipelineUrl } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
   });
   console.log(`
 leadgate is running on this machine

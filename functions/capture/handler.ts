@@ -10,7 +10,7 @@ import { tiktokChannel } from '#shared/channels/tiktok.ts';
 import type { ChannelDeps } from '#shared/channels/types.ts';
 import { env, setting } from '#shared/config.ts';
 import { HttpError } from '#shared/http/errors.ts';
-import { httpErrors } from '#shared/http/middleware.ts';
+import { httpErrors, requestLog } from '#shared/http/middleware.ts';
 import { readRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
@@ -60,6 +60,7 @@ export function createCaptureHandler(deps: () => CaptureDeps) {
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())
+    .use(requestLog())
     .use(httpErrors())
     .handler(route);
 }

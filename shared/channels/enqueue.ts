@@ -1,7 +1,8 @@
 import { ulid } from 'ulid';
 import type { Envelope } from '#shared/envelope.ts';
-import { queueUnavailable } from '#shared/http/errors.ts';
-import type { LeadQueue } from '#shared/queue/client.ts';
+import { payloadTooLarge, queueUnavailable } from '#shared/http/errors.ts';
+import { limits } from '#shared/http/limits.ts';
+import { type LeadQueue, MessageTooLargeError } from '#shared/queue/client.ts';
 import type { Channel } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
 
@@ -42,6 +43,7 @@ export async function enqueue(queue: LeadQueue, envelope: Envelope): Promise<voi
   try {
     await queue.enqueue(envelope);
   } catch (error) {
+    if (error instanceof MessageTooLargeError) throw payloadTooLarge(limits.maxBodyBytes);
     logger.error('queue unavailable: lead refused with 503', {
       sourceId: envelope.sourceId,
       channel: envelope.channel,

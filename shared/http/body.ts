@@ -201,7 +201,7 @@ function parseMultipart(
       }
     });
     parser.on('file', (name, stream) => {
-      droppedFiles.push(name);
+      droppedFiles.push(name ?? '');
       // A cut-off upload makes the file stream fail too; the parser's own error answers the request.
       stream.on('error', () => undefined);
       stream.resume();

@@ -44,7 +44,7 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
     if (!found) continue;
     const pathParameters: Record<string, string> = {};
     names.forEach((name, index) => {
-      pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+      pathParameters[name] = safeDecode(found[index + 1] ?? '');
     });
     return { routeKey: `${route.method} ${route.path}` as RouteKey, pathParameters };
   }
@@ -54,4 +54,13 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
 /** Whether any route exists for this path under another method (405 rather than 404). */
 export function pathHasRoute(path: string): boolean {
   return compiled.some(({ regex }) => regex.test(path));
+}
+
+/** Percent-decodes a path segment; a broken escape stays as it was sent (it then names no source). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

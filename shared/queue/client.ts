@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { env, setting } from '#shared/config.ts';
 import type { Envelope } from '#shared/envelope.ts';
+import { leadsQueue } from '#shared/queue/definition.ts';
 
 /**
  * The queue operations leadgate's functions perform, over the AWS SDK. On one machine the same
@@ -44,10 +45,12 @@ export function leadQueue(options: LeadQueueOptions): LeadQueue {
   const { sqs, leadsUrl, deadLetterUrl } = options;
   return {
     async enqueue(envelope) {
+      const body = queueSafeJson(envelope);
+      if (Buffer.byteLength(body) > leadsQueue.maximumMessageSizeBytes) throw new MessageTooLargeError();
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: leadsUrl,
-          MessageBody: JSON.stringify(envelope),
+          MessageBody: body,
           MessageAttributes: {
             source: text(envelope.sourceId),
             channel: text(envelope.channel),
@@ -82,4 +85,28 @@ export function leadQueue(options: LeadQueueOptions): LeadQueue {
 
 function text(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
+}
+
+/** The lead, once serialised, is larger than an SQS message may be. */
+export class MessageTooLargeError extends Error {
+  readonly code = 'message_too_large';
+  constructor() {
+    super(`the lead is larger than ${leadsQueue.maximumMessageSizeBytes} bytes once stored`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+/**
+ * JSON that SQS accepts: characters SQS refuses (U+FFFE, U+FFFF, most control characters) and, for
+ * the embedded queue, every character outside the Basic Multilingual Plane are written as `\uXXXX`
+ * escapes. The JSON value is exactly the same.
+ *
+ * @example
+ * queueSafeJson({ name: 'Zoë 😀' }); // '{"name":"Zoë \\ud83d\\ude00"}'
+ */
+export function queueSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
