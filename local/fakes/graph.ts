@@ -14,9 +14,10 @@
  * Control API without auth, for `npm start`: `POST /_fake/leads` (a lead), `POST /_fake/errors`
  * (`{"preset":"expiredToken","times":1}`), `GET /_fake/requests`.
  */
+
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '#local/loopback.ts';
 import { hmacSha256Hex } from '#shared/channels/hmac.ts';
 
 /** The port the fake Graph API listens on when none is given. */
@@ -328,17 +329,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? FAKE_GRAPH_DEFAULT_PORT, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopping: Promise<void> | undefined;
+  const { url, port, close } = await listenOnLoopback(server, options.port ?? FAKE_GRAPH_DEFAULT_PORT);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     addLead: (lead) => void leads.set(lead.id, lead),
     deleteLead: (id) => void leads.delete(id),
@@ -351,11 +344,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     failNext,
     requests: () => seen.map((record) => ({ ...record })),
     stop() {
-      stopping ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return stopping;
+      return close();
     },
   };
 }

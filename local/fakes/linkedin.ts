@@ -14,8 +14,9 @@
  * Errors can be injected (`failNext`). Control API without auth: `POST /_fake/responses`,
  * `POST /_fake/forms`, `POST /_fake/errors` (`{"preset":"rateLimit","times":1}`), `GET /_fake/requests`.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '#local/loopback.ts';
 
 /** The port the fake LinkedIn API listens on when none is given. */
 export const FAKE_LINKEDIN_DEFAULT_PORT = 3004;
@@ -254,17 +255,9 @@ export async function startFakeLinkedin(options: FakeLinkedinOptions = {}): Prom
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? FAKE_LINKEDIN_DEFAULT_PORT, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopping: Promise<void> | undefined;
+  const { url, port, close } = await listenOnLoopback(server, options.port ?? FAKE_LINKEDIN_DEFAULT_PORT);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     addResponse: (response) => void responses.set(response.id, response),
     deleteResponse: (id) => void responses.delete(id),
@@ -272,11 +265,7 @@ export async function startFakeLinkedin(options: FakeLinkedinOptions = {}): Prom
     failNext,
     requests: () => seen.map((record) => ({ ...record })),
     stop() {
-      stopping ??= new Promise<void>((resolve, reject) => {
-        server.close((caught) => (caught ? reject(caught) : resolve()));
-        server.closeAllConnections();
-      });
-      return stopping;
+      return close();
     },
   };
 }

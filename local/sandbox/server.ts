@@ -14,8 +14,9 @@
  * Run it alone with `npx node local/sandbox/server.ts` (`SANDBOX_PORT`, `SANDBOX_TOKEN` and
  * `SANDBOX_DATA_FILE` override the defaults).
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '#local/loopback.ts';
 import { normalizeIp, onpipelineTime, sendError, sendJson } from '#local/sandbox/answers.ts';
 import { customFieldIds, resolveCustomFields } from '#local/sandbox/custom-fields.ts';
 import { FaultInjector, type FaultKind, parseFaults, type SandboxFaults } from '#local/sandbox/faults.ts';
@@ -329,31 +330,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? SANDBOX_DEFAULT_PORT, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let stopping: Promise<void> | undefined;
+  const { url, port, close } = await listenOnLoopback(server, options.port ?? SANDBOX_DEFAULT_PORT);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     leads: () => store.all(),
     clear: () => store.clear(),
     setFaults: (next) => faults.set(next),
     stats,
     stop() {
-      stopping ??= new Promise<void>((resolve, reject) => {
-        for (const timer of slowTimers) clearTimeout(timer);
-        slowTimers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return stopping;
+      for (const timer of slowTimers) clearTimeout(timer);
+      slowTimers.clear();
+      return close();
     },
   };
 }
