@@ -10,11 +10,6 @@ import { Construct } from 'constructs';
 /** Where the functions find the source configs inside the deployment package. */
 export const SOURCES_DIR_IN_BUNDLE = '/var/task/sources';
 
-/** Lets bundled ESM code `require()` the CommonJS dependencies esbuild could not convert. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module';" +
-  'const require = topLevelCreateRequire(import.meta.url);';
-
 export interface LeadgateFunctionProps {
   /** Absolute path of the handler module (exports `handler`). */
   entry: string;
@@ -35,7 +30,7 @@ export interface LeadgateFunctionProps {
 
 /**
  * A leadgate Lambda function with the house defaults: Node.js 24 on arm64, bundled by the local
- * esbuild (never Docker) into one minified ESM file with source maps, its own log group with a
+ * esbuild (never Docker) into one minified CommonJS file with source maps, its own log group with a
  * retention, and its own role that may write to that log group and nothing else until the stack
  * grants more. The source configs are copied into the package next to the code. In a VPC, the role
  * also gets the network-interface actions Lambda needs to attach the function to its subnets.
@@ -94,9 +89,10 @@ export class LeadgateFunction extends Construct {
       securityGroups: props.securityGroups,
       bundling: {
         forceDockerBundling: false,
-        format: OutputFormat.ESM,
+        // CommonJS: an ESM bundle makes Node load its internal undici through the ES module loader when
+        // it imports node:http, ~37 ms of cold start more (BENCHMARKS.md, "Cold start").
+        format: OutputFormat.CJS,
         mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.EXTERNAL,

@@ -1,7 +1,7 @@
-import { ulid } from 'ulid';
 import type { Envelope } from '#shared/envelope.ts';
 import { payloadTooLarge, queueUnavailable } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
+import { newLeadId } from '#shared/ids.ts';
 import { type LeadQueue, MessageTooLargeError } from '#shared/queue/client.ts';
 import type { Channel } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -21,7 +21,7 @@ export type NewLead = Omit<Envelope, 'v' | 'id' | 'receivedAt' | 'dedupeKey' | '
  * const envelope = newEnvelope({ sourceId, channel: 'tiktok', fields, context, dedupeKey: `tiktok:${leadId}` });
  */
 export function newEnvelope(lead: NewLead): Envelope {
-  const id = lead.id ?? ulid();
+  const id = lead.id ?? newLeadId();
   const { dedupeKey, ...rest } = lead;
   return {
     ...rest,
@@ -53,7 +53,8 @@ export async function enqueue(queue: LeadQueue, envelope: Envelope): Promise<voi
     throw queueUnavailable(error);
   }
   count('lead_accepted');
-  logger.info('lead queued', {
+  // The request line (requestLog) carries source, lead id and outcome; this one adds detail at DEBUG.
+  logger.debug('lead queued', {
     sourceId: envelope.sourceId,
     leadId: envelope.id,
     channel: envelope.channel,

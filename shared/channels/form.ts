@@ -1,4 +1,3 @@
-import { ulid } from 'ulid';
 import { requestContext } from '#shared/channels/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { originMatcher, originOf } from '#shared/channels/origins.ts';
@@ -9,6 +8,7 @@ import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { wantsJson } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json, seeOther } from '#shared/http/response.ts';
+import { newLeadId } from '#shared/ids.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
@@ -93,7 +93,7 @@ export function formChannel(deps: FormChannelDeps) {
         if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
         const { fields, droppedFiles } = await parseBody(request.headers['content-type'], request.body);
         const receivedAt = now().toISOString();
-        const id = ulid();
+        const id = newLeadId();
         if (honeypotFilled(source, fields)) {
           count('honeypot');
           logger.info('honeypot filled: lead dropped as spam', { sourceId: source.id, leadId: id });

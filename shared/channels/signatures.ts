@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '#shared/http/errors.ts';
 import type { SecretStore } from '#shared/secrets.ts';
 import { logger } from '#shared/telemetry.ts';
@@ -12,7 +12,7 @@ import { logger } from '#shared/telemetry.ts';
 type Bytes = Buffer | string;
 
 /** A per-process key: secrets are compared through HMACs under it, never directly. */
-const comparisonKey = randomBytes(32);
+const comparisonKey = createSecretKey(randomBytes(32));
 
 /**
  * HMAC-SHA256 of `data` under `key` (strings as UTF-8).
@@ -20,7 +20,7 @@ const comparisonKey = randomBytes(32);
  * @example
  * hmacSha256('app-secret', rawBody).toString('hex');
  */
-export function hmacSha256(key: Bytes, data: Bytes | Bytes[]): Buffer {
+export function hmacSha256(key: Bytes | KeyObject, data: Bytes | Bytes[]): Buffer {
   const hmac = createHmac('sha256', key);
   for (const part of Array.isArray(data) ? data : [data]) hmac.update(part);
   return hmac.digest();

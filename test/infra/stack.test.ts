@@ -264,8 +264,9 @@ describe('LeadgateStack', () => {
       for (const [, fn] of ofType('AWS::Lambda::Function')) {
         const assetDir = join(assemblyDir, fn.Metadata['aws:asset:path']);
         expect(readFileSync(join(assetDir, 'sources/demo-contact.yaml'), 'utf8')).toBe(expected);
-        const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
-        expect(code.startsWith('import { createRequire as topLevelCreateRequire }')).toBe(true);
+        const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+        expect(code).toContain('module.exports');
+        expect(code).not.toMatch(/^import /m);
       }
     });
   });

@@ -25,6 +25,7 @@ function startProcess(dataDir: string, sourcesDir: string): ChildProcess {
       LEADGATE_DELIVER_TIMEOUT: '3',
       LEADGATE_POLL_WAIT: '1',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
+      RATE_LIMIT_RPS: '0',
     },
     stdio: 'ignore',
   });
