@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DELIVER_BATCH_SIZE } from '#shared/queue/definition.ts';
 import { eventually } from '#test/support/runtime.ts';
 
 const SOURCE = `channel: form
@@ -52,7 +53,9 @@ describe('the one-machine runtime killed with SIGKILL mid-delivery', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('loses no accepted lead and delivers none twice after a restart', { timeout: 120_000 }, async () => {
+  it('loses no accepted lead after a restart, and duplicates at most the batch in flight', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare
     const sourcesDir = join(root, 'sources');
     const dataDir = join(root, 'state');
@@ -100,7 +103,10 @@ describe('the one-machine runtime killed with SIGKILL mid-delivery', () => {
       `SIGKILL: ${accepted.size} accepted, ${delivered.length} in Onpipeline, ${duplicated} duplicated`,
     );
     expect([...accepted].filter((name) => !copies.has(name))).toEqual([]);
-    expect(duplicated).toBe(0);
+    // A kill between Onpipeline storing a lead and deliver recording it (the idempotency record) can
+    // only be resolved by sending again: Leadsin takes no idempotency key. At most the leads in flight
+    // at the kill, one batch, can be duplicated; usually none are.
+    expect(duplicated).toBeLessThanOrEqual(DELIVER_BATCH_SIZE);
     second.kill('SIGTERM');
   });
 });
