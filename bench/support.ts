@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { mulberry32 } from '#local/sandbox/faults.ts';
 
 /** Median, spread and a few percentiles of repeated measurements. */
 export interface Summary {
@@ -142,17 +143,8 @@ export function append<T>(lists: Record<string, T[]>, key: string, value: T): vo
 /** Waits `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A small deterministic PRNG (mulberry32), so every run maps the same leads. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32, the sandbox's), so every run maps the same leads. */
+export const random = mulberry32;
 
 export function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)] as T;

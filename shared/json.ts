@@ -1,3 +1,5 @@
+import { HttpError } from '#shared/http/errors.ts';
+
 /**
  * `JSON.parse` that keeps integers exactly: an integer literal outside the safe range (ad networks'
  * int64 lead, page and form ids) becomes its exact digits as a string instead of a rounded number.
@@ -26,4 +28,24 @@ export function idString(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value))
     return Number.isInteger(value) ? value.toFixed(0) : String(value);
   return undefined;
+}
+
+/**
+ * Reads a webhook body: strict UTF-8, exact integer ids (`parseJsonExact`), and a JSON object at the
+ * top; anything else is a 400 `malformed_body` with the given wording.
+ *
+ * @example
+ * const payload = readJsonObject(request.body, 'The body is not valid UTF-8 JSON.', 'The body must be a JSON object.');
+ */
+export function readJsonObject(body: Buffer, notJson: string, notObject: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw new HttpError(400, 'malformed_body', notJson);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new HttpError(400, 'malformed_body', notObject);
+  }
+  return parsed as Record<string, unknown>;
 }

@@ -1,3 +1,4 @@
+import { sendJson as writeJson } from '#local/sandbox/answers.ts';
 /**
  * A fake of the slice of Meta's Graph API leadgate calls: `GET /v<N>.<M>/{leadgen_id}` with a page
  * access token, answering Graph-shaped leads and Graph-shaped errors, so the Meta fetch path runs end to
@@ -358,19 +359,14 @@ function sendGraphError(res: ServerResponse, answer: GraphErrorAnswer): void {
   sendJson(res, answer.status, { error: { ...answer.error, fbtrace_id } }, answer.headers);
 }
 
+/** Graph answers JSON with an explicit charset. */
 function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=UTF-8',
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
+  writeJson(res, status, body, { 'Content-Type': 'application/json; charset=UTF-8', ...headers });
 }
 
 function readText(req: IncomingMessage): Promise<string> {

@@ -1,3 +1,4 @@
+import { sendJson as writeJson } from '#local/sandbox/answers.ts';
 /**
  * A fake of the slice of LinkedIn's Marketing API leadgate calls, so the LinkedIn fetch path runs end
  * to end on one machine. It binds 127.0.0.1 only and never logs.
@@ -283,20 +284,14 @@ function sendError(res: ServerResponse, answer: LinkedinErrorAnswer): void {
   sendJson(res, answer.status, answer.body, answer.headers);
 }
 
+/** LinkedIn's REST answers carry the Rest.li protocol version. */
 function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-restli-protocol-version': '2.0.0',
-    ...headers,
-  });
-  res.end(text);
+  writeJson(res, status, body, { 'x-restli-protocol-version': '2.0.0', ...headers });
 }
 
 function readText(req: IncomingMessage): Promise<string> {

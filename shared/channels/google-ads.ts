@@ -7,7 +7,7 @@ import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, readJsonObject } from '#shared/json.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
 
@@ -134,16 +134,11 @@ function notConfigured(): HttpError {
 }
 
 function parsePayload(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw badRequest('malformed_body', 'The body is not valid UTF-8 JSON.');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw badRequest('malformed_body', 'The body must be a JSON object (a Google Ads lead).');
-  }
-  return parsed as Record<string, unknown>;
+  return readJsonObject(
+    body,
+    'The body is not valid UTF-8 JSON.',
+    'The body must be a JSON object (a Google Ads lead).',
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, readJsonObject } from '#shared/json.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -154,16 +154,11 @@ export function linkedinSignatureMatches(
  * parseLinkedinNotification(body)?.responseId; // 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4'
  */
 export function parseLinkedinNotification(body: Buffer): LinkedinLeadAction | undefined {
-  let parsed: unknown;
-  try {
-    parsed = parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new HttpError(400, 'malformed_body', 'The notification is not valid UTF-8 JSON.');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new HttpError(400, 'malformed_body', 'The notification is not a JSON object.');
-  }
-  const value = parsed as Record<string, unknown>;
+  const value = readJsonObject(
+    body,
+    'The notification is not valid UTF-8 JSON.',
+    'The notification is not a JSON object.',
+  );
   if (value.type !== 'LEAD_ACTION') return undefined;
   const responseUrn = typeof value.leadGenFormResponse === 'string' ? value.leadGenFormResponse.trim() : '';
   const responseId = urnId(responseUrn);

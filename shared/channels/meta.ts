@@ -5,7 +5,7 @@ import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, readJsonObject } from '#shared/json.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SecretStore } from '#shared/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
@@ -164,13 +164,12 @@ export function parseMetaNotification(body: Buffer): {
   ignored: number;
   invalid: number;
 } {
-  let parsed: unknown;
-  try {
-    parsed = parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new HttpError(400, 'malformed_body', 'The notification is not valid UTF-8 JSON.');
-  }
-  if (!isObject(parsed) || !Array.isArray(parsed.entry)) {
+  const parsed = readJsonObject(
+    body,
+    'The notification is not valid UTF-8 JSON.',
+    'The notification has no entry list.',
+  );
+  if (!Array.isArray(parsed.entry)) {
     throw new HttpError(400, 'malformed_body', 'The notification has no entry list.');
   }
   const leads = new Map<string, MetaLeadgen>();

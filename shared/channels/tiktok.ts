@@ -12,7 +12,7 @@ import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, readJsonObject } from '#shared/json.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -133,16 +133,12 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
 type Entry = Record<string, unknown> & { id: string };
 
 function parseEntries(body: Buffer): Entry[] {
-  let parsed: unknown;
-  try {
-    parsed = parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw badRequest('malformed_body', 'The body is not valid UTF-8 JSON.');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw badRequest('malformed_body', 'The body must be a JSON object with an entry list.');
-  }
-  const entries = (parsed as { entry?: unknown }).entry;
+  const parsed = readJsonObject(
+    body,
+    'The body is not valid UTF-8 JSON.',
+    'The body must be a JSON object with an entry list.',
+  );
+  const entries = parsed.entry;
   if (!Array.isArray(entries)) throw badRequest('malformed_body', 'The notification has no entry list.');
   return entries.map((entry, index) => {
     const id =
