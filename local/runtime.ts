@@ -95,7 +95,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: options.queuePort ?? 3002,
       dataDir: join(dataDir, 'queue'),
     });
-    stops.push(() => queue.server.stop());
+    stops.push(() => queue.stop());
     const sqs = sqsClient(queue.endpoint);
     stops.push(async () => sqs.destroy());
     const urls = await ensureQueues(sqs, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
@@ -207,7 +207,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       poller,
       recentAttempts: () => [...recent],
       async stopQueue() {
-        await queue.server.stop();
+        await queue.stop();
       },
       async stopSandbox() {
         await sandbox?.stop();

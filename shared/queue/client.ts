@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityCommand,
   type MessageAttributeValue,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -41,22 +42,22 @@ export function sqsClient(endpoint = setting(env.sqsEndpoint)): SQSClient {
   });
 }
 
+/**
+ * leadgate's queue operations. `enqueue` calls made in the same event-loop turn (the leads of one Meta
+ * notification or partner batch; on one machine, concurrent requests) leave as one `SendMessageBatch`
+ * of up to 10, and a lone lead as a plain `SendMessage`; each caller still resolves only once SQS
+ * has stored its own message, and fails alone if SQS refuses its entry.
+ */
 export function leadQueue(options: LeadQueueOptions): LeadQueue {
   const { sqs, leadsUrl, deadLetterUrl } = options;
+  const send = coalescedSender(sqs, leadsUrl);
   return {
     async enqueue(envelope) {
       const body = queueSafeJson(envelope);
-      if (Buffer.byteLength(body) > leadsQueue.maximumMessageSizeBytes) throw new MessageTooLargeError();
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: leadsUrl,
-          MessageBody: body,
-          MessageAttributes: {
-            source: text(envelope.sourceId),
-            channel: text(envelope.channel),
-          },
-        }),
-      );
+      const attributes = { source: text(envelope.sourceId), channel: text(envelope.channel) };
+      const size = messageSize(body, attributes);
+      if (size > leadsQueue.maximumMessageSizeBytes) throw new MessageTooLargeError();
+      await send(body, attributes, size);
     },
     async deadLetter(body, attributes) {
       await sqs.send(
@@ -81,6 +82,109 @@ export function leadQueue(options: LeadQueueOptions): LeadQueue {
       );
     },
   };
+}
+
+/** SQS's batch limits: at most 10 entries, and all of them together no larger than one message may be. */
+const MAX_BATCH_ENTRIES = 10;
+
+interface PendingMessage {
+  body: string;
+  attributes: Record<string, MessageAttributeValue>;
+  size: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Sends messages to one queue, gathering those sent in the same event-loop turn (flushed by
+ * `setImmediate`, or as soon as a batch is full) into `SendMessageBatch` calls.
+ */
+function coalescedSender(sqs: SQSClient, queueUrl: string) {
+  let pending: PendingMessage[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    if (batch.length > 0) void sendBatch(batch);
+  };
+
+  const sendBatch = async (batch: PendingMessage[]) => {
+    const [only] = batch;
+    if (batch.length === 1 && only) {
+      try {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: only.body,
+            MessageAttributes: only.attributes,
+          }),
+        );
+        only.resolve();
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
+    try {
+      const answer = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            MessageBody: message.body,
+            MessageAttributes: message.attributes,
+          })),
+        }),
+      );
+      const stored = new Set((answer.Successful ?? []).map((entry) => entry.Id));
+      const refused = new Map((answer.Failed ?? []).map((entry) => [entry.Id, entry]));
+      batch.forEach((message, index) => {
+        const id = String(index);
+        const failure = refused.get(id);
+        if (stored.has(id)) message.resolve();
+        else
+          message.reject(
+            new Error(
+              failure
+                ? `SendMessageBatch entry refused: ${failure.Code ?? 'unknown'}: ${failure.Message ?? ''}`
+                : 'SendMessageBatch answered without this entry',
+            ),
+          );
+      });
+    } catch (error) {
+      for (const message of batch) message.reject(error);
+    }
+  };
+
+  return (body: string, attributes: Record<string, MessageAttributeValue>, size: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.length > 0 && pendingBytes + size > leadsQueue.maximumMessageSizeBytes) flush();
+      pending.push({ body, attributes, size, resolve, reject });
+      pendingBytes += size;
+      if (pending.length >= MAX_BATCH_ENTRIES) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+    });
+}
+
+/** A message's size as SQS counts it against its limit: body plus attribute names, types and values. */
+function messageSize(body: string, attributes: Record<string, MessageAttributeValue>): number {
+  let size = Buffer.byteLength(body);
+  for (const [name, value] of Object.entries(attributes)) {
+    size +=
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? '');
+  }
+  return size;
 }
 
 function text(value: string): MessageAttributeValue {

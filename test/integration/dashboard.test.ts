@@ -88,7 +88,7 @@ lead:
 
   beforeAll(async () => {
     const queue = await startEmbeddedQueue({ port: 0, dataDir: join(workspace.root, 'queue') });
-    stopQueue = () => queue.server.stop();
+    stopQueue = () => queue.stop();
     sqs = sqsClient(queue.endpoint);
     urls = await ensureQueues(sqs);
     gateway = await startGateway({

@@ -100,7 +100,7 @@ describe('the local adapters build the events AWS sends (Powertools parser schem
     } finally {
       await poller.stop();
       sqs.destroy();
-      await queue.server.stop();
+      await queue.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,11 @@
 import { createHmac } from 'node:crypto';
-import type { SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type MessageAttributeValue,
+  type SendMessageBatchCommand,
+  type SendMessageBatchResult,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createCaptureHandler } from '#functions/capture/handler.ts';
@@ -137,26 +143,59 @@ export function sqsMessageSize(body: string, attributes: Record<string, string>)
 export function sqsLikeQueue() {
   const enqueued: Envelope[] = [];
   const refused: string[] = [];
+  /** SQS's verdict on one message: the error it answers, or undefined once stored. */
+  const store = (body: string, attributes: Record<string, MessageAttributeValue>): Error | undefined => {
+    const values: Record<string, string> = {};
+    for (const [name, value] of Object.entries(attributes)) values[name] = value.StringValue ?? '';
+    const size = sqsMessageSize(body, values);
+    if (size > leadsQueue.maximumMessageSizeBytes) {
+      refused.push(`message of ${size} bytes is over ${leadsQueue.maximumMessageSizeBytes}`);
+      return new Error(
+        `InvalidParameterValue: Message must be shorter than ${leadsQueue.maximumMessageSizeBytes} bytes.`,
+      );
+    }
+    const bad = sqsInvalidCharacter.exec(body + Object.values(values).join(''));
+    if (bad) {
+      const code = bad[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
+      refused.push(`message contains U+${code}`);
+      return new Error('InvalidMessageContents: Invalid characters found.');
+    }
+    enqueued.push(JSON.parse(body) as Envelope);
+    return undefined;
+  };
   const sqs = {
-    async send(command: { input: SendMessageCommandInput }) {
-      const { MessageBody: body = '', MessageAttributes: attributes = {} } = command.input;
-      const values: Record<string, string> = {};
-      for (const [name, value] of Object.entries(attributes)) values[name] = value.StringValue ?? '';
-      const size = sqsMessageSize(body, values);
-      if (size > leadsQueue.maximumMessageSizeBytes) {
-        refused.push(`message of ${size} bytes is over ${leadsQueue.maximumMessageSizeBytes}`);
-        throw new Error(
-          `InvalidParameterValue: Message must be shorter than ${leadsQueue.maximumMessageSizeBytes} bytes.`,
-        );
+    async send(command: SendMessageCommand | SendMessageBatchCommand) {
+      if (command instanceof SendMessageCommand) {
+        const error = store(command.input.MessageBody ?? '', command.input.MessageAttributes ?? {});
+        if (error) throw error;
+        return {};
       }
-      const bad = sqsInvalidCharacter.exec(body + Object.values(values).join(''));
-      if (bad) {
-        const code = bad[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
-        refused.push(`message contains U+${code}`);
-        throw new Error('InvalidMessageContents: Invalid characters found.');
+      const entries = command.input.Entries ?? [];
+      const total = entries.reduce(
+        (sum, entry) =>
+          sum +
+          sqsMessageSize(
+            entry.MessageBody ?? '',
+            Object.fromEntries(
+              Object.entries(entry.MessageAttributes ?? {}).map(([name, value]) => [
+                name,
+                value.StringValue ?? '',
+              ]),
+            ),
+          ),
+        0,
+      );
+      if (entries.length > 10 || total > leadsQueue.maximumMessageSizeBytes) {
+        refused.push(`batch of ${entries.length} entries, ${total} bytes`);
+        throw new Error('BatchRequestTooLong: the batch is over the limits.');
       }
-      enqueued.push(JSON.parse(body) as Envelope);
-      return {};
+      const answer: SendMessageBatchResult = { Successful: [], Failed: [] };
+      for (const entry of entries) {
+        const error = store(entry.MessageBody ?? '', entry.MessageAttributes ?? {});
+        if (error) answer.Failed?.push({ Id: entry.Id, Code: error.message, SenderFault: true });
+        else answer.Successful?.push({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: '' });
+      }
+      return answer;
     },
   } as unknown as SQSClient;
   const queue = leadQueue({
