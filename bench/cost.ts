@@ -1,21 +1,31 @@
 /**
- * Variable AWS cost per million leads, from the measured durations of the other benchmarks and the
- * functions' configured memory, with the list prices of docs/operations.md (us-east-1, as noted there
- * on 2026-11-28; not re-verified online here). Two traffic shapes:
+ * Variable AWS cost per million leads, from the measured durations of the other benchmarks, the
+ * functions' configured memory and the deliver trigger's batching window (infra/sizing.ts, the numbers
+ * the stack deploys), with the list prices of docs/operations.md (us-east-1, as noted there on
+ * 2026-11-28; not re-verified online here). Traffic shapes:
  *
- * - busy: the deliver trigger gets full batches of 10 leads;
- * - quiet: every deliver invocation carries one lead (low traffic), the worst case.
+ * - busy: the deliver trigger takes full batches of 10 leads from a backlog (one receive per batch);
+ * - quiet: every deliver invocation carries one lead, the worst case (a trickle with no batching
+ *   window, or a window that catches one lead each time);
+ * - by monthly volume: leads arrive as an even Poisson trickle (V leads / 30.4 days), and the trigger
+ *   gathers them for up to the batching window W before it invokes deliver: about λW/(1 − e^(−λW))
+ *   leads per invocation, at most 10. Either one poller gathers every lead (best case), or the
+ *   trickle is shared by the five batches Lambda keeps gathering at low traffic (see `assumptions`).
  *
  * Measured here: capture's CPU per event as deployed (log INFO + metrics), deliver's CPU per lead and
  * its per-batch overhead around a slow Onpipeline, log bytes per lead of both functions, the envelope
- * and Leadsin body sizes. Assumed (AWS round trips cannot be measured on one machine, see `assumptions`):
- * SQS SendMessage and DynamoDB latencies from Lambda, Onpipeline's answer time, TLS bytes, Lambda's
- * own log lines, VPC flow log volume. Lambda CPU scales with memory (1,769 MB = one vCPU), so CPU-bound
- * time measured on a full core is stretched by 1769 / memory.
+ * and Leadsin body sizes, deliver's init time. Assumed (AWS round trips cannot be measured on one
+ * machine, see `assumptions`): SQS SendMessage and DynamoDB latencies from Lambda, Onpipeline's answer
+ * time, TLS bytes, Lambda's own log lines, VPC flow log volume, how Lambda's pollers share a trickle.
+ * Lambda CPU scales with memory (1,769 MB = one vCPU), so CPU-bound time measured on a full core is
+ * stretched by 1769 / memory.
  *
- *   npx node bench/cost.ts            (uses the last results of `npm run bench`)
+ *   npx node bench/cost.ts               (uses the last results of `npm run bench`)
+ *   npx node bench/cost.ts --window=60   (prices another batching window than the configured one)
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
+import { DELIVER_BATCH_SIZE } from '#shared/queue/definition.ts';
 import { int } from './support.ts';
 
 /** List prices of docs/operations.md (us-east-1). */
@@ -48,7 +58,20 @@ export const assumptions = {
   flowLogBytesPerLead: 750,
   /** One vCPU at this much memory (Lambda's documented scaling). */
   fullCpuMemoryMb: 1769,
+  /**
+   * Batches the deliver trigger gathers at once under low traffic. AWS: Lambda processes five batches
+   * at a time and scales down to two at low traffic only without a maximum concurrency (the stack sets
+   * one). Assumed, not documented: each gathers its own share of a trickle during the window, so a
+   * window collects about 1/5 of the leads it would with one poller.
+   */
+  triggerPollers: 5,
 };
+
+/** Seconds in an average month (365.25 / 12 days). */
+export const SECONDS_PER_MONTH = (365.25 / 12) * 86_400;
+
+/** The monthly volumes the cost is shown for. */
+export const monthlyVolumes = [10_000, 100_000, 1_000_000, 10_000_000] as const;
 
 /** One HTTP API access log line in the stack's format (infra/stack.ts), with typical values. */
 const accessLogLine = JSON.stringify({
@@ -69,11 +92,48 @@ const accessLogLine = JSON.stringify({
   error: '-',
 });
 
-/** The functions' memory from infra/stack.ts (read as text: importing the stack loads all of aws-cdk-lib). */
-export function functionMemory(): { captureMb: number; deliverMb: number } {
-  const text = readFileSync('infra/stack.ts', 'utf8');
-  const read = (name: string) => Number(new RegExp(`${name}\\s*=\\s*(\\d+)`).exec(text)?.[1] ?? Number.NaN);
-  return { captureMb: read('CAPTURE_MEMORY_MB'), deliverMb: read('DELIVER_MEMORY_MB') };
+export interface Memory {
+  captureMb: number;
+  deliverMb: number;
+}
+
+/** The functions' memory as deployed (infra/sizing.ts, which the stack builds from). */
+export function functionMemory(): Memory {
+  return { captureMb: CAPTURE_MEMORY_MB, deliverMb: DELIVER_MEMORY_MB };
+}
+
+/**
+ * The deliver trigger's batching window as deployed: `deliverBatchingWindowSeconds` in cdk.json's
+ * context when an operator pinned one there, else the stack's default. (`-c` on the command line
+ * cannot be seen from here: pass `--window=` to price it.)
+ */
+export function configuredWindowSeconds(cdkJson = 'cdk.json'): number {
+  if (existsSync(cdkJson)) {
+    const context = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: Record<string, unknown> })
+      .context;
+    const pinned = Number(context?.deliverBatchingWindowSeconds ?? Number.NaN);
+    if (Number.isInteger(pinned) && pinned >= 0) return pinned;
+  }
+  return DELIVER_BATCHING_WINDOW_SECONDS;
+}
+
+/**
+ * Leads per deliver invocation when leads arrive as a Poisson trickle of `leadsPerSecond`, shared by
+ * `pollers`, each gathering for up to `windowSeconds`: the leads of one window given at least one
+ * (an empty window invokes nothing), λW / (1 − e^(−λW)), capped at the batch size. No window: 1.
+ *
+ * @example
+ * leadsPerBatch(0.38, 20); // ≈ 7.6: 1 million leads a month, one poller, a 20 s window
+ */
+export function leadsPerBatch(
+  leadsPerSecond: number,
+  windowSeconds: number,
+  pollers = 1,
+  batchSize: number = DELIVER_BATCH_SIZE,
+): number {
+  const expected = (leadsPerSecond / pollers) * windowSeconds;
+  const perWindow = expected < 1e-9 ? 1 : expected / -Math.expm1(-expected);
+  return Math.min(batchSize, perWindow);
 }
 
 export interface CostInputs {
@@ -98,11 +158,24 @@ interface Line {
   dollars: number;
 }
 
-/** The cost table for one traffic shape, with the arithmetic of every line. */
+/** Leads per batch as written in the arithmetic: `10`, or `7.6` for an average. */
+const fixed = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+
+export interface Shape {
+  /**
+   * ReceiveMessage calls per deliver invocation. 1 when the batch was already waiting (a backlog);
+   * about one per lead when a window gathers a trickle, since a long poll returns as soon as one lead
+   * is there (assumed: Lambda's poller is not documented at this level). Default 1.
+   */
+  receivesPerBatch?: number;
+}
+
+/** The cost table for one traffic shape (leads per deliver invocation), with the arithmetic of every line. */
 export function costPerMillion(
   inputs: CostInputs,
   perBatch: number,
-  memory = functionMemory(),
+  memory: Memory = functionMemory(),
+  shape: Shape = {},
 ): { lines: Line[]; total: number } {
   const million = 1_000_000;
   const invocations = million / perBatch;
@@ -120,7 +193,9 @@ export function costPerMillion(
   );
   const deliverGbS = invocations * gb(memory.deliverMb) * (deliverMs / 1000);
 
-  const sqsRequests = million * (1 + 2 / perBatch); // send; receive and delete per batch
+  const receivesPerBatch = shape.receivesPerBatch ?? 1;
+  const sqsPerLead = 1 + (receivesPerBatch + 1) / perBatch; // send; receives and one delete per batch
+  const sqsRequests = million * sqsPerLead;
   const leadsinBytes = inputs.leadsinBodyBytes + assumptions.httpHeaderBytes;
   const natBytes = leadsinBytes + assumptions.tlsHandshakeBytes / perBatch;
   const outBytes =
@@ -146,12 +221,12 @@ export function costPerMillion(
     { item: 'capture requests', arithmetic: '1 M × $0.20/M', dollars: prices.lambdaPerMillionRequests },
     {
       item: 'SQS',
-      arithmetic: `${(1 + 2 / perBatch).toFixed(1)} requests per lead (send; receive + delete per batch of ${perBatch}) × $0.40/M`,
+      arithmetic: `${sqsPerLead.toFixed(2)} requests per lead (send; ${receivesPerBatch === 1 ? 'one receive' : `${receivesPerBatch.toFixed(1)} receives`} + one delete per batch of ${fixed(perBatch)}) × $0.40/M`,
       dollars: (sqsRequests / million) * prices.sqsPerMillionRequests,
     },
     {
       item: 'deliver compute',
-      arithmetic: `${int(invocations)} invocations × ${gb(memory.deliverMb)} GB × ${deliverMs} ms (Onpipeline ${assumptions.onpipelineMs} + DynamoDB 2 × ${assumptions.dynamoWriteMs} + batch overhead ${inputs.deliverBatchOverheadMs.toFixed(0)} + CPU ${deliverCpuMs.toFixed(1)} ms${perBatch > 1 ? `; the ${perBatch} sends of a batch run in parallel` : ''}) = ${int(deliverGbS)} GB-s`,
+      arithmetic: `${int(invocations)} invocations × ${gb(memory.deliverMb)} GB × ${deliverMs} ms (Onpipeline ${assumptions.onpipelineMs} + DynamoDB 2 × ${assumptions.dynamoWriteMs} + batch overhead ${inputs.deliverBatchOverheadMs.toFixed(0)} + CPU ${deliverCpuMs.toFixed(1)} ms${perBatch > 1 ? `; the ${fixed(perBatch)} sends of a batch run in parallel` : ''}) = ${int(deliverGbS)} GB-s`,
       dollars: deliverGbS * prices.lambdaGbSecond,
     },
     {
@@ -166,7 +241,7 @@ export function costPerMillion(
     },
     {
       item: 'NAT data processing',
-      arithmetic: `${(natBytes / 1000).toFixed(1)} KB per lead (Leadsin ${leadsinBytes} B + TLS handshake ${assumptions.tlsHandshakeBytes} B / ${perBatch}) × $0.045/GB`,
+      arithmetic: `${(natBytes / 1000).toFixed(1)} KB per lead (Leadsin ${leadsinBytes} B + TLS handshake ${assumptions.tlsHandshakeBytes} B / ${fixed(perBatch)}) × $0.045/GB`,
       dollars: gbOf(natBytes) * prices.natPerGb,
     },
     {
@@ -219,10 +294,52 @@ export function costInputs(results: Record<string, unknown>): CostInputs {
   };
 }
 
-export function costReport(results: Record<string, unknown>) {
+/** The cost per million at one monthly volume with a batching window, one poller and shared pollers. */
+export function costAtVolume(
+  inputs: CostInputs,
+  leadsPerMonth: number,
+  windowSeconds: number,
+  memory: Memory = functionMemory(),
+) {
+  const leadsPerSecond = leadsPerMonth / SECONDS_PER_MONTH;
+  const at = (pollers: number) => {
+    const perBatch = leadsPerBatch(leadsPerSecond, windowSeconds, pollers);
+    // A window gathers a trickle one receive per lead; without one, each receive is a batch of one.
+    const total = costPerMillion(inputs, perBatch, memory, { receivesPerBatch: perBatch }).total;
+    return { pollers, perBatch, total, dollarsPerMonth: (leadsPerMonth / 1_000_000) * total };
+  };
+  return { leadsPerMonth, leadsPerSecond, onePoller: at(1), sharedPollers: at(assumptions.triggerPollers) };
+}
+
+/**
+ * What one cold start of deliver costs: the measured init (process start to handler ready, with
+ * source maps, as deployed) plus the first call (clients and source configs built), CPU-bound on a full
+ * core here, stretched by Lambda's CPU share. Lambda bills INIT since 1 August 2025. Undefined
+ * without cold-start results.
+ */
+export function deliverColdStart(results: Record<string, unknown>) {
+  type Timing = { median: number };
+  type Coldstart = { init?: Record<string, Record<string, { readyMs: Timing; firstCallMs: Timing }>> };
+  const deployed = (results.coldstart as Coldstart | undefined)?.init?.sourceMaps?.[
+    'deliver as CJS (deployed)'
+  ];
+  if (!deployed) return undefined;
+  const fullCoreMs = deployed.readyMs.median + deployed.firstCallMs.median;
+  return {
+    fullCoreMs,
+    byDeliverMemoryMb: [512, 256, 128].map((mb) => {
+      const seconds = (fullCoreMs / 1000) * Math.max(1, assumptions.fullCpuMemoryMb / mb);
+      const gbSeconds = (mb / 1024) * seconds;
+      return { mb, seconds, gbSeconds, dollarsPerThousand: 1000 * gbSeconds * prices.lambdaGbSecond };
+    }),
+  };
+}
+
+export function costReport(results: Record<string, unknown>, options: { windowSeconds?: number } = {}) {
   const inputs = costInputs(results);
   const memory = functionMemory();
-  const busy = costPerMillion(inputs, 10, memory);
+  const windowSeconds = options.windowSeconds ?? configuredWindowSeconds();
+  const busy = costPerMillion(inputs, DELIVER_BATCH_SIZE, memory);
   const quiet = costPerMillion(inputs, 1, memory);
   // Sensitivity: leads per deliver batch (a batching window fills batches at low traffic) × deliver
   // memory (deliver mostly waits on Onpipeline, so less memory costs proportionally less).
@@ -232,17 +349,47 @@ export function costReport(results: Record<string, unknown>) {
       [512, 256, 128].map((mb) => [mb, costPerMillion(inputs, perBatch, { ...memory, deliverMb: mb }).total]),
     ),
   }));
-  return { goalDollars: 5, memory, inputs, assumptions, prices, busy, quiet, sensitivity };
+  // 1 million leads a month with the configured window, gathered by one poller, line by line.
+  const windowedPerBatch = leadsPerBatch(1_000_000 / SECONDS_PER_MONTH, windowSeconds);
+  const windowed = {
+    leadsPerMonth: 1_000_000,
+    perBatch: windowedPerBatch,
+    ...costPerMillion(inputs, windowedPerBatch, memory, { receivesPerBatch: windowedPerBatch }),
+  };
+  // The configured window at each monthly volume, and other windows at 1 million leads a month.
+  const byVolume = monthlyVolumes.map((leads) => costAtVolume(inputs, leads, windowSeconds, memory));
+  const byWindow = [0, 10, 20, 30, 60, 120].map((seconds) => ({
+    windowSeconds: seconds,
+    ...costAtVolume(inputs, 1_000_000, seconds, memory),
+  }));
+  return {
+    goalDollars: 5,
+    memory,
+    windowSeconds,
+    inputs,
+    assumptions,
+    prices,
+    busy,
+    quiet,
+    windowed,
+    sensitivity,
+    byVolume,
+    byWindow,
+    deliverColdStart: deliverColdStart(results),
+  };
 }
 
 export function printCost(report: ReturnType<typeof costReport>): void {
   console.log(
     `cost per million leads (variable), memory capture ${report.memory.captureMb} MB / deliver ${report.memory.deliverMb} MB:`,
   );
-  for (const shape of ['busy', 'quiet'] as const) {
-    console.log(
-      `  ${shape} (${shape === 'busy' ? '10 leads' : '1 lead'} per deliver batch): $${report[shape].total.toFixed(2)}`,
-    );
+  const titles = {
+    busy: '10 leads per deliver batch',
+    quiet: '1 lead per deliver batch',
+    windowed: `1,000,000 leads/month, ${report.windowSeconds} s batching window: ${fixed(report.windowed.perBatch)} leads per deliver batch, one poller`,
+  };
+  for (const shape of ['busy', 'quiet', 'windowed'] as const) {
+    console.log(`  ${shape} (${titles[shape]}): $${report[shape].total.toFixed(2)}`);
     for (const line of report[shape].lines) {
       console.log(`    ${line.item.padEnd(22)} $${line.dollars.toFixed(3).padStart(7)}  ${line.arithmetic}`);
     }
@@ -254,14 +401,54 @@ export function printCost(report: ReturnType<typeof costReport>): void {
       .map(([mb, dollars]) => `${mb} MB $${dollars.toFixed(2)}`);
     console.log(`    ${String(row.perBatch).padStart(2)} per batch: ${cells.join('  ')}`);
   }
+
+  const pollers = report.assumptions.triggerPollers;
+  const cell = (c: { perBatch: number; total: number }) =>
+    `${c.perBatch.toFixed(1).padStart(4)} × $${c.total.toFixed(2)}`;
+  console.log(
+    `  by monthly volume, batching window ${report.windowSeconds} s (at low traffic a lead reaches Onpipeline up to ${report.windowSeconds} s later);` +
+      ` leads per batch × $ per million, one poller gathering every lead / the trickle shared by ${pollers} pollers;` +
+      ` worst case 1 per batch $${report.quiet.total.toFixed(2)}, backlog of full batches $${report.busy.total.toFixed(2)}:`,
+  );
+  for (const row of report.byVolume) {
+    console.log(
+      `    ${int(row.leadsPerMonth).padStart(10)}/month (${row.leadsPerSecond.toFixed(3)}/s): ` +
+        `${cell(row.onePoller)} ($${row.onePoller.dollarsPerMonth.toFixed(2)}/month)  /  ` +
+        `${cell(row.sharedPollers)} ($${row.sharedPollers.dollarsPerMonth.toFixed(2)}/month)`,
+    );
+  }
+  console.log('  at 1,000,000 leads/month by batching window (one poller / shared):');
+  for (const row of report.byWindow) {
+    console.log(
+      `    ${String(row.windowSeconds).padStart(3)} s: ${cell(row.onePoller)}  /  ${cell(row.sharedPollers)}`,
+    );
+  }
+  const cold = report.deliverColdStart;
+  if (cold) {
+    const cells = cold.byDeliverMemoryMb.map(
+      (c) => `${c.mb} MB ${c.seconds.toFixed(2)} s = ${c.gbSeconds.toFixed(2)} GB-s`,
+    );
+    console.log(
+      `  deliver cold start (init + first call: ${cold.fullCoreMs.toFixed(0)} ms on a full core here, stretched by the CPU share; ` +
+        `billed, not in the totals above): ${cells.join(', ')}; ` +
+        `$${(cold.byDeliverMemoryMb[0]?.dollarsPerThousand ?? Number.NaN).toFixed(4)} per 1,000 cold starts at any of them`,
+    );
+  }
 }
 
 if (import.meta.main) {
-  const file = process.argv[2] ?? '.leadgate/bench/latest.json';
+  const args = process.argv.slice(2);
+  const file = args.find((arg) => !arg.startsWith('--')) ?? '.leadgate/bench/latest.json';
+  const windowArg = args.find((arg) => arg.startsWith('--window='));
+  const windowSeconds = windowArg === undefined ? undefined : Number(windowArg.slice('--window='.length));
+  if (windowSeconds !== undefined && !(Number.isInteger(windowSeconds) && windowSeconds >= 0)) {
+    console.error(`--window= takes whole seconds, got ${windowArg}`);
+    process.exit(1);
+  }
   if (!existsSync(file)) {
     console.error(`no results at ${file}: run npm run bench first`);
     process.exit(1);
   }
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, unknown> };
-  printCost(costReport(saved.results));
+  printCost(costReport(saved.results, windowSeconds === undefined ? {} : { windowSeconds }));
 }

@@ -1,5 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DELIVER_BATCHING_WINDOW_SECONDS, MAX_BATCHING_WINDOW_SECONDS } from '#infra/sizing.ts';
+import { DELIVER_TIMEOUT_SECONDS } from '#shared/queue/definition.ts';
 
 /**
  * The deployment settings of leadgate, read from CDK context (`cdk.json` → `context`, or
@@ -26,13 +28,22 @@ export interface Settings {
   throttleBurstLimit: number;
   /** Most concurrent deliver invocations (protects Onpipeline). Context `deliverMaxConcurrency`; 5 (≥ 2). */
   deliverMaxConcurrency: number;
+  /**
+   * Longest the deliver trigger gathers leads before it invokes deliver, seconds (fewer, fuller
+   * invocations at low traffic; leads reach Onpipeline up to this much later). Context
+   * `deliverBatchingWindowSeconds`; default 20 (`DELIVER_BATCHING_WINDOW_SECONDS`), 0–300, 0 = none.
+   */
+  deliverBatchingWindowSeconds: number;
   /** E-mail address subscribed to the alarm topic. Context `alarmEmail`; default none. */
   alarmEmail: string | undefined;
   /** Existing EIP allocation for the NAT gateway. Context `natEipAllocationId`; default: a new one. */
   natEipAllocationId: string | undefined;
   /** Retention of every log group (functions, API, VPC flow). Context `logRetentionDays`; default 30. */
   logRetentionDays: RetentionDays;
-  /** Alarm when the oldest lead in `leads` is older (s). Context `oldestMessageAgeSeconds`; default 900. */
+  /**
+   * Alarm when the oldest lead in `leads` is older (s). Context `oldestMessageAgeSeconds`; default 900
+   * (60–1209600, and more than the batching window + the deliver timeout).
+   */
   oldestMessageAgeSeconds: number;
   /** Functions' log level. Context `logLevel`; default `INFO`. */
   logLevel: LogLevel;
@@ -51,6 +62,7 @@ export const settingKeys = [
   'throttleRateLimit',
   'throttleBurstLimit',
   'deliverMaxConcurrency',
+  'deliverBatchingWindowSeconds',
   'alarmEmail',
   'natEipAllocationId',
   'logRetentionDays',
@@ -67,6 +79,7 @@ export const defaultSettings = {
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
   deliverMaxConcurrency: 5,
+  deliverBatchingWindowSeconds: DELIVER_BATCHING_WINDOW_SECONDS,
   logRetentionDays: RetentionDays.ONE_MONTH,
   oldestMessageAgeSeconds: 900,
   logLevel: 'INFO',
@@ -129,6 +142,12 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settin
     throttleRateLimit: read.integer('throttleRateLimit', d.throttleRateLimit, 1, 10_000),
     throttleBurstLimit: read.integer('throttleBurstLimit', d.throttleBurstLimit, 1, 5_000),
     deliverMaxConcurrency: read.integer('deliverMaxConcurrency', d.deliverMaxConcurrency, 2, 1_000),
+    deliverBatchingWindowSeconds: read.integer(
+      'deliverBatchingWindowSeconds',
+      d.deliverBatchingWindowSeconds,
+      0,
+      MAX_BATCHING_WINDOW_SECONDS,
+    ),
     alarmEmail: read.optionalString('alarmEmail', patterns.email, 'an e-mail address'),
     natEipAllocationId: read.optionalString('natEipAllocationId', patterns.allocationId, 'eipalloc-<hex>'),
     logRetentionDays: read.integer('logRetentionDays', d.logRetentionDays, 1, 9999) as RetentionDays,
@@ -154,6 +173,16 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settin
     problems.push(
       `throttleBurstLimit: ${settings.throttleBurstLimit} is below throttleRateLimit ` +
         `${settings.throttleRateLimit}; the burst must hold at least one second of traffic`,
+    );
+  }
+  // A healthy lead can wait a whole batching window plus one deliver invocation before it is deleted;
+  // an age alarm at or below that would fire on normal traffic.
+  const healthyAgeSeconds = settings.deliverBatchingWindowSeconds + DELIVER_TIMEOUT_SECONDS;
+  if (settings.oldestMessageAgeSeconds <= healthyAgeSeconds) {
+    problems.push(
+      `oldestMessageAgeSeconds: ${settings.oldestMessageAgeSeconds} must be more than ` +
+        `deliverBatchingWindowSeconds ${settings.deliverBatchingWindowSeconds} + the deliver timeout ` +
+        `${DELIVER_TIMEOUT_SECONDS} (${healthyAgeSeconds} s): a lead may wait that long when all is well`,
     );
   }
   if (problems.length > 0) throw new SettingsError(problems);

@@ -26,6 +26,7 @@ import { EgressNetwork } from '#infra/constructs/EgressNetwork.ts';
 import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/LeadgateFunction.ts';
 import { Monitoring } from '#infra/constructs/Monitoring.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
+import { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { env } from '#shared/config.ts';
 import { routes } from '#shared/http/routes.ts';
 import {
@@ -39,9 +40,8 @@ import { loadSources } from '#shared/sources/loader.ts';
 /** The repository root: the functions' entry points, package-lock.json and the default sources folder. */
 export const projectRoot = resolve(import.meta.dirname, '..');
 
-/** Memory of the functions; the cost estimate in docs/operations.md assumes these. */
-export const CAPTURE_MEMORY_MB = 512;
-export const DELIVER_MEMORY_MB = 512;
+/** Memory of the functions (infra/sizing.ts, where bench/cost.ts reads them too). */
+export { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB };
 /** The capture function answers an HTTP request; API Gateway gives up after 30 s anyway. */
 export const CAPTURE_TIMEOUT_SECONDS = 10;
 
@@ -68,6 +68,20 @@ const ACCESS_LOG_FORMAT = {
   integrationError: '$context.integrationErrorMessage',
   error: '$context.error.message',
 };
+
+/**
+ * The leads queue's visibility timeout on AWS: the shared definition's 6 × the deliver timeout (what
+ * the local poller, which has no batching window, uses) plus the trigger's batching window, as AWS
+ * recommends for an SQS event source with a window ("six times your function timeout, plus the value
+ * of MaximumBatchingWindowInSeconds"): a lead is received, and its visibility clock runs, while the
+ * window is still gathering the rest of its batch.
+ *
+ * @example
+ * leadsVisibilityTimeoutSeconds(20); // 200 with the 30 s deliver timeout
+ */
+export function leadsVisibilityTimeoutSeconds(batchingWindowSeconds: number): number {
+  return leadsQueue.visibilityTimeoutSeconds + batchingWindowSeconds;
+}
 
 export interface LeadgateStackProps extends StackProps {
   /** The settings; default: read from CDK context with `readSettings`. */
@@ -118,6 +132,8 @@ export class LeadgateStack extends Stack {
         'shared/queue/definition.ts: the leads visibility timeout must be ≥ 6 × the deliver timeout',
       );
     }
+    const batchingWindowSeconds = settings.deliverBatchingWindowSeconds;
+    const leadsVisibilitySeconds = leadsVisibilityTimeoutSeconds(batchingWindowSeconds);
     this.deadLetters = new Queue(this, 'LeadsDeadLetterQueue', {
       retentionPeriod: Duration.seconds(deadLetterQueue.retentionSeconds),
       visibilityTimeout: Duration.seconds(deadLetterQueue.visibilityTimeoutSeconds),
@@ -128,7 +144,7 @@ export class LeadgateStack extends Stack {
     });
     this.leads = new Queue(this, 'LeadsQueue', {
       retentionPeriod: Duration.seconds(leadsQueue.retentionSeconds),
-      visibilityTimeout: Duration.seconds(leadsQueue.visibilityTimeoutSeconds),
+      visibilityTimeout: Duration.seconds(leadsVisibilitySeconds),
       receiveMessageWaitTime: Duration.seconds(leadsQueue.receiveWaitTimeSeconds),
       maxMessageSizeBytes: leadsQueue.maximumMessageSizeBytes,
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: leadsQueue.maxReceiveCount },
@@ -221,10 +237,12 @@ export class LeadgateStack extends Stack {
       this.idempotencyTable.tableArn,
     );
     // The event source grants ReceiveMessage, ChangeMessageVisibility, DeleteMessage,
-    // GetQueueAttributes and GetQueueUrl on the leads queue only.
+    // GetQueueAttributes and GetQueueUrl on the leads queue only. The batching window is always
+    // rendered, 0 included: turning it off is an explicit value in the template, not a removed property.
     this.deliver.fn.addEventSource(
       new SqsEventSource(this.leads, {
         batchSize: DELIVER_BATCH_SIZE,
+        maxBatchingWindow: Duration.seconds(batchingWindowSeconds),
         reportBatchItemFailures: true,
         maxConcurrency: settings.deliverMaxConcurrency,
       }),

@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
+import { DELIVER_TIMEOUT_SECONDS } from '#shared/queue/definition.ts';
 
 const cdkJsonContext = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context;
 const allocationId = 'eipalloc-0123456789abcdef0';
@@ -25,6 +26,7 @@ describe('LeadgateStack with context settings', () => {
         throttleBurstLimit: '40',
         logRetentionDays: '90',
         logLevel: 'DEBUG',
+        deliverBatchingWindowSeconds: '45',
         stackName: 'LeadgateStaging',
       },
     });
@@ -73,6 +75,15 @@ describe('LeadgateStack with context settings', () => {
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(logGroups.length).toBeGreaterThanOrEqual(4);
     for (const logGroup of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(90);
+  });
+
+  it('applies the batching window to the deliver trigger and adds it to the visibility timeout', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 45 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * DELIVER_TIMEOUT_SECONDS + 45,
+      RedrivePolicy: Match.anyValue(),
+    });
   });
 
   it('names the alarms and the secret after the stack, and subscribes no e-mail by default', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings, parseSettings, readSettings, SettingsError } from '#infra/settings.ts';
+import { DELIVER_BATCHING_WINDOW_SECONDS } from '#infra/sizing.ts';
 
 describe('parseSettings', () => {
   it('fills in the documented defaults', () => {
@@ -24,6 +25,7 @@ describe('parseSettings', () => {
     // Act
     const settings = parseSettings({
       deliverMaxConcurrency: '10',
+      deliverBatchingWindowSeconds: '0',
       throttleRateLimit: '200',
       throttleBurstLimit: 400,
       logRetentionDays: '365',
@@ -33,6 +35,7 @@ describe('parseSettings', () => {
     // Assess
     expect(settings).toMatchObject({
       deliverMaxConcurrency: 10,
+      deliverBatchingWindowSeconds: 0,
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
       logRetentionDays: 365,
@@ -61,6 +64,12 @@ describe('parseSettings', () => {
   it.each([
     ['deliverMaxConcurrency', '1', 'deliverMaxConcurrency: expected a whole number from 2 to 1000'],
     ['deliverMaxConcurrency', 'many', 'deliverMaxConcurrency: expected a whole number'],
+    [
+      'deliverBatchingWindowSeconds',
+      '301',
+      'deliverBatchingWindowSeconds: expected a whole number from 0 to 300',
+    ],
+    ['deliverBatchingWindowSeconds', 2.5, 'deliverBatchingWindowSeconds: expected a whole number'],
     ['throttleRateLimit', 0, 'throttleRateLimit: expected a whole number from 1'],
     ['logRetentionDays', '31', 'logRetentionDays: 31 is not a CloudWatch Logs retention'],
     ['natEipAllocationId', '203.0.113.10', 'natEipAllocationId: expected eipalloc-<hex>'],
@@ -76,6 +85,28 @@ describe('parseSettings', () => {
     // Assess
     expect(parse).toThrow(SettingsError);
     expect(parse).toThrow(message);
+  });
+
+  it('defaults the batching window to the stack constant', () => {
+    // Act
+    const settings = parseSettings({});
+
+    // Assess
+    expect(settings.deliverBatchingWindowSeconds).toBe(DELIVER_BATCHING_WINDOW_SECONDS);
+  });
+
+  it.each([
+    [60, 30, false],
+    [60, 29, true],
+    [900, 300, true],
+    [300, 300, false],
+  ])('with oldestMessageAgeSeconds %i and a %i s window, accepts: %s', (age, window, accepted) => {
+    // Act
+    const parse = () => parseSettings({ oldestMessageAgeSeconds: age, deliverBatchingWindowSeconds: window });
+
+    // Assess
+    if (accepted) expect(parse).not.toThrow();
+    else expect(parse).toThrow(/oldestMessageAgeSeconds: \d+ must be more than deliverBatchingWindowSeconds/);
   });
 
   it('lists every problem in one error', () => {

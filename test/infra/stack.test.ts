@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';
 import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, leadsQueue } from '#shared/queue/definition.ts';
@@ -163,13 +164,22 @@ describe('LeadgateStack', () => {
       expect(resources[dlqId]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     });
 
-    it('sets the leads visibility timeout to at least 6 × the deliver timeout', () => {
+    it('sets the leads visibility timeout to 6 × the deliver timeout plus the batching window', () => {
       // Assess
       const leadsId = logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/');
       const deliverId = logicalIdOf('AWS::Lambda::Function', '/Deliver/');
       const deliverTimeout = resources[deliverId]?.Properties.Timeout;
+      const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0] ?? [];
+      const window = mapping?.Properties.MaximumBatchingWindowInSeconds;
       expect(deliverTimeout).toBe(DELIVER_TIMEOUT_SECONDS);
-      expect(resources[leadsId]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deliverTimeout);
+      expect(window).toBe(DELIVER_BATCHING_WINDOW_SECONDS);
+      // AWS: "six times your function timeout, plus the value of MaximumBatchingWindowInSeconds".
+      expect(resources[leadsId]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+        6 * deliverTimeout + window,
+      );
+      expect(resources[leadsId]?.Properties.VisibilityTimeout).toBe(
+        leadsQueue.visibilityTimeoutSeconds + window,
+      );
     });
 
     it.each([
@@ -193,7 +203,7 @@ describe('LeadgateStack', () => {
       );
     });
 
-    it('triggers deliver with partial batch responses, the batch size and the max concurrency', () => {
+    it('triggers deliver with partial batch responses, the batch size, the batching window and the max concurrency', () => {
       // Assess
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -201,8 +211,10 @@ describe('LeadgateStack', () => {
         FunctionName: { Ref: logicalIdOf('AWS::Lambda::Function', '/Deliver/') },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BatchSize: DELIVER_BATCH_SIZE,
+        MaximumBatchingWindowInSeconds: DELIVER_BATCHING_WINDOW_SECONDS,
         ScalingConfig: { MaximumConcurrency: 7 },
       });
+      expect(DELIVER_BATCHING_WINDOW_SECONDS).toBe(20);
     });
   });
 
@@ -217,6 +229,16 @@ describe('LeadgateStack', () => {
       expect(properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
       const logGroup = resources[properties.LoggingConfig.LogGroup.Ref];
       expect(logGroup?.Properties.RetentionInDays).toBe(30);
+    });
+
+    it.each([
+      ['Capture', CAPTURE_MEMORY_MB, 512],
+      ['Deliver', DELIVER_MEMORY_MB, 256],
+    ])('gives %s its configured memory', (name, configured, expected) => {
+      // Assess
+      const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
+      expect(configured).toBe(expected);
+      expect(properties.MemorySize).toBe(expected);
     });
 
     it('puts no secret value in any function environment', () => {
