@@ -1,3 +1,4 @@
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { Envelope } from '#shared/envelope.ts';
 import { payloadTooLarge, queueUnavailable } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
@@ -53,7 +54,9 @@ export async function enqueue(queue: LeadQueue, envelope: Envelope): Promise<voi
     throw queueUnavailable(error);
   }
   count('lead_accepted');
-  // The request line (requestLog) carries source, lead id and outcome; this one adds detail at DEBUG.
+  // The request line (requestLog) carries source, lead id and outcome; this one adds detail at DEBUG
+  // (checked first: Powertools reads the environment for a line it then drops).
+  if (logger.level > LogLevelThreshold.DEBUG) return;
   logger.debug('lead queued', {
     sourceId: envelope.sourceId,
     leadId: envelope.id,

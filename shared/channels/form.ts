@@ -7,13 +7,13 @@ import { HttpError, payloadTooLarge, unknownSource } from '#shared/http/errors.t
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { wantsJson } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, seeOther } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, json, seeOther, withLogFields } from '#shared/http/response.ts';
 import { newLeadId } from '#shared/ids.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import { count, logger } from '#shared/telemetry.ts';
+import { count } from '#shared/telemetry.ts';
 
 export interface FormChannelDeps {
   sources: SourceRegistry;
@@ -96,8 +96,7 @@ export function formChannel(deps: FormChannelDeps) {
         const id = newLeadId();
         if (honeypotFilled(source, fields)) {
           count('honeypot');
-          logger.info('honeypot filled: lead dropped as spam', { sourceId: source.id, leadId: id });
-          return accepted(source, id, classic, corsHeaders(origin));
+          return withLogFields(accepted(source, id, classic, corsHeaders(origin)), { dropped: 'honeypot' });
         }
         if (source.form.honeypot) delete fields[source.form.honeypot];
         const envelope = newEnvelope({
@@ -125,16 +124,20 @@ export function formChannel(deps: FormChannelDeps) {
           });
         }
         await enqueue(deps.queue, envelope);
-        if (droppedFiles.length > 0)
-          logger.info('file parts dropped', { leadId: id, count: droppedFiles.length });
-        return accepted(source, id, classic, corsHeaders(origin));
+        const answer = accepted(source, id, classic, corsHeaders(origin));
+        return droppedFiles.length > 0
+          ? withLogFields(answer, { droppedFiles: droppedFiles.length })
+          : answer;
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         count(`rejected_${error.code}`);
-        logger.info('form post rejected', { sourceId: source.id, status: error.status, code: error.code });
         const failure = source.form.redirect?.failure;
         if (classic && failure && error.status !== 503) {
-          return seeOther(withErrorCode(failure, error.code), corsHeaders(origin));
+          // the sender is redirected to the failure page: the line says why (`outcome`, the 4xx code)
+          return withLogFields(seeOther(withErrorCode(failure, error.code), corsHeaders(origin)), {
+            outcome: 'rejected',
+            code: error.code,
+          });
         }
         return errorResult(error, corsHeaders(origin));
       }
@@ -149,8 +152,9 @@ function accepted(
   headers: Record<string, string>,
 ): HttpResult {
   const success = source.form.redirect?.success;
-  if (classic && success) return seeOther(success, headers);
-  return json(202, { id, status: 'queued' }, headers);
+  const answer =
+    classic && success ? seeOther(success, headers) : json(202, { id, status: 'queued' }, headers);
+  return withLogFields(answer, { leadId: id });
 }
 
 function honeypotFilled(source: FormSource, fields: InputFields): boolean {

@@ -6,7 +6,7 @@ import type { InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { type HttpResult, json } from '#shared/http/response.ts';
+import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -74,12 +74,7 @@ export function googleAdsChannel(deps: ChannelDeps): CaptureChannel {
         const { fields, context, test } = googleAdsInput(payload, source.id, receivedAt);
         if (test && source.googleAds.testLeads === 'drop') {
           count('google_ads_test_dropped');
-          logger.info('google ads test lead dropped (testLeads: drop)', {
-            channel: 'google-ads',
-            sourceId: source.id,
-            test: true,
-          });
-          return json(200, {});
+          return withLogFields(json(200, {}), { channel: 'google-ads', test: true, dropped: 'test_lead' });
         }
         const envelope = newEnvelope({
           sourceId: source.id,
@@ -91,17 +86,18 @@ export function googleAdsChannel(deps: ChannelDeps): CaptureChannel {
           ...(test ? { test: true } : {}),
         });
         await enqueue(deps.queue, envelope);
-        return json(200, {});
+        return withLogFields(json(200, {}), {
+          channel: 'google-ads',
+          leadId: envelope.id,
+          ...(test ? { test: true } : {}),
+        });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         count(`rejected_${error.code}`);
-        logger.info('google ads lead rejected', {
+        return withLogFields(json(error.status, { message: error.message }, error.headers), {
           channel: 'google-ads',
-          sourceId,
-          status: error.status,
           code: error.code,
         });
-        return json(error.status, { message: error.message }, error.headers);
       }
     },
   };

@@ -5,7 +5,7 @@ import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#share
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
@@ -46,11 +46,10 @@ export interface LinkedinLeadAction {
 export function linkedinChannel(deps: ChannelDeps) {
   const now = deps.now ?? (() => new Date());
 
-  const rejected = (error: unknown, what: string): HttpResult => {
+  const rejected = (error: unknown): HttpResult => {
     if (!(error instanceof HttpError)) throw error;
     count(`rejected_${error.code}`);
-    logger.info(what, { channel: 'linkedin', status: error.status, code: error.code });
-    return errorResult(error);
+    return withLogFields(errorResult(error), { channel: 'linkedin' });
   };
 
   return {
@@ -63,10 +62,12 @@ export function linkedinChannel(deps: ChannelDeps) {
         }
         const secret = await gatewaySecret(deps.secrets, LINKEDIN_CLIENT_SECRET, 'linkedin');
         count('linkedin_validated');
-        logger.info('linkedin webhook validation answered', { channel: 'linkedin' });
-        return json(200, { challengeCode, challengeResponse: hmacSha256Hex(secret, challengeCode) });
+        return withLogFields(
+          json(200, { challengeCode, challengeResponse: hmacSha256Hex(secret, challengeCode) }),
+          { channel: 'linkedin' },
+        );
       } catch (error) {
-        return rejected(error, 'linkedin validation refused');
+        return rejected(error);
       }
     },
 
@@ -85,8 +86,7 @@ export function linkedinChannel(deps: ChannelDeps) {
         const notification = parseLinkedinNotification(request.body);
         if (notification === undefined) {
           count('linkedin_ignored');
-          logger.info('linkedin notification ignored: not a LEAD_ACTION', { channel: 'linkedin' });
-          return json(200, {});
+          return withLogFields(json(200, {}), { channel: 'linkedin', dropped: 'not_lead_action' });
         }
         const log = {
           channel: 'linkedin',
@@ -96,13 +96,11 @@ export function linkedinChannel(deps: ChannelDeps) {
         };
         if (notification.action === 'DELETED') {
           count('linkedin_deleted');
-          logger.info('linkedin lead deleted by the member: not delivered', log);
-          return json(200, {});
+          return withLogFields(json(200, {}), { ...log, dropped: 'deleted_by_member' });
         }
         if (notification.action !== 'CREATED') {
           count('linkedin_ignored');
-          logger.info('linkedin lead action ignored', log);
-          return json(200, {});
+          return withLogFields(json(200, {}), { ...log, dropped: 'unknown_action' });
         }
         const source = linkedinSourceFor(deps.sources, notification.formId);
         const receivedAt = now().toISOString();
@@ -120,9 +118,13 @@ export function linkedinChannel(deps: ChannelDeps) {
           count('linkedin_unrouted');
           logger.warn('linkedin lead matches no source: queued as unrouted', log);
         }
-        return json(202, { id: envelope.id, status: 'queued' });
+        return withLogFields(json(202, { id: envelope.id, status: 'queued' }), {
+          channel: 'linkedin',
+          leadId: envelope.id,
+          ...(source ? {} : { unrouted: 1 }),
+        });
       } catch (error) {
-        return rejected(error, 'linkedin notification rejected');
+        return rejected(error);
       }
     },
   };

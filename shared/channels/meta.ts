@@ -4,7 +4,7 @@ import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#share
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, json, logFields, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SecretStore } from '#shared/secrets.ts';
@@ -49,11 +49,10 @@ export interface MetaLeadgen {
 export function metaChannel(deps: ChannelDeps) {
   const now = deps.now ?? (() => new Date());
 
-  const rejected = (error: unknown, what: string): HttpResult => {
+  const rejected = (error: unknown): HttpResult => {
     if (!(error instanceof HttpError)) throw error;
     count(`rejected_${error.code}`);
-    logger.info(what, { channel: 'meta', status: error.status, code: error.code });
-    return errorResult(error);
+    return withLogFields(errorResult(error), { channel: 'meta' });
   };
 
   return {
@@ -72,7 +71,6 @@ export function metaChannel(deps: ChannelDeps) {
           throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
         }
         count('meta_verified');
-        logger.info('meta webhook subscription verified', { channel: 'meta' });
         return {
           statusCode: 200,
           headers: {
@@ -81,9 +79,10 @@ export function metaChannel(deps: ChannelDeps) {
             'x-content-type-options': 'nosniff',
           },
           body: challenge,
+          [logFields]: { channel: 'meta' },
         };
       } catch (error) {
-        return rejected(error, 'meta verification refused');
+        return rejected(error);
       }
     },
 
@@ -101,16 +100,16 @@ export function metaChannel(deps: ChannelDeps) {
         count('meta_leadgen', envelopes.length);
         if (unrouted > 0) count('meta_unrouted', unrouted);
         if (invalid > 0) count('meta_change_invalid', invalid);
-        logger.info('meta notification accepted', {
+        return withLogFields(json(200, { received: envelopes.length }), {
           channel: 'meta',
+          leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
           leads: envelopes.length,
           unrouted,
           ignoredChanges: ignored,
           invalidChanges: invalid,
         });
-        return json(200, { received: envelopes.length });
       } catch (error) {
-        return rejected(error, 'meta notification rejected');
+        return rejected(error);
       }
     },
   };

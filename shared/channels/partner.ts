@@ -21,11 +21,11 @@ import { parseBody } from '#shared/http/body.ts';
 import { HttpError, queueUnavailable } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, json, type LogFields, withLogFields } from '#shared/http/response.ts';
 import { parseJsonExact } from '#shared/json.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import { count, logger } from '#shared/telemetry.ts';
+import { count } from '#shared/telemetry.ts';
 
 /** How many leads of a batch are put on the queue at the same time. */
 const ENQUEUE_CONCURRENCY = 10;
@@ -136,10 +136,11 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     const envelope = await prepare(message, item, undefined);
     await enqueue(deps.queue, envelope);
     const answer: PartnerAccepted = { id: envelope.id, status: 'queued' };
-    return json(202, answer);
+    return withLogFields(json(202, answer), { leadId: envelope.id });
   };
 
-  const batch = async (message: Message, items: unknown[]): Promise<HttpResult> => {
+  /** Answers a batch; `log` gets the tally for the request's log line (also when none was queued). */
+  const batch = async (message: Message, items: unknown[], log: LogFields): Promise<HttpResult> => {
     const maxBatch = message.source.partner?.maxBatch ?? DEFAULT_MAX_BATCH;
     if (items.length === 0) throw partnerError('empty_batch', 'The batch is empty: send at least one lead.');
     if (items.length > maxBatch) {
@@ -171,12 +172,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     );
     const tally = { queued: 0, rejected: 0, failed: 0 };
     for (const result of results) tally[result.status]++;
-    logger.info('partner batch answered', {
-      channel: 'partner',
-      sourceId: message.source.id,
-      items: items.length,
-      ...tally,
-    });
+    Object.assign(log, { items: items.length, ...tally });
     if (tally.queued === 0 && tally.failed > 0) throw queueUnavailable(undefined);
     const answer: PartnerBatchAnswer = { results };
     return json(tally.queued > 0 ? 202 : 422, answer);
@@ -185,6 +181,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
   return {
     async capture(request: HttpRequest): Promise<HttpResult> {
       const sourceId = (request.pathParameters.sourceId ?? '').slice(0, 100);
+      const log: LogFields = { channel: 'partner' };
       try {
         const source = deps.sources.get(sourceId);
         if (source?.channel !== 'partner') {
@@ -215,17 +212,12 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
           messageId: method === 'signature' ? request.headers['webhook-id'] : undefined,
         };
         const body = parseJson(request.body);
-        return Array.isArray(body) ? await batch(message, body) : await single(message, body);
+        const answer = Array.isArray(body) ? await batch(message, body, log) : await single(message, body);
+        return withLogFields(answer, log);
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         count(`rejected_${error.code}`);
-        logger.info('partner request rejected', {
-          channel: 'partner',
-          sourceId,
-          status: error.status,
-          code: error.code,
-        });
-        return errorResult(error);
+        return withLogFields(errorResult(error), log);
       }
     },
   };

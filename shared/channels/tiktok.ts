@@ -11,7 +11,7 @@ import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
@@ -115,16 +115,15 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
           }
           await enqueue(deps.queue, envelope);
         }
-        return json(200, {});
+        return withLogFields(json(200, {}), {
+          channel: 'tiktok',
+          leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
+          leads: envelopes.length,
+        });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         count(`rejected_${error.code}`);
-        logger.info('tiktok notification rejected', {
-          channel: 'tiktok',
-          status: error.status,
-          code: error.code,
-        });
-        return errorResult(error);
+        return withLogFields(errorResult(error), { channel: 'tiktok' });
       }
     },
   };

@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpError } from '#shared/http/errors.ts';
-import { errorResult, type HttpResult } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, logFields } from '#shared/http/response.ts';
 import { logger } from '#shared/telemetry.ts';
 
 /**
@@ -29,8 +29,9 @@ export function httpErrors(): MiddlewareObj<unknown, HttpResult> {
 }
 
 /**
- * One structured log line per request: route, source, lead id (from a 2xx answer), outcome, status
- * and duration. Register it before `httpErrors()` so it sees the rendered error answer.
+ * One structured log line per request: route, source, outcome, status, duration, and the fields the
+ * channel attached to its answer (`withLogFields`: lead id, error code, counts). Register it before
+ * `httpErrors()` so it sees the rendered error answer.
  *
  * @example
  * middy(handler).use(requestLog()).use(httpErrors());
@@ -39,24 +40,17 @@ export function requestLog(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
   const started = new WeakMap<object, number>();
   const write = async (request: Request<APIGatewayProxyEventV2, HttpResult>) => {
     const status = request.response?.statusCode ?? 500;
-    let leadId: string | undefined;
-    if (status < 300 && request.response?.body?.startsWith('{')) {
-      try {
-        const answer = JSON.parse(request.response.body) as { id?: unknown };
-        if (typeof answer.id === 'string') leadId = answer.id;
-      } catch {
-        leadId = undefined;
-      }
-    }
-    const errorCode = status >= 400 ? errorCodeOf(request.response?.body) : undefined;
+    const fields = request.response?.[logFields];
+    const start = started.get(request);
+    const durationMs = start === undefined ? 0 : Math.round((performance.now() - start) * 100) / 100;
     logger.info('request', {
       route: request.event.routeKey,
       sourceId: request.event.pathParameters?.sourceId,
-      leadId,
+      leadId: fields?.leadId,
       outcome: status < 300 ? 'accepted' : status < 400 ? 'redirected' : status < 500 ? 'rejected' : 'failed',
       status,
-      ...(errorCode ? { code: errorCode } : {}),
-      durationMs: Math.round((performance.now() - (started.get(request) ?? performance.now())) * 100) / 100,
+      ...fields,
+      durationMs,
     });
   };
   return {
@@ -66,14 +60,4 @@ export function requestLog(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
     after: write,
     onError: write,
   };
-}
-
-function errorCodeOf(body: string | undefined): string | undefined {
-  if (!body?.startsWith('{')) return undefined;
-  try {
-    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
 }
