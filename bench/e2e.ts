@@ -130,6 +130,14 @@ function leadBody(email: string): string {
   });
 }
 
+/** Why requests got no answer (status 0), by error code: printed with the results. */
+export const noAnswer = new Map<string, number>();
+let phase = 'closed';
+const noted = (error: NodeJS.ErrnoException) => {
+  const key = `${phase}: ${error.code ?? error.message}`;
+  noAnswer.set(key, (noAnswer.get(key) ?? 0) + 1);
+};
+
 /** Posts one lead; resolves with its status once the whole answer has arrived. */
 function post(agent: http.Agent, gateway: URL, email: string): Promise<number> {
   const body = leadBody(email);
@@ -152,16 +160,23 @@ function post(agent: http.Agent, gateway: URL, email: string): Promise<number> {
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', () => resolve(0));
+        response.on('error', (error) => {
+          noted(error);
+          resolve(0);
+        });
       },
     );
-    request.on('error', () => resolve(0));
+    request.on('error', (error) => {
+      noted(error);
+      resolve(0);
+    });
     request.on('timeout', () => request.destroy());
     request.end(body);
   });
 }
 
 async function closedLoop(gateway: URL, tag: string, concurrency: number, seconds: number) {
+  phase = 'closed loop';
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const samples: Sample[] = [];
   let counter = 0;
@@ -192,6 +207,7 @@ async function closedLoop(gateway: URL, tag: string, concurrency: number, second
 }
 
 async function openLoop(gateway: URL, tag: string, rate: number, seconds: number) {
+  phase = 'open loop';
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
@@ -436,6 +452,8 @@ export async function runE2eBench(options: E2eOptions = {}) {
       errors: perRound.reduce((sum, r) => sum + r.closed.errors + r.open.errors, 0),
       /** Answers by HTTP status (0: no answer). */
       statuses,
+      /** Why requests got no answer, by error code. */
+      noAnswer: Object.fromEntries(noAnswer),
       runtimeLogBytes: runtime.logBytes(),
       leadsSent: delivered,
       perRound,
@@ -478,7 +496,7 @@ export function printE2e(result: Awaited<ReturnType<typeof runE2eBench>>): void 
     `  embedded queue raw SendMessage: ${f(result.rawSendPerSecond, 0)} msg/s at ${result.concurrency} clients (p50 ${f(result.rawSendP50Ms)} ms); one client: ${f(result.rawSequentialSendPerSecond, 0)} msg/s (p50 ${f(result.rawSequentialSendP50Ms, 2)} ms)`,
   );
   console.log(
-    `  errors (non-202): ${result.errors}; leads sent ${int(result.leadsSent)}; runtime log bytes ${int(result.runtimeLogBytes)}`,
+    `  errors (non-202): ${result.errors}${result.noAnswer && Object.keys(result.noAnswer).length > 0 ? ` (no answer: ${JSON.stringify(result.noAnswer)})` : ''}; leads sent ${int(result.leadsSent)}; runtime log bytes ${int(result.runtimeLogBytes)}`,
   );
 }
 
