@@ -134,7 +134,7 @@ function leadBody(email: string): string {
 export const noAnswer = new Map<string, number>();
 let phase = 'closed';
 const noted = (error: NodeJS.ErrnoException) => {
-  const key = `${phase}: ${error.code ?? error.message}`;
+  const key = `${phase}: ${error.code ?? ''} ${error.message}`.trim();
   noAnswer.set(key, (noAnswer.get(key) ?? 0) + 1);
 };
 
