@@ -98,6 +98,22 @@ async function startRuntimeProcess(root: string) {
   return {
     urls,
     logBytes: () => statSync(logFile).size,
+    /** The runtime's WARN and ERROR log lines, counted by message (a failure shows up here). */
+    problems(): Record<string, number> {
+      const found: Record<string, number> = {};
+      for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+        if (!line.includes('"level":"ERROR"') && !line.includes('"level":"WARN"')) continue;
+        let key = line.slice(0, 120);
+        try {
+          const parsed = JSON.parse(line) as { level?: string; message?: string };
+          key = `${parsed.level}: ${parsed.message}`;
+        } catch {
+          // not JSON: keep the start of the line
+        }
+        found[key] = (found[key] ?? 0) + 1;
+      }
+      return found;
+    },
     /** Throws when the runtime has died (its stderr says why). */
     checkAlive() {
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -455,6 +471,7 @@ export async function runE2eBench(options: E2eOptions = {}) {
       /** Why requests got no answer, by error code. */
       noAnswer: Object.fromEntries(noAnswer),
       runtimeLogBytes: runtime.logBytes(),
+      runtimeProblems: runtime.problems(),
       leadsSent: delivered,
       perRound,
     };
@@ -497,6 +514,7 @@ export function printE2e(result: Awaited<ReturnType<typeof runE2eBench>>): void 
   );
   console.log(
     `  errors (non-202): ${result.errors}${result.noAnswer && Object.keys(result.noAnswer).length > 0 ? ` (no answer: ${JSON.stringify(result.noAnswer)})` : ''}; leads sent ${int(result.leadsSent)}; runtime log bytes ${int(result.runtimeLogBytes)}`,
+    `\n  runtime WARN/ERROR lines: ${Object.keys(result.runtimeProblems ?? {}).length > 0 ? JSON.stringify(result.runtimeProblems) : 'none'}`,
   );
 }
 
