@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
+import { afterAll, beforeAll } from 'vitest';
 import { createCaptureHandler } from '#functions/capture/handler.ts';
 import { lambdaContext } from '#local/poller.ts';
 import { signStandardWebhook } from '#shared/channels/signatures.ts';
@@ -1408,6 +1409,43 @@ export function interceptLogLines(onLine: (line: LogLine) => void) {
       streams.forEach((stream, index) => {
         stream.write = originals[index] as typeof stream.write;
       });
+    },
+  };
+}
+
+/**
+ * For a test file: the fuzz capture handler (`fuzzCapture`) with its log lines intercepted, built
+ * before the file's tests and torn down after them, putting back `previousLogLevel` (the
+ * `POWERTOOLS_LOG_LEVEL` the file replaced in a `vi.hoisted` block, before the logger was built).
+ * `recordLogs()` starts a fresh record of the lines written from then on and returns it.
+ *
+ * @example
+ * const harness = fuzzCaptureWithLogs(previousLogLevel);
+ * const lines = harness.recordLogs();
+ * await harness.capture.invoke(apiEvent(request));
+ */
+export function fuzzCaptureWithLogs(previousLogLevel: string | undefined) {
+  let capture: ReturnType<typeof fuzzCapture> | undefined;
+  let interception: ReturnType<typeof interceptLogLines> | undefined;
+  let lines: LogLine[] = [];
+  beforeAll(() => {
+    capture = fuzzCapture();
+    interception = interceptLogLines((line) => lines.push(line));
+  });
+  afterAll(() => {
+    interception?.restore();
+    capture?.cleanup();
+    if (previousLogLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+    else process.env.POWERTOOLS_LOG_LEVEL = previousLogLevel;
+  });
+  return {
+    get capture() {
+      if (!capture) throw new Error('fuzzCaptureWithLogs: use the handler inside a test');
+      return capture;
+    },
+    recordLogs(): LogLine[] {
+      lines = [];
+      return lines;
     },
   };
 }

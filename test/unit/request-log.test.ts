@@ -1,16 +1,14 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   apiEvent,
   describeRequest,
   FORM_ORIGIN,
   type FuzzRequest,
-  fuzzCapture,
+  fuzzCaptureWithLogs,
   fuzzIds,
   fuzzRequest,
   fuzzSecrets,
-  interceptLogLines,
-  type LogLine,
   routeNames,
   sign,
 } from '#test/support/fuzz.ts';
@@ -22,25 +20,13 @@ const previousLogLevel = vi.hoisted(() => {
   return previous;
 });
 
-let capture: ReturnType<typeof fuzzCapture>;
-let logs: LogLine[] = [];
-let interception: ReturnType<typeof interceptLogLines>;
-
-beforeAll(() => {
-  capture = fuzzCapture();
-  interception = interceptLogLines((line) => logs.push(line));
-});
-afterAll(() => {
-  interception.restore();
-  capture.cleanup();
-  if (previousLogLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
-  else process.env.POWERTOOLS_LOG_LEVEL = previousLogLevel;
-});
+const harness = fuzzCaptureWithLogs(previousLogLevel);
 
 /** Sends one request through the capture handler: its answer, what it queued and its INFO lines. */
 async function send(request: FuzzRequest) {
+  const { capture } = harness;
   const before = capture.enqueued.length;
-  logs = [];
+  const logs = harness.recordLogs();
   const result = await capture.invoke(apiEvent(request));
   return {
     result,

@@ -1,15 +1,14 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   apiEvent,
   contractProblems,
   describeRequest,
   FORM_ORIGIN,
   type FuzzRequest,
-  fuzzCapture,
+  fuzzCaptureWithLogs,
   fuzzRequest,
   fuzzSecrets,
-  interceptLogLines,
   type LogLine,
   type RouteName,
   routeNames,
@@ -29,31 +28,19 @@ const RUNS_PER_ROUTE = 1000;
 /** A request that has not been answered by then hangs (a Lambda would time out: a 5xx). */
 const ANSWER_WITHIN_MS = 5000;
 
-let capture: ReturnType<typeof fuzzCapture>;
-let logs: LogLine[] = [];
-let interception: ReturnType<typeof interceptLogLines>;
-
-beforeAll(() => {
-  capture = fuzzCapture();
-  interception = interceptLogLines((line) => logs.push(line));
-});
-afterAll(() => {
-  interception.restore();
-  capture.cleanup();
-  if (previousLogLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
-  else process.env.POWERTOOLS_LOG_LEVEL = previousLogLevel;
-});
+const harness = fuzzCaptureWithLogs(previousLogLevel);
 
 async function send(request: FuzzRequest) {
+  const { capture } = harness;
   const before = { queued: capture.enqueued.length, refused: capture.refused.length };
-  logs = [];
+  const lines = harness.recordLogs();
   const result = await within(ANSWER_WITHIN_MS, capture.invoke(apiEvent(request)), request.routeKey);
   // taken out of the stub queue, so a long run holds no envelopes
   return {
     result,
     queued: capture.enqueued.splice(before.queued),
     refused: capture.refused.splice(before.refused),
-    lines: logs,
+    lines,
   };
 }
 
@@ -217,7 +204,7 @@ describe('capture handler: leads the queue cannot take are never a 503', () => {
 
       // Assess
       expect(contractProblems(request, result, queued)).toEqual([]);
-      expect(capture.refused.at(-1) ?? 'nothing refused', 'the queue refused the envelope').toBe(
+      expect(harness.capture.refused.at(-1) ?? 'nothing refused', 'the queue refused the envelope').toBe(
         'nothing refused',
       );
     },
