@@ -4,7 +4,7 @@ import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#share
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, logFields, withLogFields } from '#shared/http/response.ts';
+import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SecretStore } from '#shared/secrets.ts';
@@ -71,7 +71,7 @@ export function metaChannel(deps: ChannelDeps) {
           throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
         }
         count('meta_verified');
-        return {
+        const echo: HttpResult = {
           statusCode: 200,
           headers: {
             'content-type': 'text/plain; charset=utf-8',
@@ -79,8 +79,8 @@ export function metaChannel(deps: ChannelDeps) {
             'x-content-type-options': 'nosniff',
           },
           body: challenge,
-          [logFields]: { channel: 'meta' },
         };
+        return withLogFields(echo, { channel: 'meta' });
       } catch (error) {
         return rejected(error);
       }

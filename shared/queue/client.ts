@@ -90,7 +90,6 @@ const MAX_BATCH_ENTRIES = 10;
 interface PendingMessage {
   body: string;
   attributes: Record<string, MessageAttributeValue>;
-  size: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -162,7 +161,7 @@ function coalescedSender(sqs: SQSClient, queueUrl: string) {
   return (body: string, attributes: Record<string, MessageAttributeValue>, size: number): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       if (pending.length > 0 && pendingBytes + size > leadsQueue.maximumMessageSizeBytes) flush();
-      pending.push({ body, attributes, size, resolve, reject });
+      pending.push({ body, attributes, resolve, reject });
       pendingBytes += size;
       if (pending.length >= MAX_BATCH_ENTRIES) flush();
       else if (!scheduled) {
