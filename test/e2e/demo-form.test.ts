@@ -1,34 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
+import { launchBrowser } from '#test/support/browser.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
-/** Debian's chromium (`apt-get install -y chromium`); CI installs it in `.ci/run`. */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = 'test-results';
-
-function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: the browser tests need it. ` +
-        'Install it with: apt-get update && apt-get install -y chromium',
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 /** A source whose leads Onpipeline refuses (an unknown custom field ID), until it is fixed. */
 const refusedSource = (customFieldId: string) => `channel: form
@@ -50,7 +28,7 @@ describe('the demo form and the dashboard in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     runtime = await startTestRuntime(workspace);
-    browser = await launchChromium();
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // Script errors and Content-Security-Policy violations show up here.
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
