@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import {
   deadLetters,
-  isCrossSite,
-  isLoopbackHost,
   previewEndpoint,
   readJson,
   redriveEndpoint,
@@ -21,6 +19,7 @@ import {
   thanksPage,
 } from '#local/dashboard/views.ts';
 import type { LocalPage, LocalPages } from '#local/gateway.ts';
+import { foreignRequestRefusal } from '#local/loopback.ts';
 
 export type { DashboardContext } from '#local/dashboard/context.ts';
 export { DEMO_SOURCE } from '#local/dashboard/views.ts';
@@ -47,8 +46,9 @@ const asset = (contentType: string, body: string): LocalPage => ({
  * - `/thanks`: the demo form's thank-you page;
  * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET fragments/leads|dlq`, `GET sample`,
  *   `POST preview`, `POST dlq/redrive`, `GET app.js|app.css`.
- * Every answer refuses a non-loopback `Host` (DNS rebinding); the POST endpoints take JSON only and
- * refuse cross-site requests (`Origin`, `Sec-Fetch-Site`). Anything else falls through to the API.
+ * Every answer goes through `foreignRequestRefusal` (`local/loopback.ts`): a non-loopback `Host` (DNS
+ * rebinding) or a cross-site request (`Origin`, `Sec-Fetch-Site`) is refused with 403; the POST
+ * endpoints take JSON only. Anything else falls through to the API.
  * Given only `{ sandboxUrl }`, it serves the demo form and the thank-you page alone.
  *
  * @example
@@ -60,13 +60,10 @@ export function localPages(context: DashboardContext | DemoOnlyOptions): LocalPa
   return async (request, url) => {
     const path = url.pathname;
     if (path !== '/' && path !== '/thanks' && !path.startsWith('/_local/')) return undefined;
-    if (!isLoopbackHost(request.headers.host)) {
+    const refusal = foreignRequestRefusal(request);
+    if (refusal) {
       request.resume();
-      return errorPage(
-        403,
-        'host_not_allowed',
-        "leadgate's local pages answer on 127.0.0.1 and localhost only.",
-      );
+      return errorPage(refusal.status, refusal.code, refusal.message);
     }
     const read = request.method === 'GET' || request.method === 'HEAD';
     if (read && path === '/thanks') return thanksPage(context.sandboxUrl, dashboard !== undefined);
@@ -124,10 +121,6 @@ async function post(context: DashboardContext, path: string, request: IncomingMe
   if (!endpoint) {
     request.resume();
     return errorPage(404, 'not_found', `No local endpoint at ${path}.`);
-  }
-  if (isCrossSite(request)) {
-    request.resume();
-    return errorPage(403, 'cross_site_request', 'Local endpoints accept requests from the dashboard only.');
   }
   const body = await readJson(request);
   if ('error' in body) return body.error;

@@ -14,29 +14,6 @@ import { withTimeout } from './status.ts';
 /** Largest JSON body the local endpoints read (a sample payload is at most 256 KB). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/**
- * Whether the request was addressed to this machine by a loopback name. Anything else is a DNS
- * rebinding attempt (a hostile site's name resolving to 127.0.0.1) and is refused.
- */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const match = /^(\[::1\]|127(?:\.\d{1,3}){3}|localhost)(?::\d{1,5})?$/i.exec(host.trim());
-  return match !== null;
-}
-
-/**
- * Whether a state-changing request comes from another site: a browser says so in `Sec-Fetch-Site`,
- * and its `Origin` (sent with every POST) must be this dashboard's own. Clients that send neither
- * header (curl, scripts) are not browsers and cannot be tricked into a cross-site request.
- */
-export function isCrossSite(request: IncomingMessage): boolean {
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
-  const origin = request.headers.origin;
-  if (origin === undefined) return false;
-  return origin !== `http://${request.headers.host ?? ''}`;
-}
-
 /** Reads a JSON body; an error page when it is not JSON, too large or not `application/json`. */
 export async function readJson(request: IncomingMessage): Promise<{ value: unknown } | { error: LocalPage }> {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
