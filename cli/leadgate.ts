@@ -74,7 +74,7 @@ Exit 1 when the lead would be refused.`,
 (commit it: it resolves name: custom fields in previews). Reports name: custom fields used in
 sources that Onpipeline does not have (exit 1).
 Onpipeline URL and token: ONPIPELINE_URL (default https://api.onpipeline.com) and ONPIPELINE_TOKEN,
-from the environment or .leadgate/secrets.env.
+from the environment, else .leadgate/api-tokens.env (the API tokens, as deliver reads them).
   --url URL   another Onpipeline URL (for example the local sandbox, http://127.0.0.1:3001)`,
     options: { url: { type: 'string' } },
     load: async () => (await import('./fields.ts')).pull,
@@ -86,7 +86,9 @@ from the environment or .leadgate/secrets.env.
     help: `Builds a realistic sample lead for the source's channel (values guessed from the fields its
 mapping reads) and posts it to the gateway the way the real sender does: forms with an allowed
 Origin, Google Ads with its google_key, partners with an API key or signature, TikTok signed.
-Secrets are read by name from the environment or .leadgate/secrets.env.
+Secrets are read by name from the environment, else .leadgate/gateway-secrets.env (the gateway's
+verification secrets, as capture reads them). An old .leadgate/secrets.env is still read, with a
+warning to split it into gateway-secrets.env and api-tokens.env.
   --gateway URL   the gateway (default: the running local one, from .leadgate/runtime.json)
   --wait          wait for the delivery outcome (local runtime only; up to 30 s)
 Exit 1 when the gateway refuses the lead (or, with --wait, when it is not delivered).`,
