@@ -149,6 +149,33 @@ Progress is reported on stderr.`,
     },
     load: async () => (await import('./dlq.ts')).redrive,
   },
+  {
+    name: 'erase',
+    synopsis: 'erase --email ADDRESS [--phone NUMBER]',
+    summary: 'forget a person (GDPR): delete their leads waiting in the queue and the DLQ',
+    help: `Finds and deletes the leads of a person who asked to be forgotten while they wait in the leads
+queue or the dead-letter queue: every message is received, the person's are deleted and all others
+are given back untouched. Then the local dashboard forgets their recent leads.
+  --email ADDRESS      an e-mail address, matched case-insensitively (repeat for several)
+  --phone NUMBER       a phone number, matched by its digits, formatting ignored (repeat for several)
+  --max-messages N     receive at most N messages per queue (default 10000)
+  --time-budget S      stop after S seconds (default 120); held messages are given back at the end
+  --gateway URL        the local gateway whose dashboard should forget (default: from .leadgate/runtime.json)
+${awsHelp}
+Progress on stderr; the report gives counts and message ids, never the addresses or numbers.
+Exit 1 when a limit stopped the sweep before the end of a queue: run it again.
+Not covered: leads already delivered (ask Onpipeline to erase them), Meta and LinkedIn leads (they
+wait in the queue as ids only, so they cannot be matched here). See docs/operations.md.`,
+    options: {
+      email: { type: 'string', multiple: true },
+      phone: { type: 'string', multiple: true },
+      'max-messages': { type: 'string' },
+      'time-budget': { type: 'string' },
+      gateway: { type: 'string' },
+      ...awsOptions,
+    },
+    load: async () => (await import('./erase.ts')).erase,
+  },
 ];
 
 const groups = new Set(

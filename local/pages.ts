@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   deadLetters,
+  eraseEndpoint,
   previewEndpoint,
   readJson,
   redriveEndpoint,
@@ -45,7 +46,7 @@ const asset = (contentType: string, body: string): LocalPage => ({
  *   Leadsin body sent, dead letters with redrive buttons, the mapping playground;
  * - `/thanks`: the demo form's thank-you page;
  * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET fragments/leads|dlq`, `GET sample`,
- *   `POST preview`, `POST dlq/redrive`, `GET app.js|app.css`.
+ *   `POST preview`, `POST dlq/redrive`, `POST erase` (`leadgate erase`), `GET app.js|app.css`.
  * Every answer goes through `foreignRequestRefusal` (`local/loopback.ts`): a non-loopback `Host` (DNS
  * rebinding) or a cross-site request (`Origin`, `Sec-Fetch-Site`) is refused with 403; the POST
  * endpoints take JSON only. Anything else falls through to the API.
@@ -117,7 +118,9 @@ async function post(context: DashboardContext, path: string, request: IncomingMe
       ? previewEndpoint
       : path === '/_local/dlq/redrive'
         ? redriveEndpoint
-        : undefined;
+        : path === '/_local/erase'
+          ? async (dashboard: DashboardContext, body: unknown) => eraseEndpoint(dashboard, body)
+          : undefined;
   if (!endpoint) {
     request.resume();
     return errorPage(404, 'not_found', `No local endpoint at ${path}.`);

@@ -178,6 +178,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         sources,
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
+        forgetAttempts: (matches) => {
+          const kept = recent.filter((attempt) => !matches(attempt));
+          const forgotten = recent.length - kept.length;
+          recent.splice(0, recent.length, ...kept);
+          return forgotten;
+        },
       }),
       ...(options.rateLimit
         ? { limit: gatewayLimit(rateLimiter(options.rateLimit), (id) => sources.get(id) !== undefined) }

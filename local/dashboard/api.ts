@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalPage } from '#local/gateway.ts';
+import { envelopeMatches, erasureSubject, stringsOf, valuesMatch } from '#shared/erasure.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { cacheLookup, readCustomFieldsCache } from '../../cli/custom-fields.ts';
 import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
@@ -154,4 +155,34 @@ export async function deadLetters(
   } catch {
     return { error: 'The dead-letter queue cannot be read right now (is the embedded queue running?).' };
   }
+}
+
+const eraseRequest = z
+  .object({
+    emails: z.array(z.string().min(1).max(320)).max(100).default([]),
+    phones: z.array(z.string().min(1).max(64)).max(100).default([]),
+  })
+  .refine((value) => value.emails.length + value.phones.length > 0);
+
+/**
+ * `POST /_local/erase` `{emails?, phones?}`: the dashboard forgets the recent leads of a person who
+ * asked to be forgotten (`leadgate erase` calls it; docs/operations.md, "Erasure (GDPR)"). Matches the
+ * envelope's input fields and the Leadsin body sent. Answers `{forgotten}`, never the values.
+ */
+export function eraseEndpoint(context: DashboardContext, body: unknown): LocalPage {
+  const parsed = eraseRequest.safeParse(body);
+  if (!parsed.success) {
+    return errorPage(400, 'malformed_body', 'Send {"emails": ["..."]} and/or {"phones": ["..."]}.');
+  }
+  const subject = erasureSubject(parsed.data);
+  if (subject.emails.size + subject.phones.size === 0) {
+    return errorPage(400, 'malformed_body', 'No usable e-mail address or phone number was given.');
+  }
+  const forgotten =
+    context.forgetAttempts?.(
+      (attempt) =>
+        (attempt.envelope !== undefined && envelopeMatches(subject, attempt.envelope)) ||
+        valuesMatch(subject, stringsOf(attempt.body)),
+    ) ?? 0;
+  return jsonPage(200, { forgotten });
 }
