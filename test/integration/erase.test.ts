@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { sqsClient } from '#shared/queue/client.ts';
 import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-import { bufferIo } from '../../cli/io.ts';
-import { main } from '../../cli/leadgate.ts';
 
 const ANA = { email: 'ana.erase@example.test', phone: '+34 600 111 222' };
 

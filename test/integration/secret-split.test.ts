@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { type Sandbox, startSandbox } from '#local/sandbox/server.ts';
 import { legacySecretsWarning, localSecretStore } from '#shared/secrets.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-import { bufferIo } from '../../cli/io.ts';
-import { main } from '../../cli/leadgate.ts';
 
 const partner = (key: string) => `channel: partner
 partner: { apiKeys: [${key}] }
