@@ -167,8 +167,11 @@ describe('one secret store per side on one machine (gateway-secrets.env, api-tok
         io,
       );
 
+      const deliverSide = await localSecretStore(workspace.dataDir, 'api', {}).get('ACME_KEY');
+
       // Assess
       expect(accepted.status).toBe(202);
+      expect(deliverSide).toBe('legacy-key-1');
       expect(runtime.warnings).toHaveLength(1);
       const [warning] = runtime.warnings;
       expect(warning).toContain('secrets.env is deprecated');
