@@ -58,8 +58,11 @@ export async function queueTarget(io: Io, space: Workspace, values: OptionValues
   };
 }
 
-/** Runs `work` against the target, turning "the queue does not answer" into a readable error. */
-async function withTarget<T>(context: CommandContext, work: (target: QueueTarget) => Promise<T>): Promise<T> {
+/** Runs `work` against the target (closing it after), turning "the queue does not answer" into a readable error. */
+export async function withTarget<T>(
+  context: CommandContext,
+  work: (target: QueueTarget) => Promise<T>,
+): Promise<T> {
   const target = await queueTarget(context.io, context.space, context.values);
   try {
     return await work(target);
@@ -82,7 +85,7 @@ async function withTarget<T>(context: CommandContext, work: (target: QueueTarget
   }
 }
 
-function positiveInteger(values: OptionValues, name: string): number | undefined {
+export function positiveInteger(values: OptionValues, name: string): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--${name} must be a positive whole number`);

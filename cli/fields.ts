@@ -19,12 +19,14 @@ import { display } from './sources.ts';
  * of the sources that Onpipeline does not have is reported (exit 1). The token is never printed.
  */
 export async function pull({ io, json, space, values }: CommandContext): Promise<number> {
-  const secrets = cliSecrets(io, space);
+  const secrets = cliSecrets(io, space, 'api');
   const baseUrl =
     stringOption(values, 'url') ?? (await secrets.get('ONPIPELINE_URL')) ?? DEFAULT_ONPIPELINE_URL;
   if ((await secrets.get('ONPIPELINE_TOKEN')) === undefined) {
     throw new CliError('ONPIPELINE_TOKEN is not set.', {
-      details: [`Set it in the environment or in ${display(io, space.secretsFile)} (ONPIPELINE_TOKEN=...).`],
+      details: [
+        `Set it in the environment or in ${display(io, space.apiTokensFile)} (ONPIPELINE_TOKEN=...).`,
+      ],
     });
   }
   let client: ReturnType<typeof createOnpipelineClient>;

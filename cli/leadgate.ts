@@ -74,7 +74,7 @@ Exit 1 when the lead would be refused.`,
 (commit it: it resolves name: custom fields in previews). Reports name: custom fields used in
 sources that Onpipeline does not have (exit 1).
 Onpipeline URL and token: ONPIPELINE_URL (default https://api.onpipeline.com) and ONPIPELINE_TOKEN,
-from the environment or .leadgate/secrets.env.
+from the environment, else .leadgate/api-tokens.env (the API tokens, as deliver reads them).
   --url URL   another Onpipeline URL (for example the local sandbox, http://127.0.0.1:3001)`,
     options: { url: { type: 'string' } },
     load: async () => (await import('./fields.ts')).pull,
@@ -86,7 +86,9 @@ from the environment or .leadgate/secrets.env.
     help: `Builds a realistic sample lead for the source's channel (values guessed from the fields its
 mapping reads) and posts it to the gateway the way the real sender does: forms with an allowed
 Origin, Google Ads with its google_key, partners with an API key or signature, TikTok signed.
-Secrets are read by name from the environment or .leadgate/secrets.env.
+Secrets are read by name from the environment, else .leadgate/gateway-secrets.env (the gateway's
+verification secrets, as capture reads them). An old .leadgate/secrets.env is still read, with a
+warning to split it into gateway-secrets.env and api-tokens.env.
   --gateway URL   the gateway (default: the running local one, from .leadgate/runtime.json)
   --wait          wait for the delivery outcome (local runtime only; up to 30 s)
 Exit 1 when the gateway refuses the lead (or, with --wait, when it is not delivered).`,
@@ -146,6 +148,33 @@ Progress is reported on stderr.`,
       ...awsOptions,
     },
     load: async () => (await import('./dlq.ts')).redrive,
+  },
+  {
+    name: 'erase',
+    synopsis: 'erase --email ADDRESS [--phone NUMBER]',
+    summary: 'forget a person (GDPR): delete their leads waiting in the queue and the DLQ',
+    help: `Finds and deletes the leads of a person who asked to be forgotten while they wait in the leads
+queue or the dead-letter queue: every message is received, the person's are deleted and all others
+are given back untouched. Then the local dashboard forgets their recent leads.
+  --email ADDRESS      an e-mail address, matched case-insensitively (repeat for several)
+  --phone NUMBER       a phone number, matched by its digits, formatting ignored (repeat for several)
+  --max-messages N     receive at most N messages per queue (default 10000)
+  --time-budget S      stop after S seconds (default 120); held messages are given back at the end
+  --gateway URL        the local gateway whose dashboard should forget (default: from .leadgate/runtime.json)
+${awsHelp}
+Progress on stderr; the report gives counts and message ids, never the addresses or numbers.
+Exit 1 when a limit stopped the sweep before the end of a queue: run it again.
+Not covered: leads already delivered (ask Onpipeline to erase them), Meta and LinkedIn leads (they
+wait in the queue as ids only, so they cannot be matched here). See docs/operations.md.`,
+    options: {
+      email: { type: 'string', multiple: true },
+      phone: { type: 'string', multiple: true },
+      'max-messages': { type: 'string' },
+      'time-budget': { type: 'string' },
+      gateway: { type: 'string' },
+      ...awsOptions,
+    },
+    load: async () => (await import('./erase.ts')).erase,
   },
 ];
 

@@ -1,22 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnvFile, type SecretStore, secretStore } from '#shared/secrets.ts';
+import {
+  legacySecretsWarning,
+  localSecretValues,
+  type SecretSide,
+  type SecretStore,
+  secretStore,
+} from '#shared/secrets.ts';
 import type { Io } from './io.ts';
 import type { Workspace } from './workspace.ts';
 
 /**
- * Secrets by name for the CLI: the environment first, then `<dataDir>/secrets.env` (never Secrets
- * Manager: the CLI runs on a person's machine). Values are used, never printed.
+ * Secrets by name for the CLI, of the side that matches what the command does: `gateway` (the
+ * gateway's verification secrets, e.g. `send-test` signing as a sender) or `api` (the API tokens, e.g.
+ * `fields pull` calling Onpipeline). The environment first, then `<dataDir>/gateway-secrets.env` or
+ * `<dataDir>/api-tokens.env`, then the old `<dataDir>/secrets.env` with a warning on stderr (never
+ * Secrets Manager: the CLI runs on a person's machine). Values are used, never printed.
  */
-export function cliSecrets(io: Io, space: Workspace): SecretStore {
-  return secretStore(async () => {
-    const fromFile = existsSync(space.secretsFile)
-      ? parseEnvFile(readFileSync(space.secretsFile, 'utf8'))
-      : {};
-    const fromEnv = Object.fromEntries(
-      Object.entries(io.env).filter(
-        (entry): entry is [string, string] => /^[A-Z][A-Z0-9_]*$/.test(entry[0]) && !!entry[1],
-      ),
-    );
-    return { ...fromFile, ...fromEnv };
-  }, 0);
+export function cliSecrets(io: Io, space: Workspace, side: SecretSide): SecretStore {
+  const warning = legacySecretsWarning(space.dataDir);
+  if (warning) io.err(warning);
+  return secretStore(async () => localSecretValues(space.dataDir, side, io.env), 0);
 }

@@ -113,13 +113,13 @@ async function buildRequest(
   gateway: string,
   payload: unknown,
 ): Promise<TestRequest> {
-  const secrets = cliSecrets(io, space);
+  const secrets = cliSecrets(io, space, 'gateway');
   const secret = async (name: string, why: string) => {
     const value = await secrets.get(name);
     if (value === undefined) {
       throw new CliError(`the secret ${name} is not set: it is needed to ${why}.`, {
         details: [
-          `Set ${name} in the environment or in ${space.secretsFile}, with the value the gateway has.`,
+          `Set ${name} in the environment or in ${space.gatewaySecretsFile}, with the value the gateway has.`,
         ],
       });
     }

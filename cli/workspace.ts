@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { localSecretFiles } from '#shared/secrets.ts';
 import { CliError, type Io } from './io.ts';
 
 /** The options every command understands, besides its own. */
@@ -16,8 +17,10 @@ export interface Workspace {
   sourcesDir: string;
   /** The one-machine state folder: `--data-dir`, else `LEADGATE_DATA_DIR`, else `.leadgate`. */
   dataDir: string;
-  /** `<dataDir>/secrets.env`. */
-  secretsFile: string;
+  /** `<dataDir>/gateway-secrets.env`: the gateway's verification secrets (what capture reads). */
+  gatewaySecretsFile: string;
+  /** `<dataDir>/api-tokens.env`: the API tokens (what deliver reads). */
+  apiTokensFile: string;
   /** `<sourcesDir>/custom-fields.json`, the committed cache `leadgate fields pull` writes. */
   customFieldsFile: string;
 }
@@ -29,7 +32,8 @@ export function workspace(io: Io, values: { sources?: string | undefined; 'data-
   return {
     sourcesDir,
     dataDir,
-    secretsFile: join(dataDir, 'secrets.env'),
+    gatewaySecretsFile: join(dataDir, localSecretFiles.gateway),
+    apiTokensFile: join(dataDir, localSecretFiles.api),
     customFieldsFile: join(sourcesDir, 'custom-fields.json'),
   } satisfies Workspace;
 }

@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   deadLetters,
-  isCrossSite,
-  isLoopbackHost,
+  eraseEndpoint,
   previewEndpoint,
   readJson,
   redriveEndpoint,
@@ -21,6 +20,7 @@ import {
   thanksPage,
 } from '#local/dashboard/views.ts';
 import type { LocalPage, LocalPages } from '#local/gateway.ts';
+import { foreignRequestRefusal } from '#local/loopback.ts';
 
 export type { DashboardContext } from '#local/dashboard/context.ts';
 export { DEMO_SOURCE } from '#local/dashboard/views.ts';
@@ -46,9 +46,10 @@ const asset = (contentType: string, body: string): LocalPage => ({
  *   Leadsin body sent, dead letters with redrive buttons, the mapping playground;
  * - `/thanks`: the demo form's thank-you page;
  * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET fragments/leads|dlq`, `GET sample`,
- *   `POST preview`, `POST dlq/redrive`, `GET app.js|app.css`.
- * Every answer refuses a non-loopback `Host` (DNS rebinding); the POST endpoints take JSON only and
- * refuse cross-site requests (`Origin`, `Sec-Fetch-Site`). Anything else falls through to the API.
+ *   `POST preview`, `POST dlq/redrive`, `POST erase` (`leadgate erase`), `GET app.js|app.css`.
+ * Every answer goes through `foreignRequestRefusal` (`local/loopback.ts`): a non-loopback `Host` (DNS
+ * rebinding) or a cross-site request (`Origin`, `Sec-Fetch-Site`) is refused with 403; the POST
+ * endpoints take JSON only. Anything else falls through to the API.
  * Given only `{ sandboxUrl }`, it serves the demo form and the thank-you page alone.
  *
  * @example
@@ -60,13 +61,10 @@ export function localPages(context: DashboardContext | DemoOnlyOptions): LocalPa
   return async (request, url) => {
     const path = url.pathname;
     if (path !== '/' && path !== '/thanks' && !path.startsWith('/_local/')) return undefined;
-    if (!isLoopbackHost(request.headers.host)) {
+    const refusal = foreignRequestRefusal(request);
+    if (refusal) {
       request.resume();
-      return errorPage(
-        403,
-        'host_not_allowed',
-        "leadgate's local pages answer on 127.0.0.1 and localhost only.",
-      );
+      return errorPage(refusal.status, refusal.code, refusal.message);
     }
     const read = request.method === 'GET' || request.method === 'HEAD';
     if (read && path === '/thanks') return thanksPage(context.sandboxUrl, dashboard !== undefined);
@@ -120,14 +118,12 @@ async function post(context: DashboardContext, path: string, request: IncomingMe
       ? previewEndpoint
       : path === '/_local/dlq/redrive'
         ? redriveEndpoint
-        : undefined;
+        : path === '/_local/erase'
+          ? async (dashboard: DashboardContext, body: unknown) => eraseEndpoint(dashboard, body)
+          : undefined;
   if (!endpoint) {
     request.resume();
     return errorPage(404, 'not_found', `No local endpoint at ${path}.`);
-  }
-  if (isCrossSite(request)) {
-    request.resume();
-    return errorPage(403, 'cross_site_request', 'Local endpoints accept requests from the dashboard only.');
   }
   const body = await readJson(request);
   if ('error' in body) return body.error;

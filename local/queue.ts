@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -9,6 +10,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { foreignRequestRefusal } from '#local/loopback.ts';
 import { deadLetterQueue, leadsQueue } from '#shared/queue/definition.ts';
 
 export interface EmbeddedQueue {
@@ -75,6 +77,7 @@ export type QueueThreadMessage = { type: 'listening'; port: number } | { type: '
 export async function startFauxqsHere(options: EmbeddedQueueOptions): Promise<FauxqsServer> {
   const originalListen = net.Server.prototype.listen;
   net.Server.prototype.listen = function loopbackOnly(this: net.Server, ...args: unknown[]) {
+    if (this instanceof http.Server) guardRequests(this);
     const first = args[0];
     if (first && typeof first === 'object' && 'host' in first) {
       const host = (first as { host?: string }).host;
@@ -116,6 +119,42 @@ export async function startFauxqsHere(options: EmbeddedQueueOptions): Promise<Fa
 }
 
 const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+
+/** The only body type the queue takes: the AWS JSON protocol the SDK's SQS client speaks. */
+const SQS_JSON = 'application/x-amz-json-1.0';
+
+/**
+ * Puts the one-machine guard in front of fauxqs' own request listener (fauxqs is not forked): a
+ * foreign `Host` or a cross-site request is answered 403 (`foreignRequestRefusal`, `local/loopback.ts`),
+ * and any body but the SQS JSON protocol 415: fauxqs would otherwise run its SNS/Query actions on a
+ * `x-www-form-urlencoded` post, which any web page can send. See docs/operations.md, "Security model".
+ */
+function guardRequests(server: http.Server): void {
+  const listeners = server.listeners('request') as http.RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const refusal = foreignRequestRefusal(request);
+    const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    const error = refusal
+      ? refusal
+      : hasBody && type !== SQS_JSON
+        ? {
+            status: 415,
+            code: 'unsupported_media_type',
+            message: `The embedded queue takes the SQS JSON protocol (${SQS_JSON}) only.`,
+          }
+        : undefined;
+    if (!error) {
+      for (const listener of listeners) listener.call(server, request, response);
+      return;
+    }
+    request.resume();
+    const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+    response.writeHead(error.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    response.end(body);
+  });
+}
 
 interface CommitGroup {
   /** Makes the write about to run part of this turn's transaction, opening it if needed. */

@@ -15,7 +15,7 @@ import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { type CustomFieldNames, customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadResolvers } from '#shared/resolvers/index.ts';
-import { type SecretStore, secretsFromEnvironment } from '#shared/secrets.ts';
+import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 
 /** How many recent delivery attempts the runtime remembers. */
@@ -34,7 +34,12 @@ export interface RuntimeOptions {
   sourcesDir?: string;
   /** Use a real Onpipeline (or another URL) instead of the sandbox. */
   onpipelineUrl?: string;
-  /** Secrets; default environment variables, then `<dataDir>/secrets.env`. */
+  /**
+   * One store for both sides (tests). By default capture reads environment variables, then
+   * `<dataDir>/gateway-secrets.env`, and deliver environment variables, then `<dataDir>/api-tokens.env`
+   * (both fall back to the old `<dataDir>/secrets.env`, with a warning), as on AWS each function
+   * reads its own secret.
+   */
   secrets?: SecretStore;
   /** Start the poller (deliver); default true. */
   deliver?: boolean;
@@ -66,6 +71,8 @@ export interface Runtime {
   poller: Poller | undefined;
   /** The most recent delivery attempts, newest first (for the dashboard and `leadgate status`). */
   recentAttempts(): DeliveryAttempt[];
+  /** What the developer should be told at start (e.g. the old `secrets.env` still to split). */
+  warnings: readonly string[];
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
   stopSandbox(): Promise<void>;
   /** Stops the embedded queue only (tests of queue outages). */
@@ -112,11 +119,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
     const sandboxPort = sandbox?.port;
     const onpipelineUrl = options.onpipelineUrl ?? (sandbox as Sandbox).url;
-    const secrets = options.secrets ?? localSecrets(join(dataDir, 'secrets.env'), !options.onpipelineUrl);
+    const gatewaySecrets = options.secrets ?? localSecretStore(dataDir, 'gateway');
+    const apiTokens =
+      options.secrets ?? sandboxToken(localSecretStore(dataDir, 'api'), !options.onpipelineUrl);
+    const legacyWarning = options.secrets ? undefined : legacySecretsWarning(dataDir);
 
     const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl });
-    const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets }));
+    const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets: gatewaySecrets }));
 
     const recent: DeliveryAttempt[] = [];
     let dashboardNames: CustomFieldNames | undefined;
@@ -124,7 +134,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (options.deliver !== false) {
       const onpipeline = createOnpipelineClient({
         baseUrl: onpipelineUrl,
-        token: () => secrets.require('ONPIPELINE_TOKEN'),
+        token: () => apiTokens.require('ONPIPELINE_TOKEN'),
         timeoutMs: options.onpipelineTimeoutMs ?? 10_000,
       });
       const idempotency = new SqlitePersistenceLayer(join(dataDir, 'idempotency.sqlite'));
@@ -135,7 +145,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         sources,
         idempotency,
         routers: webhookRouters,
-        resolvers: leadResolvers(secrets, { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl }),
+        resolvers: leadResolvers(apiTokens, { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl }),
         observe: (attempt) => {
           recent.unshift(attempt);
           if (recent.length > RECENT_ATTEMPTS) recent.length = RECENT_ATTEMPTS;
@@ -168,6 +178,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         sources,
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
+        forgetAttempts: (matches) => {
+          const kept = recent.filter((attempt) => !matches(attempt));
+          const forgotten = recent.length - kept.length;
+          recent.splice(0, recent.length, ...kept);
+          return forgotten;
+        },
       }),
       ...(options.rateLimit
         ? { limit: gatewayLimit(rateLimiter(options.rateLimit), (id) => sources.get(id) !== undefined) }
@@ -206,6 +222,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       },
       poller,
       recentAttempts: () => [...recent],
+      warnings: legacyWarning ? [legacyWarning] : [],
       async stopQueue() {
         await queue.stop();
       },
@@ -223,9 +240,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   }
 }
 
-/** Environment variables and `secrets.env`; with the sandbox, its token stands in for ONPIPELINE_TOKEN. */
-function localSecrets(file: string, sandbox: boolean): SecretStore {
-  const store = secretsFromEnvironment(file);
+/** Deliver's API tokens; with the sandbox, its token stands in for ONPIPELINE_TOKEN. */
+function sandboxToken(store: SecretStore, sandbox: boolean): SecretStore {
   if (!sandbox) return store;
   return {
     get: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.get(name)),

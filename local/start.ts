@@ -42,6 +42,7 @@ leadgate is running on this machine
 
 Press Ctrl-C to stop.
 `);
+  for (const warning of runtime.warnings) console.warn(`${warning}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

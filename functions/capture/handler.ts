@@ -85,7 +85,7 @@ export function captureDepsFromEnvironment(): CaptureDeps {
       leadsUrl: requiredSetting(env.leadsQueueUrl),
       deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
     }),
-    secrets: secretsFromEnvironment(),
+    secrets: secretsFromEnvironment('gateway'),
   };
 }
 

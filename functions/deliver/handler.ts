@@ -39,7 +39,7 @@ export function createDeliverHandler(deps: () => DeliveryDeps) {
 
 /** Dependencies from the Lambda environment, built on first use. */
 export function deliveryDepsFromEnvironment(): DeliveryDeps {
-  const secrets = secretsFromEnvironment();
+  const secrets = secretsFromEnvironment('api');
   const onpipeline = createOnpipelineClient({
     baseUrl: setting(env.onpipelineUrl, DEFAULT_ONPIPELINE_URL),
     token: () => secrets.require('ONPIPELINE_TOKEN'),

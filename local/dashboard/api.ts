@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalPage } from '#local/gateway.ts';
+import { envelopeMatches, erasureSubject, stringsOf, valuesMatch } from '#shared/erasure.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { cacheLookup, readCustomFieldsCache } from '../../cli/custom-fields.ts';
 import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
@@ -13,29 +14,6 @@ import { withTimeout } from './status.ts';
 
 /** Largest JSON body the local endpoints read (a sample payload is at most 256 KB). */
 const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * Whether the request was addressed to this machine by a loopback name. Anything else is a DNS
- * rebinding attempt (a hostile site's name resolving to 127.0.0.1) and is refused.
- */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const match = /^(\[::1\]|127(?:\.\d{1,3}){3}|localhost)(?::\d{1,5})?$/i.exec(host.trim());
-  return match !== null;
-}
-
-/**
- * Whether a state-changing request comes from another site: a browser says so in `Sec-Fetch-Site`,
- * and its `Origin` (sent with every POST) must be this dashboard's own. Clients that send neither
- * header (curl, scripts) are not browsers and cannot be tricked into a cross-site request.
- */
-export function isCrossSite(request: IncomingMessage): boolean {
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
-  const origin = request.headers.origin;
-  if (origin === undefined) return false;
-  return origin !== `http://${request.headers.host ?? ''}`;
-}
 
 /** Reads a JSON body; an error page when it is not JSON, too large or not `application/json`. */
 export async function readJson(request: IncomingMessage): Promise<{ value: unknown } | { error: LocalPage }> {
@@ -177,4 +155,34 @@ export async function deadLetters(
   } catch {
     return { error: 'The dead-letter queue cannot be read right now (is the embedded queue running?).' };
   }
+}
+
+const eraseRequest = z
+  .object({
+    emails: z.array(z.string().min(1).max(320)).max(100).default([]),
+    phones: z.array(z.string().min(1).max(64)).max(100).default([]),
+  })
+  .refine((value) => value.emails.length + value.phones.length > 0);
+
+/**
+ * `POST /_local/erase` `{emails?, phones?}`: the dashboard forgets the recent leads of a person who
+ * asked to be forgotten (`leadgate erase` calls it; docs/operations.md, "Erasure (GDPR)"). Matches the
+ * envelope's input fields and the Leadsin body sent. Answers `{forgotten}`, never the values.
+ */
+export function eraseEndpoint(context: DashboardContext, body: unknown): LocalPage {
+  const parsed = eraseRequest.safeParse(body);
+  if (!parsed.success) {
+    return errorPage(400, 'malformed_body', 'Send {"emails": ["..."]} and/or {"phones": ["..."]}.');
+  }
+  const subject = erasureSubject(parsed.data);
+  if (subject.emails.size + subject.phones.size === 0) {
+    return errorPage(400, 'malformed_body', 'No usable e-mail address or phone number was given.');
+  }
+  const forgotten =
+    context.forgetAttempts?.(
+      (attempt) =>
+        (attempt.envelope !== undefined && envelopeMatches(subject, attempt.envelope)) ||
+        valuesMatch(subject, stringsOf(attempt.body)),
+    ) ?? 0;
+  return jsonPage(200, { forgotten });
 }

@@ -27,4 +27,9 @@ export interface DashboardContext {
   customFields?: CustomFieldNames | undefined;
   /** The sources folder, for the committed custom-field cache; default `sources`. */
   sourcesDir?: string | undefined;
+  /**
+   * Forgets the recent delivery attempts `matches` selects (erasure, `POST /_local/erase`) and says
+   * how many; without it the endpoint forgets nothing.
+   */
+  forgetAttempts?: ((matches: (attempt: DeliveryAttempt) => boolean) => number) | undefined;
 }

@@ -2,7 +2,9 @@
  * The Onpipeline sandbox: a local test double of the two Onpipeline resources leadgate calls
  * (`POST /Leadsin`, `POST /ListCustomFields`), faithful to the REST API reference (answers, error
  * shape, status codes), with injectable faults and a control API under `/_sandbox/`. Onpipeline has no
- * sandbox of its own. It binds 127.0.0.1 only and never logs.
+ * sandbox of its own. It binds 127.0.0.1 only and never logs. Every request goes through
+ * `foreignRequestRefusal` (`local/loopback.ts`): a foreign `Host` (DNS rebinding) or a cross-site
+ * request is answered 403 `{"error":{"code":"host_not_allowed"|"cross_site_request"}}` first.
  *
  * Routes:
  * - `POST /Leadsin`, `POST /ListCustomFields`: the API (token in `Authorization`, no scheme).
@@ -16,7 +18,7 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from '#local/loopback.ts';
+import { foreignRequestRefusal, listenOnLoopback } from '#local/loopback.ts';
 import { normalizeIp, onpipelineTime, sendError, sendJson } from '#local/sandbox/answers.ts';
 import { customFieldIds, resolveCustomFields } from '#local/sandbox/custom-fields.ts';
 import { FaultInjector, type FaultKind, parseFaults, type SandboxFaults } from '#local/sandbox/faults.ts';
@@ -294,6 +296,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = foreignRequestRefusal(req);
+    if (refusal) {
+      req.resume();
+      return sendJson(res, refusal.status, { error: { code: refusal.code, message: refusal.message } });
+    }
     const ip = normalizeIp(req.socket.remoteAddress);
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
     if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
