@@ -3,6 +3,7 @@ import { createDeliverHandler } from '#functions/deliver/handler.ts';
 import { lambdaContext } from '#local/poller.ts';
 import { type DeliveryDeps, leadDelivery, RetryLaterError } from '#shared/delivery/deliver.ts';
 import type { OnpipelineClient } from '#shared/leadsin/client.ts';
+import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
 import type { LeadsinBody } from '#shared/leadsin/schema.ts';
@@ -82,6 +83,30 @@ describe('leadDelivery: what the deliver worker does with each kind of lead', ()
     // Assess
     expect(onpipeline.received).toEqual([
       { FirstName: 'Ada', LastName: 'Lovelace', Email: [{ Address: 'ada@example.com', Type: 'work' }] },
+    ]);
+    expect(recording.calls).toEqual([]);
+  });
+
+  it('sends a lead SQS offers twice only once when an idempotency store is given, replaying the LeadID', async () => {
+    // Prepare
+    const store = new SqlitePersistenceLayer(':memory:');
+    const observed: { replayed?: boolean; kind: string }[] = [];
+    const { delivery, onpipeline, recording } = deliveryFor(
+      {},
+      { idempotency: store, observe: (attempt) => observed.push(attempt.outcome) },
+    );
+    const envelope = envelopeFactory();
+
+    // Act
+    await delivery.deliver(sqsRecordFactory(envelope, { receiveCount: 1 }));
+    await delivery.deliver(sqsRecordFactory(envelope, { receiveCount: 2 }));
+    store.close();
+
+    // Assess
+    expect(onpipeline.received).toHaveLength(1);
+    expect(observed).toEqual([
+      expect.objectContaining({ kind: 'delivered', leadId: 'op-1', replayed: false }),
+      expect.objectContaining({ kind: 'delivered', leadId: 'op-1', replayed: true }),
     ]);
     expect(recording.calls).toEqual([]);
   });
