@@ -521,16 +521,14 @@ describe('faults', () => {
 
   it('stops promptly while a slow answer and keep-alive sockets are open', async () => {
     // Prepare
-    const sandbox = await start({ faults: { slow: 1, slowMs: 60_000 } });
+    const sandbox = await start({ faults: { slow: 1, slowMs: 600_000 } });
     const pending = post(sandbox, '/Leadsin', referenceExample).catch((error: unknown) => error);
     await vi.waitFor(() => expect(sandbox.leads()).toHaveLength(1));
-    const startedAt = performance.now();
 
     // Act
     await sandbox.stop();
 
-    // Assess
-    expect(performance.now() - startedAt).toBeLessThan(1000);
+    // Assess: stop did not wait for the answer due in ten minutes: it cut the request off
     expect(await pending).toBeInstanceOf(Error);
   });
 });
