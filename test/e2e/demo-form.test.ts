@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
 import { launchBrowser } from '#test/support/browser.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, sourceReloaded, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const SCREENSHOTS = 'test-results';
 
@@ -146,7 +146,9 @@ describe('the demo form and the dashboard in a real browser', () => {
 
     // Act: marketing ops fix the custom field ID, then press Redrive
     writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), refusedSource('1411084438'));
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the registry notices edits within a second
+    await sourceReloaded(runtime, 'spring-offer', { first_name: 'A', last_name: 'B', note: 'x' }, (body) =>
+      JSON.stringify(body.Extra).includes('1411084438'),
+    );
     await parked.getByRole('button', { name: 'Redrive' }).click();
 
     // Assess: the live dashboard shows it delivered, and the DLQ empty

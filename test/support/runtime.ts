@@ -124,3 +124,32 @@ export async function queueDrained(runtime: Runtime, timeoutMs = 15_000): Promis
 export function attemptsFor(runtime: Runtime, name: string, value: string) {
   return runtime.recentAttempts().filter((attempt) => attempt.envelope?.fields[name] === value);
 }
+
+/**
+ * Waits until the runtime's source registry maps a lead of `sourceId` the way `reloaded` expects: the
+ * definite event after editing a source file (the registry notices edits within about a second),
+ * seen through the dashboard's mapping playground, which reads the same registry as deliver.
+ */
+export async function sourceReloaded(
+  runtime: Runtime,
+  sourceId: string,
+  fields: Record<string, string>,
+  reloaded: (body: Record<string, unknown>) => boolean,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const response = await fetch(`${runtime.gatewayUrl}/_local/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+        body: JSON.stringify({ sourceId, payload: JSON.stringify(fields) }),
+      });
+      const preview = (await response.json()) as {
+        leads?: { ok: boolean; body?: Record<string, unknown> }[];
+      };
+      const body = preview.leads?.[0]?.body;
+      return body !== undefined && reloaded(body);
+    },
+    10_000,
+    `the edited source ${sourceId}`,
+  );
+}
