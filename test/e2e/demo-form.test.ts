@@ -4,7 +4,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
 import { launchBrowser } from '#test/support/browser.ts';
-import { eventually, sourceReloaded, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  attemptsFor,
+  eventually,
+  queueDrained,
+  sourceReloaded,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 const SCREENSHOTS = 'test-results';
 
@@ -125,7 +132,9 @@ describe('the demo form and the dashboard in a real browser', () => {
     });
     expect(body.Extra).toContainEqual({ ID: '1411084437', Value: 'Website' });
     await page.locator('#playground').screenshot({ path: `${SCREENSHOTS}/playground.png` });
+    await queueDrained(runtime);
     expect(runtime.sandbox?.leads().length).toBe(before);
+    expect(attemptsFor(runtime, 'last_name', 'Ruiz')).toEqual([]);
     expect(problems).toEqual([]);
   });
 
