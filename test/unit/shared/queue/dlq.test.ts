@@ -1,6 +1,7 @@
 import { type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { leadQueue } from '#shared/queue/client.ts';
+import { leadsQueue } from '#shared/queue/definition.ts';
 import { describe as describeLetter } from '#shared/queue/dlq.ts';
 import { envelopeFactory } from '#test/support/queue.ts';
 
@@ -95,14 +96,18 @@ function dlqMessageFactory(overrides: Partial<Message> = {}): Message {
     MessageId: 'dlq-1',
     ReceiptHandle: 'receipt-dlq-1',
     Body: JSON.stringify(envelope),
-    Attributes: { ApproximateReceiveCount: '11', SentTimestamp: String(Date.now()) },
+    Attributes: {
+      ApproximateReceiveCount: String(leadsQueue.maxReceiveCount + 3),
+      SentTimestamp: String(Date.now()),
+    },
     ...overrides,
   };
 }
 
 describe('describe: a parked lead as `dlq list`, `dlq show` and the dashboard show it', () => {
-  it('gives a lead SQS moved by its redrive policy (no reason attributes) a reason and its receive count', () => {
-    // Prepare: what the redrive policy leaves after maxReceiveCount failed receives
+  it('gives a lead SQS moved by its redrive policy (no reason attributes) a reason and the attempts it had', () => {
+    // Prepare: moved after maxReceiveCount failed receives, then looked at three times in the DLQ
+    // (each look is a receive: the count SQS reports keeps growing)
     const message = dlqMessageFactory();
 
     // Act
@@ -112,7 +117,7 @@ describe('describe: a parked lead as `dlq list`, `dlq show` and the dashboard sh
     expect(letter).toMatchObject({
       messageId: 'dlq-1',
       reason: 'max_receives_exceeded',
-      attempts: '11',
+      attempts: String(leadsQueue.maxReceiveCount),
       sourceId: 'deliver-form',
       status: undefined,
       message: undefined,
