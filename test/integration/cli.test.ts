@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '#local/runtime.ts';
-import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
 import { eventually, sourceReloaded, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 /** A source whose leads Onpipeline refuses (an unknown custom field ID), until it is fixed. */
