@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type Runtime, startRuntime } from '#local/runtime.ts';
 import type { SandboxFaults } from '#local/sandbox/server.ts';
 import { sqsClient } from '#shared/queue/client.ts';
@@ -84,8 +85,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       done = await settled();
       progress(`settled ${done} of ${accepted.size} (delivered or dead-lettered)`);
     }
-    // Late duplicates (an ambiguous attempt retried after the count) get a moment to show up.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Late duplicates (an ambiguous attempt retried after the count) show up by the time the leads
+    // queue holds nothing more: no message visible, in flight or waiting out a retry delay.
+    const leadsLeft = async () => {
+      const answer = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: runtime?.queueUrls.leadsUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      return Object.values(answer.Attributes ?? {}).reduce((sum, count) => sum + Number(count), 0);
+    };
+    while (Date.now() < deadline && (await leadsLeft()) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const counts = await tally(runtime, dlq, accepted);
     sqs.destroy();
     const stats = runtime.sandbox?.stats();

@@ -67,7 +67,7 @@ export function leadQueue(options: LeadQueueOptions): LeadQueue {
           MessageAttributes: Object.fromEntries(
             Object.entries(attributes)
               .filter(([, value]) => value !== '')
-              .map(([name, value]) => [name, text(value.slice(0, 1000))]),
+              .map(([name, value]) => [name, text(queueSafeText(value.slice(0, 1000)))]),
           ),
         }),
       );
@@ -208,7 +208,18 @@ export class MessageTooLargeError extends Error {
  * queueSafeJson({ name: 'Zoë 😀' }); // '{"name":"Zoë \\ud83d\\ude00"}'
  */
 export function queueSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(
+  return queueSafeText(JSON.stringify(value));
+}
+
+/**
+ * Text SQS accepts in a body or string attribute: the characters `queueSafeJson` escapes (and the
+ * halves of a pair cut apart) become visible `\uXXXX` escapes, e.g. in a DLQ reason's message.
+ *
+ * @example
+ * queueSafeText('bad\u0000value'); // 'bad\\u0000value'
+ */
+export function queueSafeText(text: string): string {
+  return text.replace(
     /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

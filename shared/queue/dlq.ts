@@ -9,6 +9,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { type Envelope, envelopeSchema } from '#shared/envelope.ts';
+import { leadsQueue } from '#shared/queue/definition.ts';
 
 /** A lead parked in `leads-dlq`, as the CLI and the dashboard show it (no field values). */
 export interface DeadLetter {
@@ -217,7 +218,13 @@ export function describe(message: Message): DeadLetter {
     reason: attribute('reason') ?? 'max_receives_exceeded',
     status: attribute('status'),
     message: attribute('message'),
-    attempts: attribute('attempts') ?? message.Attributes?.ApproximateReceiveCount,
+    // A lead SQS moved by the redrive policy carries no attributes; its receive count keeps growing with
+    // every look into the DLQ (each list is a receive), but it was tried exactly maxReceiveCount times.
+    attempts:
+      attribute('attempts') ??
+      (attribute('reason') === undefined
+        ? String(leadsQueue.maxReceiveCount)
+        : message.Attributes?.ApproximateReceiveCount),
     firstAttemptAt: attribute('firstAttemptAt'),
     lastAttemptAt: attribute('lastAttemptAt'),
     envelope,

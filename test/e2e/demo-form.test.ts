@@ -4,7 +4,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
 import { launchBrowser } from '#test/support/browser.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  attemptsFor,
+  eventually,
+  queueDrained,
+  sourceReloaded,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 const SCREENSHOTS = 'test-results';
 
@@ -125,7 +132,9 @@ describe('the demo form and the dashboard in a real browser', () => {
     });
     expect(body.Extra).toContainEqual({ ID: '1411084437', Value: 'Website' });
     await page.locator('#playground').screenshot({ path: `${SCREENSHOTS}/playground.png` });
+    await queueDrained(runtime);
     expect(runtime.sandbox?.leads().length).toBe(before);
+    expect(attemptsFor(runtime, 'last_name', 'Ruiz')).toEqual([]);
     expect(problems).toEqual([]);
   });
 
@@ -146,7 +155,9 @@ describe('the demo form and the dashboard in a real browser', () => {
 
     // Act: marketing ops fix the custom field ID, then press Redrive
     writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), refusedSource('1411084438'));
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the registry notices edits within a second
+    await sourceReloaded(runtime, 'spring-offer', { first_name: 'A', last_name: 'B', note: 'x' }, (body) =>
+      JSON.stringify(body.Extra).includes('1411084438'),
+    );
     await parked.getByRole('button', { name: 'Redrive' }).click();
 
     // Assess: the live dashboard shows it delivered, and the DLQ empty

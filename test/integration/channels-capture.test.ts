@@ -8,7 +8,7 @@ import {
   tiktokNotification,
   tiktokSignature,
 } from '#test/support/channels.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, queueDrained, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const secrets = {
   ONPIPELINE_TOKEN: 'sandbox-token',
@@ -111,7 +111,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
         { ID: '1411084442', Value: expect.stringMatching(/^TeSter-123-/) },
       ],
     });
-    await settle();
+    await queueDrained(runtime);
     expect(byLastName('Googler')).toHaveLength(1);
   });
 
@@ -126,6 +126,10 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     // Assess
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ message: expect.any(String) });
+    await queueDrained(runtime);
+    expect(
+      runtime.recentAttempts().filter((attempt) => attempt.envelope?.dedupeKey === 'google-ads:it-wrong-key'),
+    ).toEqual([]);
   });
 
   it('delivers every entry of a signed TikTok notification to the advertiser’s source', async () => {
@@ -244,8 +248,3 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
   });
 });
-
-/** Gives the poller time to deliver anything still queued (a duplicate would show up by then). */
-function settle(ms = 1500) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

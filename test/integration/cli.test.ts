@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-import { bufferIo } from '../../cli/io.ts';
-import { main } from '../../cli/leadgate.ts';
+import { eventually, sourceReloaded, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 /** A source whose leads Onpipeline refuses (an unknown custom field ID), until it is fixed. */
 const springOffer = (customFieldId: string) => `channel: form
@@ -155,7 +155,9 @@ describe('leadgate against the running one-machine runtime', () => {
     const list = await leadgate(['dlq', 'list']);
     const show = await leadgate(['dlq', 'show', parked.messageId]);
     writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), springOffer('1411084438'));
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the runtime notices edits within a second
+    await sourceReloaded(runtime, 'spring-offer', { first_name: 'A', last_name: 'B', note: 'x' }, (body) =>
+      JSON.stringify(body.Extra).includes('1411084438'),
+    );
     const otherSource = await leadgate(['dlq', 'redrive', '--source', 'demo-contact']);
     const redrive = await leadgate(['dlq', 'redrive', '--source', 'spring-offer']);
 

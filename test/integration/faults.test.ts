@@ -38,7 +38,7 @@ describe('delivery under faults', () => {
     expect(report.duplicated).toBe(0);
   });
 
-  it('(d) commit-then-drop: none lost, duplicates at most the injected ambiguous faults', {
+  it('(d) commit-then-drop: none lost, every duplicate explained by an ambiguous attempt', {
     timeout: 120_000,
   }, async () => {
     // Act
@@ -50,10 +50,17 @@ describe('delivery under faults', () => {
 
     // Assess
     const injected = report.faultsInjected.commitThenDrop ?? 0;
-    console.info(`commit-then-drop: ${injected} injected, ${report.duplicated} duplicates in Onpipeline`);
+    console.info(
+      `commit-then-drop: ${injected} injected, ${report.ambiguousAttempts} ambiguous attempts, ` +
+        `${report.duplicated} duplicates in Onpipeline`,
+    );
     expect(injected).toBeGreaterThan(0);
     expect(report.lost).toBe(0);
     expect(report.delivered).toBe(300);
-    expect(report.duplicated).toBeLessThanOrEqual(injected);
+    // An extra copy needs an attempt that reached Onpipeline without deliver learning so: an ambiguous
+    // one (a dropped connection, or a timeout when the machine is slow), never a recorded key. So the
+    // copies are bounded by the ambiguous attempts counted (delivery_ambiguous), each injected drop being one.
+    expect(report.ambiguousAttempts).toBeGreaterThanOrEqual(injected);
+    expect(report.duplicated).toBeLessThanOrEqual(report.ambiguousAttempts);
   });
 });

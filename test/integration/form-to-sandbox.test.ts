@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
-import { deadLetters, eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  attemptsFor,
+  deadLetters,
+  eventually,
+  postForm,
+  queueDrained,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 const rejectingSource = `channel: form
 form: { allowedOrigins: ["*"] }
@@ -127,6 +135,8 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
     const answer = (await response.json()) as { error: { code: string; fields: Record<string, string> } };
     expect(answer.error.code).toBe('validation_failed');
     expect(Object.keys(answer.error.fields)).toEqual(['LastName']);
+    await queueDrained(runtime);
+    expect(attemptsFor(runtime, 'first_name', 'OnlyFirst')).toEqual([]);
   });
 
   it('redirects a classic post that fails validation to the failure page with the error code', async () => {
@@ -159,6 +169,8 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
       5000,
       'the control lead',
     );
+    await queueDrained(runtime);
+    expect(attemptsFor(runtime, 'last_name', 'Bot')).toEqual([]);
     expect(
       sandboxLeads()
         .slice(before)

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RateLimitSettings, rateLimitSettings } from '#local/rateLimit.ts';
 import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
-import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  attemptsFor,
+  eventually,
+  postForm,
+  queueDrained,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 /** A second form source, so one source's limit can be shown not to touch another's. */
 const otherForm = `channel: form
@@ -58,7 +65,9 @@ describe('rate limiting on one machine (the API Gateway throttle, per source)', 
       10_000,
       'the accepted leads',
     );
+    await queueDrained(runtime);
     expect(delivered.sort()).toEqual(['Limited-1', 'Limited-2', 'Other-1']);
+    expect(attemptsFor(runtime, 'last_name', 'Limited-3')).toEqual([]);
   });
 
   it('lets the source post again once Retry-After has passed', async () => {

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
-import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  eventually,
+  postForm,
+  queueDrained,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 describe('nothing a sender was told is accepted gets lost', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -27,7 +33,7 @@ describe('nothing a sender was told is accepted gets lost', () => {
       10_000,
       'delivery after the outage',
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await queueDrained(runtime);
     expect(runtime.sandbox?.leads().filter((lead) => lead.body.LastName === 'Lead')).toHaveLength(1);
   });
 

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { type Runtime, type RuntimeOptions, startRuntime } from '#local/runtime.ts';
 import { sqsClient } from '#shared/queue/client.ts';
 
@@ -88,4 +88,68 @@ export async function deadLetters(runtime: Runtime) {
   } finally {
     sqs.destroy();
   }
+}
+
+/**
+ * Waits until the leads queue holds nothing: no message visible, in flight (being delivered or waiting
+ * out a retry delay) or delayed. A lead capture queued before this is then either delivered, parked or
+ * dropped, and shows in `recentAttempts()`: the definite event before checking that nothing else happened.
+ */
+export async function queueDrained(runtime: Runtime, timeoutMs = 15_000): Promise<void> {
+  const sqs = sqsClient(runtime.queueEndpoint);
+  try {
+    await eventually(
+      async () => {
+        const answer = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: runtime.queueUrls.leadsUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
+            ],
+          }),
+        );
+        return Object.values(answer.Attributes ?? {}).every((count) => count === '0');
+      },
+      timeoutMs,
+      'the leads queue to drain',
+    );
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** The delivery attempts of leads whose field `name` is `value` (what deliver saw of them, if anything). */
+export function attemptsFor(runtime: Runtime, name: string, value: string) {
+  return runtime.recentAttempts().filter((attempt) => attempt.envelope?.fields[name] === value);
+}
+
+/**
+ * Waits until the runtime's source registry maps a lead of `sourceId` the way `reloaded` expects: the
+ * definite event after editing a source file (the registry notices edits within about a second),
+ * seen through the dashboard's mapping playground, which reads the same registry as deliver.
+ */
+export async function sourceReloaded(
+  runtime: Runtime,
+  sourceId: string,
+  fields: Record<string, string>,
+  reloaded: (body: Record<string, unknown>) => boolean,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const response = await fetch(`${runtime.gatewayUrl}/_local/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+        body: JSON.stringify({ sourceId, payload: JSON.stringify(fields) }),
+      });
+      const preview = (await response.json()) as {
+        leads?: { ok: boolean; body?: Record<string, unknown> }[];
+      };
+      const body = preview.leads?.[0]?.body;
+      return body !== undefined && reloaded(body);
+    },
+    10_000,
+    `the edited source ${sourceId}`,
+  );
 }

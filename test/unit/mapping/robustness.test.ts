@@ -132,16 +132,13 @@ describe('huge values', () => {
       context: {},
     });
 
-    // Act
-    const started = performance.now();
+    // Act (how long this takes is measured in bench/mapping.ts, "huge values": no clock in a test)
     const result = mapLead(mapping, input);
-    const elapsed = performance.now() - started;
 
     // Assess
     expectConsistent(result);
     expect(result.ok && result.body.FirstName).toBe('Mike');
     expect(result.ok && result.body.LastName).toBe('34600'.repeat(2));
-    expect(elapsed).toBeLessThan(5000);
   });
 });
 
