@@ -55,6 +55,9 @@ export async function startLambda(options: LambdaOptions): Promise<RehearsalLamb
     output += chunk.toString('utf8');
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // a send to a child that is gone is answered below (`Runtime exited`), not thrown at the parent
+  child.on('error', () => undefined);
+  const alive = () => child.exitCode === null && child.signalCode === null;
 
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: { type: string; message?: string }) => {
@@ -72,18 +75,31 @@ export async function startLambda(options: LambdaOptions): Promise<RehearsalLamb
     new Promise<unknown>((resolve, reject) => {
       const id = ++nextId;
       const timeoutMs = options.timeoutSeconds * 1000;
-      const timer = setTimeout(() => {
-        child.off('message', onMessage);
-        reject(new Error(`${options.name}: Task timed out after ${options.timeoutSeconds} seconds`));
-      }, timeoutMs);
-      const onMessage = (message: { type: string; id?: number; result?: unknown; message?: string }) => {
-        if (message.id !== id) return;
+      if (!alive()) {
+        reject(new Error(`${options.name}: Runtime exited`));
+        return;
+      }
+      const done = () => {
         clearTimeout(timer);
         child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${options.name}: Task timed out after ${options.timeoutSeconds} seconds`));
+      }, timeoutMs);
+      const onExit = (code: number | null) => {
+        done();
+        reject(new Error(`${options.name}: Runtime exited with code ${code} during the invocation`));
+      };
+      const onMessage = (message: { type: string; id?: number; result?: unknown; message?: string }) => {
+        if (message.id !== id) return;
+        done();
         if (message.type === 'result') resolve(message.result);
         else reject(new Error(`${options.name}: ${message.message}`));
       };
       child.on('message', onMessage);
+      child.once('exit', onExit);
       child.send({ type: 'invoke', id, event, deadline: Date.now() + timeoutMs });
     });
 
@@ -95,7 +111,7 @@ export async function startLambda(options: LambdaOptions): Promise<RehearsalLamb
     },
     output: () => output,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (alive()) child.kill('SIGTERM');
       await exited;
     },
   };

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -207,6 +208,9 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       // a folder outside the repository: no package.json above it, as in /var/task
       const taskRoot = join(scratch, 'task', id);
       cpSync(assetDir, taskRoot, { recursive: true });
+      const packageJson = packageJsonAbove(taskRoot);
+      if (packageJson)
+        throw new Error(`${packageJson} would decide how Lambda loads index.js: rehearse elsewhere`);
       const environment: Record<string, string> = {};
       for (const [name, value] of Object.entries(fn.Properties?.Environment?.Variables ?? {})) {
         environment[name] = underTaskRoot(resolveValue(value, locals, template), taskRoot);
@@ -214,26 +218,25 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       // the one deliberate change: Onpipeline is the sandbox (the template's URL must be https)
       if (environment[settingNames.onpipelineUrl] !== undefined)
         environment[settingNames.onpipelineUrl] = sandbox.url;
-      lambdas.set(
-        id,
-        await startLambda({
-          name: id,
-          taskRoot,
-          handler: String(fn.Properties?.Handler ?? 'index.handler'),
-          timeoutSeconds: Number(fn.Properties?.Timeout ?? 3),
-          memoryMb: Number(fn.Properties?.MemorySize ?? 128),
-          environment: {
-            ...environment,
-            ...endpoints,
-            ...DUMMY_CREDENTIALS,
-            AWS_REGION: LOCAL_REGION,
-            AWS_DEFAULT_REGION: LOCAL_REGION,
-            AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_CONFIG_FILE: join(scratch, 'no-aws-config'),
-            AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'no-aws-credentials'),
-          },
-        }),
-      );
+      const lambda = await startLambda({
+        name: id,
+        taskRoot,
+        handler: String(fn.Properties?.Handler ?? 'index.handler'),
+        timeoutSeconds: Number(fn.Properties?.Timeout ?? 3),
+        memoryMb: Number(fn.Properties?.MemorySize ?? 128),
+        environment: {
+          ...environment,
+          ...endpoints,
+          ...DUMMY_CREDENTIALS,
+          AWS_REGION: LOCAL_REGION,
+          AWS_DEFAULT_REGION: LOCAL_REGION,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_CONFIG_FILE: join(scratch, 'no-aws-config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'no-aws-credentials'),
+        },
+      });
+      lambdas.set(id, lambda);
+      stops.push(() => lambda.stop());
       log(`${id}: ${parse(assetDir).base} loaded (${fn.Properties?.Handler})`);
     }
 
@@ -375,10 +378,18 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       logs: Object.fromEntries([...lambdas].map(([id, lambda]) => [id, lambda.output()])),
     };
   } finally {
-    for (const lambda of lambdas.values()) await lambda.stop().catch(() => undefined);
+    // newest first: the trigger and the gateway stop before the functions they call
     for (const stop of stops.splice(0).reverse()) await Promise.resolve(stop()).catch(() => undefined);
     if (options.keep) log(`kept ${scratch}`);
     else rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The first package.json in `folder` or above it (Node reads its "type" to load a .js file). */
+function packageJsonAbove(folder: string): string | undefined {
+  for (let current = folder; ; current = dirname(current)) {
+    if (existsSync(join(current, 'package.json'))) return join(current, 'package.json');
+    if (dirname(current) === current) return undefined;
   }
 }
 
@@ -522,4 +533,4 @@ async function waitForEmptyQueue(sqs: SQSClient, url: string, timeoutMs: number)
   }
 }
 
-export const defaultProjectRoot = resolve(dirname(new URL(import.meta.url).pathname), '..', '..');
+export const defaultProjectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

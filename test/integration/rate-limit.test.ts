@@ -112,7 +112,7 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
     );
     await eventually(
       () => (runtime.sandbox?.leads().length ?? 0) >= names.length,
-      60_000,
+      90_000,
       'all 300 leads delivered',
     );
     await eventually(async () => (await waitingOnLeads(runtime)) === 0, 30_000, 'an empty leads queue');
@@ -122,7 +122,7 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
     const delivered = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
     expect(delivered).toHaveLength(names.length);
     expect([...delivered].sort()).toEqual([...names].sort());
-  }, 120_000);
+  }, 180_000);
 
   it('answers 429 rate_limited with Retry-After to a flooding client, still accepts another, and never queues the refused', async () => {
     // Prepare
