@@ -11,8 +11,11 @@ import { matchRoute, pathHasRoute } from '#shared/http/routes.ts';
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 /** Local-only pages (demo form, dashboard); answer `undefined` to fall through to the API routes. */
 export type LocalPages = (request: http.IncomingMessage, url: URL) => Promise<LocalPage | undefined>;
-/** Rate limit of a matched request: `Retry-After` seconds when it is over its limit, else undefined. */
-export type RequestLimit = (routeKey: string, pathParameters: Record<string, string>) => number | undefined;
+/**
+ * Rate limit of a matched request by its client (`sourceIp`, the socket's remote address): `Retry-After`
+ * seconds when that client is over its limit, else undefined.
+ */
+export type RequestLimit = (sourceIp: string) => number | undefined;
 export interface LocalPage {
   status: number;
   headers: Record<string, string>;
@@ -86,7 +89,7 @@ async function serve(
     write(response, errorResult(error));
     return;
   }
-  const retryAfter = options.limit?.(match.routeKey, match.pathParameters);
+  const retryAfter = options.limit?.(sourceIpOf(request));
   if (retryAfter !== undefined) {
     request.resume();
     write(response, errorResult(tooManyRequests(retryAfter)));
@@ -158,7 +161,7 @@ export function toEvent(
         method,
         path: url.pathname,
         protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        sourceIp: sourceIpOf(request),
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
@@ -170,6 +173,11 @@ export function toEvent(
     ...(body.length > 0 ? { body: body.toString(isBase64Encoded ? 'base64' : 'utf8') } : {}),
     isBase64Encoded,
   };
+}
+
+/** The client's address as API Gateway reports it: the TCP peer, never a forwarded-for header. */
+function sourceIpOf(request: http.IncomingMessage): string {
+  return request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

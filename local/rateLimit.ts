@@ -1,19 +1,21 @@
 import { HttpError } from '#shared/http/errors.ts';
 
 /**
- * Rate limiting for the one-machine gateway: a token bucket per lead source, the local stand-in for
- * the API Gateway stage throttle (`throttleRateLimit` 50 requests/s, `throttleBurstLimit` 100 in
- * infra/settings.ts). Pure: no timers, no I/O; the clock is injected.
+ * Rate limiting for the one-machine gateway: a token bucket per client IP address (the API Gateway
+ * event's `requestContext.http.sourceIp`, i.e. the socket's remote address; `X-Forwarded-For` is never
+ * trusted), so one noisy sender is slowed down while every other sender still gets through.
+ * Pure: no timers, no I/O; the clock is injected. See docs/operations.md, "Rate limiting".
  *
  * Each key owns a bucket of `burst` tokens that refills at `ratePerSecond` tokens per second and
  * starts full. A request takes one token; with none left it is refused and told how many whole
- * seconds to wait (`Retry-After`, at least 1) until a token is back.
+ * seconds to wait (`Retry-After`, at least 1) until a token is back. A bucket that has refilled
+ * completely is the same as a new one, so idle clients are forgotten as others arrive.
  */
 
 export interface RateLimitSettings {
-  /** Steady-state requests per second of one key (> 0). */
+  /** Steady-state requests per second of one client (> 0). */
   ratePerSecond: number;
-  /** Requests one key may make at once after a quiet period: the bucket's size (≥ 1). */
+  /** Requests one client may make at once after a quiet period: the bucket's size (≥ 1). */
   burst: number;
 }
 
@@ -36,7 +38,10 @@ export interface RateLimiter {
   size(): number;
 }
 
-/** The API Gateway stage defaults (infra/settings.ts `throttleRateLimit`, `throttleBurstLimit`). */
+/**
+ * Per client: the numbers of the API Gateway stage defaults (infra/settings.ts `throttleRateLimit`,
+ * `throttleBurstLimit`), which one client alone may use up locally.
+ */
 export const defaultRateLimit: Readonly<RateLimitSettings> = { ratePerSecond: 50, burst: 100 };
 
 const DEFAULT_MAX_KEYS = 10_000;
@@ -48,11 +53,11 @@ interface Bucket {
 }
 
 /**
- * A token-bucket limiter keyed by string (see {@link rateLimitKey}).
+ * A token-bucket limiter keyed by string (the gateway keys it by client IP: {@link gatewayLimit}).
  *
  * @example
  * const limiter = rateLimiter({ ratePerSecond: 50, burst: 100 });
- * const decision = limiter.take('source:demo-contact');
+ * const decision = limiter.take('127.0.0.1');
  * if (!decision.allowed) answer429(decision.retryAfterSeconds);
  */
 export function rateLimiter(options: RateLimiterOptions): RateLimiter {
@@ -72,6 +77,16 @@ export function rateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const refilled = (bucket: Bucket, at: number): number =>
     Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * ratePerSecond);
+
+  /** Forgets up to two of the least recently used clients whose buckets are full again (idle). */
+  const forgetIdle = (at: number, current: string) => {
+    let forgotten = 0;
+    for (const [key, bucket] of buckets) {
+      if (forgotten === 2 || key === current || refilled(bucket, at) < burst) return;
+      buckets.delete(key);
+      forgotten++;
+    }
+  };
 
   const evict = (at: number) => {
     for (const [key, bucket] of buckets) {
@@ -98,6 +113,7 @@ export function rateLimiter(options: RateLimiterOptions): RateLimiter {
         bucket = { tokens: burst, at };
       }
       buckets.set(key, bucket);
+      forgetIdle(at, key);
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
         return { allowed: true };
@@ -111,39 +127,15 @@ export function rateLimiter(options: RateLimiterOptions): RateLimiter {
 }
 
 /**
- * The bucket a request counts against: its lead source (`source:<id>`) when the route has a
- * `{sourceId}` that `isSource` knows, else its route (`route:<routeKey>`): webhooks shared by every
- * source (Meta, LinkedIn, TikTok), `/health`, and posts to unknown sources, which so cannot create
- * a bucket per made-up id.
+ * The gateway's hook: `Retry-After` seconds when the client at `sourceIp` is over its limit,
+ * `undefined` to let the request through.
  *
  * @example
- * rateLimitKey('POST /v1/forms/{sourceId}', { sourceId: 'demo-contact' }); // 'source:demo-contact'
- * rateLimitKey('POST /v1/webhooks/meta', {}); // 'route:POST /v1/webhooks/meta'
+ * await startGateway({ port, handler, limit: gatewayLimit(rateLimiter(defaultRateLimit)) });
  */
-export function rateLimitKey(
-  routeKey: string,
-  pathParameters: Readonly<Record<string, string | undefined>>,
-  isSource: (sourceId: string) => boolean = () => true,
-): string {
-  const sourceId = Object.hasOwn(pathParameters, 'sourceId') ? pathParameters.sourceId : undefined;
-  if (sourceId !== undefined && sourceId !== '' && isSource(sourceId)) return `source:${sourceId}`;
-  return `route:${routeKey}`;
-}
-
-/**
- * The gateway's hook: `Retry-After` seconds when the request is over its limit, `undefined` to let
- * it through. `isSource` says which source ids exist (e.g. `(id) => sources.get(id) !== undefined`).
- *
- * @example
- * const limit = gatewayLimit(rateLimiter(defaultRateLimit), (id) => sources.get(id) !== undefined);
- * await startGateway({ port, handler, limit });
- */
-export function gatewayLimit(
-  limiter: RateLimiter,
-  isSource?: (sourceId: string) => boolean,
-): (routeKey: string, pathParameters: Readonly<Record<string, string | undefined>>) => number | undefined {
-  return (routeKey, pathParameters) => {
-    const decision = limiter.take(rateLimitKey(routeKey, pathParameters, isSource));
+export function gatewayLimit(limiter: RateLimiter): (sourceIp: string) => number | undefined {
+  return (sourceIp) => {
+    const decision = limiter.take(sourceIp);
     return decision.allowed ? undefined : decision.retryAfterSeconds;
   };
 }
@@ -159,14 +151,14 @@ export function tooManyRequests(retryAfterSeconds: number): HttpError {
   return new HttpError(
     429,
     'rate_limited',
-    `Too many requests for this source: retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+    `Too many requests from this client: retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
     { headers: { 'retry-after': String(seconds) } },
   );
 }
 
 /**
- * The limits `npm start` uses: `RATE_LIMIT_RPS` (default 50) and `RATE_LIMIT_BURST` (default 100, or
- * the rate when that is higher), as on AWS. `RATE_LIMIT_RPS=0` turns limiting off (`undefined`).
+ * The per-client limits `npm start` uses: `RATE_LIMIT_RPS` (default 50) and `RATE_LIMIT_BURST`
+ * (default 100, or the rate when that is higher). `RATE_LIMIT_RPS=0` turns limiting off (`undefined`).
  * Throws on a value that is not a number in range, naming the variable.
  *
  * @example

@@ -14,6 +14,7 @@ import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { type CustomFieldNames, customFieldNames } from '#shared/leadsin/customFields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { leadsQueue } from '#shared/queue/definition.ts';
 import { leadResolvers } from '#shared/resolvers/index.ts';
 import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
@@ -51,10 +52,16 @@ export interface RuntimeOptions {
   pollWaitSeconds?: number;
   /** Onpipeline client timeout; default 10 s. */
   onpipelineTimeoutMs?: number;
+  /**
+   * Real seconds per second of the retry schedule (backoff delays, the leads queue's visibility
+   * timeout); default 1. Below 1 compresses time with the same receive counts and schedule: 1/2000
+   * runs a day of retries in 43 s (tests of long outages).
+   */
+  timeScale?: number;
   /** Backoff seam (tests shorten it). */
   retryDelay?: DeliveryDeps['retryDelay'];
   sandboxFaults?: SandboxFaults;
-  /** Per-source rate limit of the gateway (429 with Retry-After), as API Gateway throttles; default off. */
+  /** Per-client-IP rate limit of the gateway (429 with Retry-After); default off. */
   rateLimit?: RateLimitSettings;
   /** Graph API base URL for deliver's Meta lead fetches (e.g. the fake, `local/fakes/graph.ts`). */
   graphUrl?: string;
@@ -105,7 +112,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => queue.stop());
     const sqs = sqsClient(queue.endpoint);
     stops.push(async () => sqs.destroy());
-    const urls = await ensureQueues(sqs, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
+    const timeScale = options.timeScale ?? 1;
+    const urls = await ensureQueues(sqs, {
+      visibilityTimeoutSeconds:
+        options.visibilityTimeoutSeconds ??
+        (timeScale === 1
+          ? undefined
+          : Math.max(1, Math.ceil(leadsQueue.visibilityTimeoutSeconds * timeScale))),
+    });
 
     let sandbox: Sandbox | undefined;
     const sandboxOptions = {
@@ -125,7 +139,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const legacyWarning = options.secrets ? undefined : legacySecretsWarning(dataDir);
 
     const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
-    const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl });
+    const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl, timeScale });
     const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets: gatewaySecrets }));
 
     const recent: DeliveryAttempt[] = [];
@@ -185,9 +199,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           return forgotten;
         },
       }),
-      ...(options.rateLimit
-        ? { limit: gatewayLimit(rateLimiter(options.rateLimit), (id) => sources.get(id) !== undefined) }
-        : {}),
+      ...(options.rateLimit ? { limit: gatewayLimit(rateLimiter(options.rateLimit)) } : {}),
     });
     stops.push(() => gateway.stop());
 

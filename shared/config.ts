@@ -7,7 +7,11 @@ export const env = {
   leadsQueueUrl: 'LEADS_QUEUE_URL',
   /** URL of the `leads-dlq` queue. */
   deadLetterQueueUrl: 'LEADS_DLQ_URL',
-  /** Custom SQS endpoint (the embedded queue on one machine); unset on AWS. */
+  /**
+   * Custom SQS endpoint (the embedded queue on one machine); unset on AWS. Without it the SDK's
+   * standard `AWS_ENDPOINT_URL_SQS` applies, as for DynamoDB and Secrets Manager (the deploy
+   * rehearsal, docs/operations.md, uses only the standard variables).
+   */
   sqsEndpoint: 'SQS_ENDPOINT',
   /** Onpipeline base URL; default https://api.onpipeline.com. */
   onpipelineUrl: 'ONPIPELINE_URL',

@@ -30,6 +30,12 @@ export interface LeadQueueOptions {
   sqs: SQSClient;
   leadsUrl: string;
   deadLetterUrl: string;
+  /**
+   * Real seconds per second of the retry schedule; default 1 (AWS: always 1). The one-machine
+   * runtime may compress time (e.g. 1/2000: a day of backoff in 43 s); the embedded queue takes
+   * fractional visibility timeouts, SQS does not.
+   */
+  timeScale?: number;
 }
 
 /** An SQS client for this environment: the embedded queue when `SQS_ENDPOINT` is set, else AWS. */
@@ -50,6 +56,8 @@ export function sqsClient(endpoint = setting(env.sqsEndpoint)): SQSClient {
  */
 export function leadQueue(options: LeadQueueOptions): LeadQueue {
   const { sqs, leadsUrl, deadLetterUrl } = options;
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError('timeScale must be above 0 and at most 1');
   const send = coalescedSender(sqs, leadsUrl);
   return {
     async enqueue(envelope) {
@@ -77,7 +85,8 @@ export function leadQueue(options: LeadQueueOptions): LeadQueue {
         new ChangeMessageVisibilityCommand({
           QueueUrl: leadsUrl,
           ReceiptHandle: receiptHandle,
-          VisibilityTimeout: Math.max(1, Math.min(43_200, Math.round(seconds))),
+          // SQS's limits (1 s .. 12 h) apply to the schedule; only then is it compressed
+          VisibilityTimeout: Math.max(1, Math.min(43_200, Math.round(seconds))) * timeScale,
         }),
       );
     },

@@ -17,8 +17,13 @@ export const leadsQueue = {
   visibilityTimeoutSeconds: DELIVER_TIMEOUT_SECONDS * 6,
   retentionSeconds: 14 * 24 * 60 * 60,
   receiveWaitTimeSeconds: 20,
-  /** Receives before SQS itself moves a message to the DLQ (long outages are covered by backoff). */
-  maxReceiveCount: 10,
+  /**
+   * Receives before SQS itself moves a message to the DLQ. With the backoff of
+   * shared/delivery/backoff.ts, 60 receives span at least 25.7 h even with every jitter at its lowest
+   * (`guaranteedWindowSeconds`): a lead outlives a 24-hour Onpipeline outage. Permanent failures do
+   * not wait for this: deliver parks them on the DLQ at once. docs/operations.md, "Outage window".
+   */
+  maxReceiveCount: 60,
   maximumMessageSizeBytes: 256 * 1024,
 } as const;
 

@@ -1,27 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RateLimitSettings, rateLimitSettings } from '#local/rateLimit.ts';
 import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
-import {
-  attemptsFor,
-  eventually,
-  postForm,
-  queueDrained,
-  startTestRuntime,
-  testWorkspace,
-} from '#test/support/runtime.ts';
+import { sqsClient } from '#shared/queue/client.ts';
+import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
-/** A second form source, so one source's limit can be shown not to touch another's. */
-const otherForm = `channel: form
-form: { allowedOrigins: ["*"] }
-lead:
-  FirstName: first_name
-  LastName: { from: last_name, default: "-" }
-`;
-
-/** The runtime's rate-limit option (`rateLimit`), as local/runtime.ts takes it once wired. */
+/** The runtime's rate-limit option (`rateLimit`). */
 type RateLimitedOptions = RuntimeOptions & { rateLimit?: RateLimitSettings };
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -30,7 +18,7 @@ afterEach(async () => {
 });
 
 async function start(options: RateLimitedOptions = {}): Promise<Runtime> {
-  const workspace = testWorkspace({ 'rl-other': otherForm });
+  const workspace = testWorkspace();
   cleanups.push(() => workspace.cleanup());
   const runtime = await startTestRuntime(workspace, options);
   cleanups.push(() => runtime.stop());
@@ -40,37 +28,133 @@ async function start(options: RateLimitedOptions = {}): Promise<Runtime> {
 const lead = (lastName: string) => ({ first_name: 'Rita', last_name: lastName });
 const asJson = { accept: 'application/json' };
 
-describe('rate limiting on one machine (the API Gateway throttle, per source)', () => {
-  it('answers 429 rate_limited with Retry-After once a source spends its burst, and never queues that lead', async () => {
+/** The `index`th distinct loopback client address: 127.0.1.1 … 127.0.1.250, 127.0.2.1, … (all of 127/8 is loopback). */
+const client = (index: number) => `127.0.${1 + Math.floor(index / 250)}.${(index % 250) + 1}`;
+
+/**
+ * Posts a JSON-accepting urlencoded form from the loopback address `localAddress`, on a connection of
+ * its own (the gateway sees that address as the client's), with optional extra headers.
+ */
+function postFrom(
+  runtime: Runtime,
+  localAddress: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+  const url = new URL(`${runtime.gatewayUrl}/v1/forms/demo-contact`);
+  const body = new URLSearchParams(fields).toString();
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: {
+          origin: runtime.gatewayUrl,
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: response.headers['retry-after'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Messages still on `leads`, visible or in flight. */
+async function waitingOnLeads(runtime: Runtime): Promise<number> {
+  const sqs = sqsClient(runtime.queueEndpoint);
+  try {
+    const answer = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: runtime.queueUrls.leadsUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const attributes = answer.Attributes ?? {};
+    return (
+      Number(attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  } finally {
+    sqs.destroy();
+  }
+}
+
+describe('rate limiting on one machine (a token bucket per client IP)', () => {
+  it('accepts 300 concurrent form posts from 300 clients with the defaults, and delivers each exactly once', async () => {
     // Prepare
-    const options: RateLimitedOptions = { rateLimit: { ratePerSecond: 1, burst: 2 } };
+    const defaults = rateLimitSettings({});
+    const options: RateLimitedOptions = defaults ? { rateLimit: defaults } : {};
     const runtime = await start(options);
+    const names = Array.from({ length: 300 }, (_, index) => `Burst-${index}`);
 
     // Act
-    const first = await postForm(runtime, 'demo-contact', lead('Limited-1'), asJson);
-    const second = await postForm(runtime, 'demo-contact', lead('Limited-2'), asJson);
-    const third = await postForm(runtime, 'demo-contact', lead('Limited-3'), asJson);
-    const otherSource = await postForm(runtime, 'rl-other', lead('Other-1'), asJson);
+    const answers = await Promise.all(
+      names.map((name, index) => postFrom(runtime, client(index), lead(name))),
+    );
+    await eventually(
+      () => (runtime.sandbox?.leads().length ?? 0) >= names.length,
+      90_000,
+      'all 300 leads delivered',
+    );
+    await eventually(async () => (await waitingOnLeads(runtime)) === 0, 30_000, 'an empty leads queue');
 
     // Assess
-    expect([first.status, second.status, third.status, otherSource.status]).toEqual([202, 202, 429, 202]);
-    expect(third.headers.get('retry-after')).toBe('1');
-    expect(third.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await third.json()).toEqual({ error: { code: 'rate_limited', message: expect.any(String) } });
-    const delivered = await eventually(
-      () => {
-        const names = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
-        return names.length >= 3 ? names : undefined;
-      },
-      10_000,
-      'the accepted leads',
-    );
-    await queueDrained(runtime);
-    expect(delivered.sort()).toEqual(['Limited-1', 'Limited-2', 'Other-1']);
-    expect(attemptsFor(runtime, 'last_name', 'Limited-3')).toEqual([]);
+    expect(answers.filter((answer) => answer.status !== 202)).toEqual([]);
+    const delivered = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
+    expect(delivered).toHaveLength(names.length);
+    expect([...delivered].sort()).toEqual([...names].sort());
+  }, 180_000);
+
+  it('answers 429 rate_limited with Retry-After to a flooding client, still accepts another, and never queues the refused', async () => {
+    // Prepare
+    // (one token every 100 s: no refill while the test runs, however slow the machine)
+    const options: RateLimitedOptions = { rateLimit: { ratePerSecond: 0.01, burst: 3 } };
+    const runtime = await start(options);
+    const flooder = client(7);
+
+    // Act: the flooder also claims other addresses in X-Forwarded-For, which the gateway ignores
+    const flood = [];
+    for (let index = 0; index < 6; index++) {
+      flood.push(
+        await postFrom(runtime, flooder, lead(`Flood-${index}`), { 'x-forwarded-for': client(100 + index) }),
+      );
+    }
+    const other = await postFrom(runtime, client(8), lead('Other-1'));
+
+    // Assess
+    expect(flood.map((answer) => answer.status)).toEqual([202, 202, 202, 429, 429, 429]);
+    expect(other.status).toBe(202);
+    const refused = flood[3];
+    expect(Number(refused?.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(refused?.body ?? '')).toEqual({
+      error: { code: 'rate_limited', message: expect.any(String) },
+    });
+    await eventually(() => (runtime.sandbox?.leads().length ?? 0) >= 4, 10_000, 'the accepted leads');
+    await eventually(async () => (await waitingOnLeads(runtime)) === 0, 10_000, 'an empty leads queue');
+    const delivered = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
+    expect(delivered.sort()).toEqual(['Flood-0', 'Flood-1', 'Flood-2', 'Other-1']);
   });
 
-  it('lets the source post again once Retry-After has passed', async () => {
+  it('lets the client post again once Retry-After has passed', async () => {
     // Prepare
     const options: RateLimitedOptions = { rateLimit: { ratePerSecond: 1, burst: 1 } };
     const runtime = await start(options);
@@ -121,7 +205,7 @@ describe('rate limiting on one machine (the API Gateway throttle, per source)', 
     expect(statuses).toEqual([200, 429]);
   });
 
-  it('with the AWS defaults (50 requests/s, burst 100) lets a burst of 100 through', async () => {
+  it('with the defaults (50 requests/s, burst 100 per client) lets one client burst 100', async () => {
     // Prepare
     const defaults = rateLimitSettings({});
     expect(defaults).toEqual({ ratePerSecond: 50, burst: 100 });
