@@ -23,8 +23,12 @@ export async function pull({ io, json, space, values }: CommandContext): Promise
   const baseUrl =
     stringOption(values, 'url') ?? (await secrets.get('ONPIPELINE_URL')) ?? DEFAULT_ONPIPELINE_URL;
   if ((await secrets.get('ONPIPELINE_TOKEN')) === undefined) {
+    const local = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(baseUrl);
     throw new CliError('ONPIPELINE_TOKEN is not set.', {
-      details: [`Set it in the environment or in ${display(io, space.secretsFile)} (ONPIPELINE_TOKEN=...).`],
+      details: [
+        `Set it in the environment or in ${display(io, space.secretsFile)} (ONPIPELINE_TOKEN=...).`,
+        ...(local ? ['The local Onpipeline sandbox accepts ONPIPELINE_TOKEN=sandbox-token.'] : []),
+      ],
     });
   }
   let client: ReturnType<typeof createOnpipelineClient>;

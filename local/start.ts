@@ -8,6 +8,10 @@ import { formatProblem, SourceConfigError } from '#shared/sources/errors.ts';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { PortInUseError, startRuntime } = await import('#local/runtime.ts');
 const { rateLimitSettings } = await import('#local/rateLimit.ts');
+const { logger } = await import('#shared/telemetry.ts');
+const { terminalLogWanted, useTerminalLog } = await import('#local/terminalLog.ts');
+// One readable line per event at a terminal; JSON (as on AWS) when piped or LEADGATE_LOG_FORMAT=json.
+if (terminalLogWanted(process.env, process.stdout.isTTY === true)) useTerminalLog(logger);
 
 const port = Number(process.env.PORT ?? 3000);
 const optionalNumber = (name: string) =>
