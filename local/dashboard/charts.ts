@@ -126,7 +126,7 @@ function latencyFigure(snapshot: ActivitySnapshot): Html {
     'lines',
   );
   return html`<figure class="chart-figure" id="chart-latency"><figcaption>Delivery latency, accepted → Onpipeline 201
-<span class="muted">(up to ${milliseconds(max)}; ${sum(count)} deliveries)</span></figcaption>
+<span class="muted">(up to ${milliseconds(max)}; ${sum(count)} ${sum(count) === 1 ? 'delivery' : 'deliveries'})</span></figcaption>
 <p class="legend"><span class="key p50"></span>p50 ${latest50 === undefined ? '–' : milliseconds(latest50)}
 <span class="key p95"></span>p95 ${latest95 === undefined ? '–' : milliseconds(latest95)}
 <span class="muted">(latest minute with deliveries)</span></p>${chart}${axis(snapshot)}</figure>`;
