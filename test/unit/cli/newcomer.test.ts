@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bufferIo, plural, utcTime } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
@@ -51,6 +53,26 @@ describe('leadgate: what a newcomer needs to read', () => {
 
     // Assess
     expect(texts).toEqual(['0 leads', '1 lead', '2 leads']);
+  });
+
+  it('writes no "lead(s)" in any message of the command line or the dashboard', () => {
+    // Prepare
+    const folders = ['cli', 'local/dashboard'];
+
+    // Act
+    const hits = folders.flatMap((folder) =>
+      readdirSync(folder)
+        .filter((file) => file.endsWith('.ts'))
+        .flatMap((file) =>
+          readFileSync(join(folder, file), 'utf8')
+            .split('\n')
+            .filter((line) => /\w\(s\)/.test(line))
+            .map((line) => `${folder}/${file}: ${line.trim()}`),
+        ),
+    );
+
+    // Assess
+    expect(hits).toEqual([]);
   });
 
   it('draws a sparkline: one block a value scaled to the largest, a space for nothing', () => {
