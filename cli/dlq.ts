@@ -4,7 +4,7 @@ import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { checkSources } from '#shared/sources/loader.ts';
 import { redact } from '#shared/telemetry.ts';
 import { type CommandContext, type OptionValues, stringOption } from './command.ts';
-import { CliError, type Io, plural, printJson, styles, table, UsageError } from './io.ts';
+import { CliError, type Io, plural, printJson, styles, table, UsageError, utcTime } from './io.ts';
 import { localSqs, settleDeadLetters } from './local-queue.ts';
 import { previewInput } from './preview.ts';
 import { customFieldNames } from './sources.ts';
@@ -122,7 +122,7 @@ export async function list(context: CommandContext): Promise<number> {
     letter.sourceId ?? '?',
     letter.reason,
     letter.attempts ?? '',
-    letter.lastAttemptAt ?? letter.receivedAt ?? '',
+    utcTime(letter.lastAttemptAt ?? letter.receivedAt),
     shorten(redact(letter.message ?? ''), 80),
   ]);
   io.out(table([['MESSAGE ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'LAST ATTEMPT', 'DETAIL'], ...rows]));
@@ -161,13 +161,13 @@ export async function show(context: CommandContext): Promise<number> {
     ['Message', letter.messageId],
     ['Lead', letter.leadId ?? '?'],
     ['Source', `${letter.sourceId ?? '?'}${letter.channel ? ` (${letter.channel})` : ''}`],
-    ['Received', letter.receivedAt ?? '?'],
+    ['Received', utcTime(letter.receivedAt) || '?'],
     ['Reason', `${letter.reason}${letter.status ? ` (HTTP ${letter.status})` : ''}`],
     ['Detail', letter.message ?? ''],
     [
       'Attempts',
       `${letter.attempts ?? '?'} ` +
-        `(first ${letter.firstAttemptAt ?? '?'}, last ${letter.lastAttemptAt ?? '?'})`,
+        `(first ${utcTime(letter.firstAttemptAt) || '?'}, last ${utcTime(letter.lastAttemptAt) || '?'})`,
     ],
   ];
   io.out(table(rows));
@@ -253,7 +253,7 @@ export async function redrive(context: CommandContext): Promise<number> {
   const style = styles(io);
   io.out(
     `${style.ok('✔')} moved ${plural(result.moved, 'lead')} back to the leads queue` +
-      (result.skipped > 0 ? ` (${result.skipped} others left in the DLQ)` : ''),
+      (result.skipped > 0 ? ` (${plural(result.skipped, 'other')} left in the DLQ)` : ''),
   );
   return 0;
 }

@@ -23,9 +23,11 @@ export async function pull({ io, json, space, values }: CommandContext): Promise
   const baseUrl =
     stringOption(values, 'url') ?? (await secrets.get('ONPIPELINE_URL')) ?? DEFAULT_ONPIPELINE_URL;
   if ((await secrets.get('ONPIPELINE_TOKEN')) === undefined) {
+    const local = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(baseUrl);
     throw new CliError('ONPIPELINE_TOKEN is not set.', {
       details: [
         `Set it in the environment or in ${display(io, space.apiTokensFile)} (ONPIPELINE_TOKEN=...).`,
+        ...(local ? ['The local Onpipeline sandbox accepts ONPIPELINE_TOKEN=sandbox-token.'] : []),
       ],
     });
   }

@@ -142,3 +142,17 @@ export function table(rows: readonly (readonly string[])[]): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/**
+ * A time as every command prints it: readable and explicitly UTC, to the second. Text that is not a
+ * time is returned as it is; nothing (`undefined`, '') stays empty.
+ *
+ * @example
+ * utcTime('2026-12-04T18:10:44.123Z'); // '2026-12-04 18:10:44 UTC'
+ */
+export function utcTime(iso: string | undefined): string {
+  if (!iso) return '';
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  return `${new Date(time).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

@@ -75,7 +75,9 @@ Exit 1 when the lead would be refused.`,
 sources that Onpipeline does not have (exit 1).
 Onpipeline URL and token: ONPIPELINE_URL (default https://api.onpipeline.com) and ONPIPELINE_TOKEN,
 from the environment, else .leadgate/api-tokens.env (the API tokens, as deliver reads them).
-  --url URL   another Onpipeline URL (for example the local sandbox, http://127.0.0.1:3001)`,
+  --url URL   another Onpipeline URL (for example the local sandbox, http://127.0.0.1:3001)
+The local Onpipeline sandbox (npm start) accepts the token sandbox-token:
+  ONPIPELINE_TOKEN=sandbox-token npx leadgate fields pull --url http://127.0.0.1:3001`,
     options: { url: { type: 'string' } },
     load: async () => (await import('./fields.ts')).pull,
   },

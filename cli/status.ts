@@ -1,11 +1,15 @@
+import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
 import type { AttemptSummary, LocalStatus, QueueDepth } from '#local/dashboard/status.ts';
 import { type CommandContext, stringOption } from './command.ts';
 import { queueTarget } from './dlq.ts';
-import { CliError, type Io, plural, printJson, styles, table } from './io.ts';
+import { CliError, type Io, plural, printJson, styles, table, utcTime } from './io.ts';
+import { sparkline } from './sparkline.ts';
 import { notRunning, readRuntimeState } from './workspace.ts';
 
 /** How many recent attempts the readable output lists. */
 const SHOWN = 10;
+/** How many minutes of activity the readable output draws (one character each). */
+const MINUTES = 60;
 
 /**
  * `leadgate status`: queue depths, the DLQ count and recent delivery outcomes. Locally it reads the
@@ -31,13 +35,68 @@ export async function status(context: CommandContext): Promise<number> {
     );
   }
   const local = (await response.json()) as LocalStatus;
+  const activity = await readActivity(gateway);
   const queueOk = !('error' in local.queues);
   if (context.json) {
-    printJson(context.io, { where: 'local', gateway, ...local });
+    printJson(context.io, { where: 'local', gateway, ...local, ...(activity ? { activity } : {}) });
     return queueOk ? 0 : 1;
   }
   printLocal(context.io, gateway, local);
+  if (activity) printActivity(context.io, activity);
   return queueOk ? 0 : 1;
+}
+
+/** The runtime's per-minute series (`GET /_local/activity`); undefined from a runtime without it. */
+async function readActivity(gateway: string): Promise<ActivitySnapshot | undefined> {
+  try {
+    const response = await fetch(`${gateway}/_local/activity`, { signal: AbortSignal.timeout(10_000) });
+    return response.ok ? ((await response.json()) as ActivitySnapshot) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The dashboard's charts as sparklines: the last `MINUTES` minutes, one character a minute. */
+function printActivity(io: Io, activity: ActivitySnapshot): void {
+  const style = styles(io);
+  const recent = <T>(values: readonly T[]) => values.slice(-MINUTES);
+  const total = (values: readonly number[]) => recent(values).reduce((sum, value) => sum + value, 0);
+  const minutes = Math.min(MINUTES, activity.leads.total.length);
+  const from = new Date(Date.parse(activity.to) - (minutes - 1) * activity.bucketSeconds * 1000);
+  io.out('');
+  io.out(
+    `Last ${minutes} minutes, one character a minute, ${utcTime(from.toISOString()).slice(11, 16)} to ` +
+      `${utcTime(activity.to).slice(11, 16)} UTC`,
+  );
+  const sources = Object.entries(activity.leads.bySource).filter(([, values]) => total(values) > 0);
+  const leadsMax = Math.max(0, ...sources.flatMap(([, values]) => recent(values)));
+  const rows: string[][] = sources.map(([source, values]) => [
+    `  leads ${source}`,
+    String(total(values)),
+    style.bold(sparkline(recent(values), leadsMax)),
+  ]);
+  if (sources.length === 0) rows.push(['  leads', '0', '']);
+  const { delivered, retrying, deadLettered } = activity.outcomes;
+  rows.push(['  delivered', String(total(delivered)), style.ok(sparkline(recent(delivered)))]);
+  rows.push(['  retrying', String(total(retrying)), style.warn(sparkline(recent(retrying)))]);
+  rows.push(['  dead-lettered', String(total(deadLettered)), style.bad(sparkline(recent(deadLettered)))]);
+  const { p50, p95 } = activity.latencyMs;
+  const latencyMax = Math.max(0, ...recent(p95).map((value) => value ?? 0));
+  const latest = (values: readonly (number | null)[]) =>
+    [...recent(values)].reverse().find((value) => value !== null) ?? null;
+  rows.push(['  latency p50', duration(latest(p50)), sparkline(recent(p50), latencyMax)]);
+  rows.push(['  latency p95', duration(latest(p95)), sparkline(recent(p95), latencyMax)]);
+  io.out(table(rows));
+  io.out(style.dim('  (counts: the whole window; latency: accepted → Onpipeline 201, the latest minute)'));
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '-';
+  return ms < 1000
+    ? `${ms} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${(ms / 60_000).toFixed(1)} min`;
 }
 
 function printLocal(io: Io, gateway: string, local: LocalStatus): void {
@@ -62,7 +121,7 @@ function printLocal(io: Io, gateway: string, local: LocalStatus): void {
       ...attempts
         .slice(0, SHOWN)
         .map((attempt) => [
-          attempt.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+          utcTime(attempt.at),
           attempt.sourceId ?? '?',
           attempt.leadId ?? '?',
           outcomeText(attempt),
@@ -84,7 +143,12 @@ function printDepths(io: Io, leads: QueueDepth, deadLetter: QueueDepth): void {
 
 function outcomeText(attempt: AttemptSummary): string {
   const status = attempt.status ? ` ${attempt.status}` : '';
-  const notes = `${attempt.replayed ? ' (already sent)' : ''}${attempt.test ? ' (test)' : ''}`;
+  const replayed = attempt.duplicateOf
+    ? ` (duplicate of ${attempt.duplicateOf}: not sent)`
+    : attempt.replayed
+      ? ' (already sent)'
+      : '';
+  const notes = `${replayed}${attempt.test ? ' (test)' : ''}`;
   return `${attempt.outcome}${status}${notes}`;
 }
 

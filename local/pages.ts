@@ -8,6 +8,7 @@ import {
   sampleEndpoint,
   sampleText,
 } from '#local/dashboard/api.ts';
+import { activityCharts, chartStylesheet } from '#local/dashboard/charts.ts';
 import { dashboardScript } from '#local/dashboard/client.ts';
 import type { DashboardContext } from '#local/dashboard/context.ts';
 import { errorPage, fragmentPage, jsonPage, securityHeaders, stylesheet } from '#local/dashboard/html.ts';
@@ -45,8 +46,9 @@ const asset = (contentType: string, body: string): LocalPage => ({
  * - `/`: the dashboard: the demo form, live queue and DLQ counts, recent leads with the exact
  *   Leadsin body sent, dead letters with redrive buttons, the mapping playground;
  * - `/thanks`: the demo form's thank-you page;
- * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET fragments/leads|dlq`, `GET sample`,
- *   `POST preview`, `POST dlq/redrive`, `POST erase` (`leadgate erase`), `GET app.js|app.css`.
+ * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET activity` (the charts' per-minute
+ *   series, JSON), `GET fragments/leads|dlq|activity`, `GET sample`, `POST preview`,
+ *   `POST dlq/redrive`, `POST erase` (`leadgate erase`), `GET app.js|app.css`.
  * Every answer goes through `foreignRequestRefusal` (`local/loopback.ts`): a non-loopback `Host` (DNS
  * rebinding) or a cross-site request (`Origin`, `Sec-Fetch-Site`) is refused with 403; the POST
  * endpoints take JSON only. Anything else falls through to the API.
@@ -93,12 +95,21 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
         letters,
         sources: first ? [first, ...sources.filter((source) => source !== first)] : sources,
         sample: first ? sampleText(first) : '',
+        activity: context.activity?.(),
       });
     }
     case '/_local/status':
       return jsonPage(200, await localStatus(context));
     case '/_local/fragments/leads':
       return fragmentPage(leadsList(context.recentAttempts()));
+    case '/_local/activity':
+      return context.activity
+        ? jsonPage(200, context.activity())
+        : errorPage(404, 'not_found', 'This runtime keeps no activity series.');
+    case '/_local/fragments/activity':
+      return context.activity
+        ? fragmentPage(activityCharts(context.activity()))
+        : errorPage(404, 'not_found', 'This runtime keeps no activity series.');
     case '/_local/fragments/dlq':
       return fragmentPage(deadLetterList(await deadLetters(context)));
     case '/_local/sample':
@@ -106,7 +117,7 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
     case '/_local/app.js':
       return asset('text/javascript; charset=utf-8', dashboardScript);
     case '/_local/app.css':
-      return asset('text/css; charset=utf-8', stylesheet);
+      return asset('text/css; charset=utf-8', stylesheet + chartStylesheet);
     default:
       return errorPage(404, 'not_found', `No local page at ${path}.`);
   }

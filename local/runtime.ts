@@ -2,6 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createCaptureHandler } from '#functions/capture/handler.ts';
 import { createDeliverHandler } from '#functions/deliver/handler.ts';
+import { type ActivitySnapshot, activitySeries } from '#local/dashboard/activity.ts';
+import { deliveryLog, type ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import { startGateway } from '#local/gateway.ts';
 import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
@@ -9,11 +11,11 @@ import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rateLimit.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
 import { webhookRouters } from '#shared/channels/routers.ts';
-import type { DeliveryAttempt, DeliveryDeps } from '#shared/delivery/deliver.ts';
+import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { type CustomFieldNames, customFieldNames } from '#shared/leadsin/customFields.ts';
-import { leadQueue, sqsClient } from '#shared/queue/client.ts';
+import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
 import { leadResolvers } from '#shared/resolvers/index.ts';
 import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/secrets.ts';
@@ -77,7 +79,9 @@ export interface Runtime {
   sandbox: Sandbox | undefined;
   poller: Poller | undefined;
   /** The most recent delivery attempts, newest first (for the dashboard and `leadgate status`). */
-  recentAttempts(): DeliveryAttempt[];
+  recentAttempts(): ObservedAttempt[];
+  /** Leads, outcomes and latency per minute over the last hours (the dashboard's charts). */
+  activity(): ActivitySnapshot;
   /** What the developer should be told at start (e.g. the old `secrets.env` still to split). */
   warnings: readonly string[];
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
@@ -105,21 +109,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
-    const queue = await startEmbeddedQueue({
-      port: options.queuePort ?? 3002,
-      dataDir: join(dataDir, 'queue'),
-    });
+    const queuePort = options.queuePort ?? 3002;
+    const queue = await startEmbeddedQueue({ port: queuePort, dataDir: join(dataDir, 'queue') }).catch(
+      portInUse('the embedded queue', queuePort, 'QUEUE_PORT'),
+    );
     stops.push(() => queue.stop());
     const sqs = sqsClient(queue.endpoint);
     stops.push(async () => sqs.destroy());
     const timeScale = options.timeScale ?? 1;
-    const urls = await ensureQueues(sqs, {
-      visibilityTimeoutSeconds:
-        options.visibilityTimeoutSeconds ??
-        (timeScale === 1
-          ? undefined
-          : Math.max(1, Math.ceil(leadsQueue.visibilityTimeoutSeconds * timeScale))),
-    });
+    const urls = onPort(
+      await ensureQueues(sqs, {
+        visibilityTimeoutSeconds:
+          options.visibilityTimeoutSeconds ??
+          (timeScale === 1
+            ? undefined
+            : Math.max(1, Math.ceil(leadsQueue.visibilityTimeoutSeconds * timeScale))),
+      }),
+      queue.port,
+    );
 
     let sandbox: Sandbox | undefined;
     const sandboxOptions = {
@@ -128,7 +135,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       faults: options.sandboxFaults,
     };
     if (!options.onpipelineUrl) {
-      sandbox = await startSandbox(sandboxOptions);
+      sandbox = await startSandbox(sandboxOptions).catch(
+        portInUse('the Onpipeline sandbox', sandboxOptions.port, 'SANDBOX_PORT'),
+      );
       stops.push(async () => sandbox?.stop());
     }
     const sandboxPort = sandbox?.port;
@@ -140,9 +149,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl, timeScale });
-    const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets: gatewaySecrets }));
+    const activity = activitySeries();
+    const capture = createCaptureHandler(() => ({
+      sources,
+      queue: counted(leads, activity),
+      secrets: gatewaySecrets,
+    }));
 
-    const recent: DeliveryAttempt[] = [];
+    const deliveries = deliveryLog({ recentLimit: RECENT_ATTEMPTS, activity });
     let dashboardNames: CustomFieldNames | undefined;
     let poller: ReturnType<typeof startPoller> | undefined;
     if (options.deliver !== false) {
@@ -160,10 +174,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         idempotency,
         routers: webhookRouters,
         resolvers: leadResolvers(apiTokens, { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl }),
-        observe: (attempt) => {
-          recent.unshift(attempt);
-          if (recent.length > RECENT_ATTEMPTS) recent.length = RECENT_ATTEMPTS;
-        },
+        observe: deliveries.observe,
         onpipeline,
         customFields: names,
         queue: leads,
@@ -181,26 +192,23 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       stops.push(() => running.stop());
     }
 
+    const gatewayPort = options.port ?? 3000;
     const gateway = await startGateway({
-      port: options.port ?? 3000,
+      port: gatewayPort,
       handler: (event, context) => capture(event, context),
       pages: localPages({
         sandboxUrl: sandbox?.url,
-        recentAttempts: () => recent,
+        recentAttempts: deliveries.recent,
+        activity: () => activity.snapshot(),
         sqs,
         queueUrls: urls,
         sources,
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
-        forgetAttempts: (matches) => {
-          const kept = recent.filter((attempt) => !matches(attempt));
-          const forgotten = recent.length - kept.length;
-          recent.splice(0, recent.length, ...kept);
-          return forgotten;
-        },
+        forgetAttempts: deliveries.forget,
       }),
       ...(options.rateLimit ? { limit: gatewayLimit(rateLimiter(options.rateLimit)) } : {}),
-    });
+    }).catch(portInUse('the gateway', gatewayPort, 'PORT'));
     stops.push(() => gateway.stop());
 
     const stateFile = join(dataDir, 'runtime.json');
@@ -233,7 +241,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         return sandbox;
       },
       poller,
-      recentAttempts: () => [...recent],
+      recentAttempts: deliveries.recent,
+      activity: () => activity.snapshot(),
       warnings: legacyWarning ? [legacyWarning] : [],
       async stopQueue() {
         await queue.stop();
@@ -258,5 +267,55 @@ function sandboxToken(store: SecretStore, sandbox: boolean): SecretStore {
   return {
     get: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.get(name)),
     require: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.require(name)),
+  };
+}
+
+/** A port leadgate needs is taken: which server, which port, and the variable that moves it. */
+export class PortInUseError extends Error {
+  readonly code = 'EADDRINUSE';
+  readonly server: string;
+  readonly port: number;
+  readonly variable: string;
+  constructor(server: string, port: number, variable: string, cause: unknown) {
+    super(`port ${port} (${server}) is already in use`, { cause });
+    this.name = 'PortInUseError';
+    this.server = server;
+    this.port = port;
+    this.variable = variable;
+  }
+}
+
+/** Turns a "port in use" failure of one server into a `PortInUseError` naming it; rethrows the rest. */
+function portInUse(server: string, port: number, variable: string) {
+  return (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'EADDRINUSE' || /EADDRINUSE/.test(String((error as Error | undefined)?.message))) {
+      throw new PortInUseError(server, port, variable, error);
+    }
+    throw error;
+  };
+}
+
+/**
+ * The queue URLs on the port the queue listens on now. The embedded queue keeps the URL a queue was
+ * created with (on disk), so after a start on another `QUEUE_PORT` it still names the old port.
+ */
+function onPort<T extends { leadsUrl: string; deadLetterUrl: string }>(urls: T, port: number): T {
+  const move = (text: string) => {
+    const url = new URL(text);
+    url.port = String(port);
+    return url.toString();
+  };
+  return { ...urls, leadsUrl: move(urls.leadsUrl), deadLetterUrl: move(urls.deadLetterUrl) };
+}
+
+/** The capture side's queue, counting every stored lead in the charts' series. */
+function counted(queue: LeadQueue, activity: ReturnType<typeof activitySeries>): LeadQueue {
+  return {
+    ...queue,
+    async enqueue(envelope) {
+      await queue.enqueue(envelope);
+      activity.accepted(envelope.sourceId);
+    },
   };
 }

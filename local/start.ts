@@ -6,8 +6,12 @@ import { formatProblem, SourceConfigError } from '#shared/sources/errors.ts';
 
 // CloudWatch metrics (EMF lines) mean nothing on one machine; set before the handlers load.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-const { startRuntime } = await import('#local/runtime.ts');
+const { PortInUseError, startRuntime } = await import('#local/runtime.ts');
 const { rateLimitSettings } = await import('#local/rateLimit.ts');
+const { logger } = await import('#shared/telemetry.ts');
+const { terminalLogWanted, useTerminalLog } = await import('#local/terminalLog.ts');
+// One readable line per event at a terminal; JSON (as on AWS) when piped or LEADGATE_LOG_FORMAT=json.
+if (terminalLogWanted(process.env, process.stdout.isTTY === true)) useTerminalLog(logger);
 
 const port = Number(process.env.PORT ?? 3000);
 const optionalNumber = (name: string) =>
@@ -60,6 +64,11 @@ Press Ctrl-C to stop.
   if (error instanceof SourceConfigError) {
     console.error('leadgate cannot start: a source config is invalid.');
     for (const problem of error.problems) console.error(`  ${formatProblem(problem)}`);
+  } else if (error instanceof PortInUseError) {
+    console.error(
+      `leadgate cannot start: ${error.message}. Is leadgate already running? ` +
+        `Set ${error.variable} to use another port.`,
+    );
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
       `leadgate cannot start: ${(error as Error).message}. Is it already running? Set PORT to use another port.`,

@@ -16,6 +16,7 @@ function dashboardApp(): void {
     recent: {
       total: number;
       byOutcome: Record<string, number>;
+      deduplicated?: number;
       attempts: { messageId: string; at: string }[];
     };
   };
@@ -53,7 +54,9 @@ function dashboardApp(): void {
   let leadsSignature: string | undefined;
   let dlqSignature: string | undefined;
 
-  async function refresh(name: 'leads' | 'dlq'): Promise<void> {
+  let activityTicks = 0;
+
+  async function refresh(name: 'leads' | 'dlq' | 'activity'): Promise<void> {
     const target = byId(`${name}-list`);
     if (!target) return;
     const response = await fetch(`/_local/fragments/${name}`, { headers: { accept: 'text/html' } });
@@ -84,12 +87,22 @@ function dashboardApp(): void {
           if (dlqSignature !== undefined && dlqSignature !== dlq) await refresh('dlq');
           dlqSignature = dlq;
         }
-        const delivered = (status.recent.byOutcome.delivered ?? 0) + (status.recent.byOutcome.duplicate ?? 0);
+        const delivered =
+          (status.recent.byOutcome.delivered ?? 0) +
+          (status.recent.byOutcome.duplicate ?? 0) -
+          (status.recent.deduplicated ?? 0);
         setText('count-delivered', String(delivered));
         const newest = status.recent.attempts[0];
         const leads = `${status.recent.total}:${newest?.messageId ?? ''}:${newest?.at ?? ''}`;
-        if (leadsSignature !== undefined && leadsSignature !== leads) await refresh('leads');
+        const changed = leadsSignature !== undefined && leadsSignature !== leads;
+        if (changed) await refresh('leads');
         leadsSignature = leads;
+        // The charts follow new attempts at once, and the clock (a new minute) every 15 s.
+        activityTicks++;
+        if (changed || activityTicks >= 15) {
+          activityTicks = 0;
+          await refresh('activity');
+        }
       }
     } catch {
       // leadgate stopped or restarting: try again on the next tick.
@@ -106,7 +119,7 @@ function dashboardApp(): void {
       setText(
         'dlq-result',
         response.ok
-          ? `${answer.moved ?? 0} lead(s) sent back to the leads queue.`
+          ? `${answer.moved ?? 0} ${answer.moved === 1 ? 'lead' : 'leads'} sent back to the leads queue.`
           : (answer.error?.message ?? `Failed (${response.status}).`),
       );
     } catch {
@@ -160,6 +173,10 @@ function dashboardApp(): void {
     if (one) void redrive({ messageId: one.dataset.redrive }, one);
     const all = target?.closest<HTMLButtonElement>('button[data-redrive-all]');
     if (all) void redrive({ all: true }, all);
+    // A duplicate's link to the lead that was sent: open that lead's details too.
+    const link = target?.closest<HTMLAnchorElement>('a[data-lead-link]');
+    const sent = link ? byId(link.hash.slice(1)) : null;
+    if (sent instanceof HTMLDetailsElement) sent.open = true;
   });
 
   const form = byId('playground-form') as HTMLFormElement | null;

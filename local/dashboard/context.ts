@@ -1,4 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
+import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
 import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
@@ -14,7 +16,9 @@ export interface DashboardContext {
   /** The Onpipeline sandbox's URL, when the runtime runs one. */
   sandboxUrl: string | undefined;
   /** The most recent delivery attempts, newest first (`Runtime.recentAttempts`). */
-  recentAttempts: () => readonly DeliveryAttempt[];
+  recentAttempts: () => readonly ObservedAttempt[];
+  /** Leads, outcomes and latency per minute (`Runtime.activity`); without it, no charts. */
+  activity?: (() => ActivitySnapshot) | undefined;
   /** A client of the embedded queue. */
   sqs: SQSClient;
   queueUrls: { leadsUrl: string; deadLetterUrl: string };

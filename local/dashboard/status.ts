@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
+import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
 import { redact } from '#shared/telemetry.ts';
 import type { DashboardContext } from './context.ts';
@@ -26,6 +26,8 @@ export interface AttemptSummary {
   onpipelineLeadId: string | undefined;
   attempt: number;
   replayed: boolean;
+  /** For a lead not sent because its dedupe key was delivered before: the lead id that was sent, if known. */
+  duplicateOf?: string | undefined;
   test: boolean;
 }
 
@@ -41,6 +43,8 @@ export interface LocalStatus {
     /** Attempts remembered by the runtime (at most its limit). */
     total: number;
     byOutcome: Partial<Record<DeliveryOutcome['kind'], number>>;
+    /** Of those, attempts not sent because their dedupe key was delivered before (counted as delivered). */
+    deduplicated: number;
     /** The newest attempts, newest first. */
     attempts: AttemptSummary[];
   };
@@ -48,7 +52,7 @@ export interface LocalStatus {
 }
 
 /** A delivery attempt as a summary (see `AttemptSummary`). */
-export function summarize(attempt: DeliveryAttempt): AttemptSummary {
+export function summarize(attempt: ObservedAttempt): AttemptSummary {
   const outcome = attempt.outcome;
   return {
     at: attempt.at,
@@ -63,6 +67,9 @@ export function summarize(attempt: DeliveryAttempt): AttemptSummary {
     onpipelineLeadId: outcome.kind === 'delivered' ? outcome.leadId : undefined,
     attempt: attempt.attempt,
     replayed: outcome.replayed === true,
+    ...(attempt.duplicateOf?.leadId && attempt.duplicateOf.leadId !== attempt.envelope?.id
+      ? { duplicateOf: attempt.duplicateOf.leadId }
+      : {}),
     test: attempt.envelope?.test === true,
   };
 }
@@ -95,8 +102,11 @@ async function depth(context: DashboardContext, url: string): Promise<QueueDepth
 export async function localStatus(context: DashboardContext, limit = 50): Promise<LocalStatus> {
   const attempts = context.recentAttempts();
   const byOutcome: LocalStatus['recent']['byOutcome'] = {};
-  for (const attempt of attempts)
+  let deduplicated = 0;
+  for (const attempt of attempts) {
     byOutcome[attempt.outcome.kind] = (byOutcome[attempt.outcome.kind] ?? 0) + 1;
+    if (attempt.outcome.replayed) deduplicated++;
+  }
   let queues: LocalStatus['queues'];
   try {
     const [leads, deadLetter] = await withTimeout(
@@ -113,7 +123,12 @@ export async function localStatus(context: DashboardContext, limit = 50): Promis
   return {
     generatedAt: new Date().toISOString(),
     queues,
-    recent: { total: attempts.length, byOutcome, attempts: attempts.slice(0, limit).map(summarize) },
+    recent: {
+      total: attempts.length,
+      byOutcome,
+      deduplicated,
+      attempts: attempts.slice(0, limit).map(summarize),
+    },
     sandboxUrl: context.sandboxUrl,
   };
 }

@@ -2,6 +2,10 @@ import type { LocalPage } from '#local/gateway.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
 import type { DeadLetter } from '#shared/queue/dlq.ts';
 import type { Source } from '#shared/sources/schema.ts';
+import type { ActivitySnapshot } from './activity.ts';
+import { activitySection } from './charts.ts';
+import type { ObservedAttempt } from './deliveries.ts';
+import { duplicateNote, isSending, sentAnchor, sentBody, shownOutcome } from './duplicates.ts';
 import { type Html, html, page } from './html.ts';
 import type { LocalStatus } from './status.ts';
 
@@ -19,7 +23,7 @@ function header(sandboxUrl: string | undefined): Html {
   const sandbox = sandboxUrl ? html`<a href="${sandboxUrl}/">Onpipeline sandbox ↗</a>` : '';
   return html`<header class="top"><strong>leadgate</strong><span class="muted">on this machine</span>
 <nav aria-label="Sections"><a href="/#form">Demo form</a><a href="/#leads">Leads</a>
-<a href="/#dlq">Dead letters</a><a href="/#playground">Mapping playground</a>${sandbox}</nav>
+<a href="/#activity">Activity</a><a href="/#dlq">Dead letters</a><a href="/#playground">Mapping playground</a>${sandbox}</nav>
 </header>`;
 }
 
@@ -80,7 +84,10 @@ function counts(status: LocalStatus): Html {
   }
   const { leads, deadLetter } = status.queues;
   const parked = deadLetter.visible + deadLetter.inFlight;
-  const delivered = (status.recent.byOutcome.delivered ?? 0) + (status.recent.byOutcome.duplicate ?? 0);
+  const delivered =
+    (status.recent.byOutcome.delivered ?? 0) +
+    (status.recent.byOutcome.duplicate ?? 0) -
+    (status.recent.deduplicated ?? 0);
   return html`<div class="counts" id="counts" aria-live="polite">
 <div class="count"><span class="n" id="count-waiting">${leads.visible}</span>
 waiting in <code>leads</code></div>
@@ -109,28 +116,32 @@ function outcomeDetail(attempt: DeliveryAttempt): string {
 }
 
 /** The recent delivery attempts, newest first, each with the exact Leadsin body sent. */
-export function leadsList(attempts: readonly DeliveryAttempt[]): Html {
+export function leadsList(attempts: readonly ObservedAttempt[]): Html {
   if (attempts.length === 0) {
     return html`<p class="muted" id="leads-empty">No leads yet. Send the demo form above, or run
 <code>npx leadgate send-test ${DEMO_SOURCE}</code>.</p>`;
   }
-  return html`${attempts.slice(0, 50).map((attempt, index) => {
+  const shown = attempts.slice(0, 50);
+  const sending = new Set(shown.filter(isSending).map((attempt) => attempt.envelope?.id ?? ''));
+  return html`${shown.map((attempt, index) => {
     const envelope = attempt.envelope;
     const name = attempt.body ? `${attempt.body.FirstName} ${attempt.body.LastName}` : '';
-    const kind = attempt.outcome.kind;
+    const kind = shownOutcome(attempt);
     const input = envelope ? { fields: envelope.fields, context: envelope.context } : null;
     const where = `${envelope?.sourceId ?? '?'} · lead ${envelope?.id ?? '?'} · attempt ${attempt.attempt}`;
-    return html`<details class="attempt" data-lead-id="${envelope?.id ?? ''}" data-outcome="${kind}"${
+    const anchor = envelope && isSending(attempt) ? html` id="${sentAnchor(envelope.id)}"` : '';
+    const sent = sentBody(attempt);
+    return html`<details class="attempt"${anchor} data-lead-id="${envelope?.id ?? ''}" data-outcome="${kind}"${
       index === 0 ? html` open` : ''
     }>
 <summary><time datetime="${attempt.at}">${attempt.at.slice(11, 19)}</time>
-<span class="badge ${kind}">${kind}</span> <strong>${name}</strong>
-<span class="muted">${where}</span></summary>
-<p>${outcomeDetail(attempt)}</p>
-<div class="grid2"><div><h3>Leadsin body sent</h3>${
-      attempt.body
-        ? html`<pre class="body">${JSON.stringify(attempt.body, null, 2)}</pre>`
-        : html`<p class="muted">No body was sent.</p>`
+<span class="badge ${kind === 'deduplicated' ? 'duplicate' : kind}">${kind === 'deduplicated' ? 'duplicate' : kind}</span>
+<strong>${name}</strong> <span class="muted">${where}</span></summary>
+${duplicateNote(attempt, sending) ?? html`<p>${outcomeDetail(attempt)}</p>`}
+<div class="grid2"><div><h3>${sent.title}</h3>${
+      sent.body
+        ? html`<pre class="body">${JSON.stringify(sent.body, null, 2)}</pre>`
+        : html`<p class="muted">${sent.empty}</p>`
     }</div>
 <div><h3>Input</h3><pre class="input">${JSON.stringify(input, null, 2)}</pre></div></div>
 </details>`;
@@ -183,15 +194,17 @@ export function dashboardPage(view: {
   sandboxUrl: string | undefined;
   error: string | null;
   status: LocalStatus;
-  attempts: readonly DeliveryAttempt[];
+  attempts: readonly ObservedAttempt[];
   letters: readonly DeadLetter[] | { error: string };
   sources: readonly Source[];
   sample: string;
+  activity?: ActivitySnapshot | undefined;
 }): LocalPage {
   return page(
     'leadgate dashboard',
     html`${header(view.sandboxUrl)}<main>
 ${counts(view.status)}
+${view.activity ? activitySection(view.activity) : ''}
 ${demoForm(view.error)}
 <section class="card" id="leads" aria-labelledby="leads-title"><h2 id="leads-title">Recent leads</h2>
 <p class="lead">Every delivery attempt since leadgate started, newest first, with the exact Leadsin body

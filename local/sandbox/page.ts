@@ -31,8 +31,27 @@ function renderLead(lead: ReceivedLead): string {
   ].join('\n');
 }
 
-/** A small HTML page listing the received leads, newest first, each with its JSON body. */
-export function renderLeadsPage(leads: readonly ReceivedLead[]): string {
+/**
+ * How to call the sandbox: its token (shown only when it is the well-known default, never a token
+ * someone configured) and the two resources.
+ */
+function usage(token: string | undefined): string {
+  const tokenText = token
+    ? `Token: <code>${escapeHtml(token)}</code> (in <code>Authorization</code>, no scheme). leadgate's
+<code>npm start</code> uses it by itself; for <code>leadgate fields pull</code> set
+<code>ONPIPELINE_TOKEN=${escapeHtml(token)}</code> and pass <code>--url</code> with this page's address.`
+    : 'Token: the one set in <code>SANDBOX_TOKEN</code> (in <code>Authorization</code>, no scheme).';
+  return `<p class="meta">${tokenText} Resources: <code>POST /Leadsin</code>, <code>POST /ListCustomFields</code>.</p>`;
+}
+
+/**
+ * A small HTML page listing the received leads, newest first, each with its JSON body, under a line
+ * saying how to call the sandbox (`token`: the default token, to show; leave it out for another one).
+ */
+export function renderLeadsPage(
+  leads: readonly ReceivedLead[],
+  options: { token?: string | undefined } = {},
+): string {
   const newestFirst = [...leads].reverse();
   const count = leads.length === 1 ? '1 lead' : `${leads.length} leads`;
   return [
@@ -46,6 +65,7 @@ export function renderLeadsPage(leads: readonly ReceivedLead[]): string {
     '<body>',
     '<h1>Onpipeline sandbox</h1>',
     `<p>${count} received, newest first. JSON: <a href="/_sandbox/leads">/_sandbox/leads</a></p>`,
+    usage(options.token),
     ...newestFirst.map(renderLead),
     '</body>',
     '</html>',

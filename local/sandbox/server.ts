@@ -304,7 +304,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const ip = normalizeIp(req.socket.remoteAddress);
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
     if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const html = renderLeadsPage(store.all());
+      const html = renderLeadsPage(store.all(), { token: token === SANDBOX_TOKEN ? token : undefined });
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',
         'Content-Length': String(Buffer.byteLength(html)),
