@@ -679,16 +679,18 @@ describe('LeadgateStack', () => {
       return found[0];
     }
 
-    it.each([
+    /** Metric name, threshold, evaluation periods, datapoints to alarm (undefined: all of them). */
+    type CustomAlarmCase = [string, number, number, number | undefined];
+    it.each<CustomAlarmCase>([
       ['delivery_transient', TRANSIENT_THRESHOLD, 3, 2],
       ['delivery_ambiguous', 1, 1, undefined],
       ['onpipeline_configuration', 1, 1, undefined],
       [FETCH_CONFIGURATION_METRICS.meta, 1, 1, undefined],
       [FETCH_CONFIGURATION_METRICS.linkedin, 1, 1, undefined],
       [AUTH_UNAVAILABLE_METRIC, 1, 1, undefined],
-      ...channels.flatMap((channel) => [
-        [`${channel}_signature_refused`, SIGNATURE_REFUSED_THRESHOLD, 1, undefined] as const,
-        [`${channel}_rejected`, REJECTED_THRESHOLD, 1, undefined] as const,
+      ...channels.flatMap((channel): CustomAlarmCase[] => [
+        [`${channel}_signature_refused`, SIGNATURE_REFUSED_THRESHOLD, 1, undefined],
+        [`${channel}_rejected`, REJECTED_THRESHOLD, 1, undefined],
       ]),
     ])('alarms within 15 minutes on %s (≥ %i)', (metricName, threshold, periods, datapoints) => {
       // Assess
@@ -708,9 +710,9 @@ describe('LeadgateStack', () => {
       });
       expect(alarm?.DatapointsToAlarm).toBe(datapoints);
       // Fires at most (periods) × 5 minutes after the trouble starts.
-      expect(alarm.Period * alarm.EvaluationPeriods).toBeLessThanOrEqual(15 * 60);
-      expect(alarm.AlarmDescription).toMatch(/docs\/operations\.md#alarms$/);
-      expect(alarm.AlarmDescription.length).toBeGreaterThan(80);
+      expect(alarm?.Period * alarm?.EvaluationPeriods).toBeLessThanOrEqual(15 * 60);
+      expect(alarm?.AlarmDescription).toMatch(/docs\/operations\.md#alarms$/);
+      expect(alarm?.AlarmDescription.length).toBeGreaterThan(80);
     });
 
     it('alarms when no lead was accepted for 24 hours, counting silence as breaching', () => {
