@@ -26,6 +26,8 @@ describe('LeadgateStack with context settings', () => {
       outdir,
       context: {
         ...cdkJsonContext,
+        // No function bundling: this suite reads template properties only (stack.test.ts checks the code).
+        'aws:cdk:bundling-stacks': [],
         natEipAllocationId: allocationId,
         onpipelineUrl: 'https://onpipeline.example.com:8443/api',
         throttleRateLimit: '20',

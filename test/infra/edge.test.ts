@@ -20,6 +20,8 @@ function synth(region: string, context: Record<string, string>) {
     context: {
       ...cdkJsonContext,
       [`availability-zones:account=${account}:region=${region}`]: [`${region}a`, `${region}b`],
+      // No function bundling: these tests read the edge resources only (stack.test.ts checks the code).
+      'aws:cdk:bundling-stacks': [],
       account,
       region,
       ...context,
