@@ -132,51 +132,57 @@ export class Monitoring extends Construct {
       'dlq-not-empty',
       deadLetters.metricApproximateNumberOfMessagesVisible({ ...oneMinute, statistic: 'Maximum' }),
       1,
-      'Leads are parked in the dead-letter queue: they will not reach Onpipeline until fixed and redriven.',
+      'Leads are parked in the dead-letter queue: they will not reach Onpipeline until fixed and redriven. ' +
+        'Read their reason attribute (leadgate dlq list), fix the cause, then redrive.',
     );
     this.alarm(
       'leads-oldest-message-age',
       leads.metricApproximateAgeOfOldestMessage({ ...oneMinute, statistic: 'Maximum' }),
       props.oldestMessageAgeSeconds,
       `A lead has waited more than ${props.oldestMessageAgeSeconds} s in the leads queue: ` +
-        'delivery is stuck or failing.',
+        'delivery is stuck or failing. Check the other alarms and the delivery outcomes on the dashboard.',
     );
     this.alarm(
       'deliver-errors',
       deliver.metricErrors(fiveMinutes),
       1,
-      'The deliver function failed as a whole (crash or timeout), not one lead: the batch is retried.',
+      'The deliver function failed as a whole (crash or timeout), not one lead: the batch is retried. ' +
+        'Look for Task timed out or a start-up exception in the deliver log group.',
     );
     this.alarm(
       'deliver-throttles',
       deliver.metricThrottles(fiveMinutes),
       1,
-      'The deliver function was throttled: the account concurrency limit is reached.',
+      'The deliver function was throttled: the account concurrency limit is reached. Raise the Lambda ' +
+        'concurrency quota or limit other functions; leads wait meanwhile.',
     );
     this.alarm(
       'onpipeline-configuration',
       customMetric(CONFIGURATION_ERROR_METRIC, fiveMinutes),
       1,
       'Onpipeline answered 401/403/404: the token, the IP whitelist or the URL is wrong. ' +
-        'Leads wait in the queue and are retried.',
+        'Leads wait in the queue and are retried. Check ONPIPELINE_TOKEN in api-tokens, the whitelisted ' +
+        'egress IPs and onpipelineUrl.',
     );
     this.alarm(
       'capture-5xx',
       api.metricServerError(fiveMinutes),
       1,
-      'The HTTP API answered 5xx: senders were told to retry (503 = the leads queue was unreachable).',
+      'The HTTP API answered 5xx: senders were told to retry (503 = the leads queue was unreachable). ' +
+        'Check the capture and access logs, and the AWS Health Dashboard for SQS or Lambda.',
     );
     this.alarm(
       'capture-errors',
       capture.metricErrors(fiveMinutes),
       1,
-      'The capture function failed: senders got a 5xx.',
+      'The capture function failed: senders got a 5xx. Read the error in the capture log group.',
     );
     this.alarm(
       'capture-throttles',
       capture.metricThrottles(fiveMinutes),
       1,
-      'The capture function was throttled: senders got a 5xx (the stage throttle answers 429, not counted).',
+      'The capture function was throttled: senders got a 5xx (the stage throttle answers 429, not counted). ' +
+        'Raise the Lambda concurrency quota, or lower the route throttles so excess traffic gets 429.',
     );
 
     // ── Delivery and fetch failures: deliver retries them, someone has to fix the cause ──

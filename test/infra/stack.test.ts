@@ -740,6 +740,8 @@ describe('LeadgateStack', () => {
         expect(alarm.Properties.AlarmActions).toEqual([topic]);
         expect(alarm.Properties.OKActions).toEqual([topic]);
         expect(alarm.Properties.AlarmDescription).toContain('Runbook: docs/operations.md#alarms');
+        // What happened and what to do, not just a name.
+        expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(100);
       }
     });
 
