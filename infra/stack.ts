@@ -12,23 +12,34 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, type HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  ApiMapping,
+  type CfnStage,
+  DomainName,
+  HttpApi,
+  type HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { MetricType } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { EdgeProtection } from '#infra/constructs/EdgeProtection.ts';
 import { EgressNetwork } from '#infra/constructs/EgressNetwork.ts';
 import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/LeadgateFunction.ts';
 import { Monitoring } from '#infra/constructs/Monitoring.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
 import { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { env } from '#shared/config.ts';
-import { routes } from '#shared/http/routes.ts';
+import { type RouteKey, routes } from '#shared/http/routes.ts';
 import {
   DELIVER_BATCH_SIZE,
   DELIVER_TIMEOUT_SECONDS,
@@ -45,8 +56,24 @@ export { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB };
 /** The capture function answers an HTTP request; API Gateway gives up after 30 s anyway. */
 export const CAPTURE_TIMEOUT_SECONDS = 10;
 
-/** The placeholder the secret is created with; operators overwrite the whole JSON (docs/operations.md). */
-export const SECRET_PLACEHOLDER = { ONPIPELINE_TOKEN: 'REPLACE_ME' } as const;
+/**
+ * The value both secrets are created with: an empty JSON object, so every name is missing until
+ * operators put the real values (docs/operations.md, "Secrets"). Never a usable value: a placeholder
+ * verification secret would be a key anyone reading this repository could sign requests with.
+ */
+export const SECRET_PLACEHOLDER = {} as const;
+
+/** Which routes share which throttle setting (`<prefix>RateLimit` / `<prefix>BurstLimit`). */
+export const routeThrottles: Partial<Record<RouteKey, 'forms' | 'partners' | 'webhooks'>> = {
+  'POST /v1/forms/{sourceId}': 'forms',
+  'POST /v1/partners/{sourceId}/leads': 'partners',
+  'POST /v1/webhooks/google-ads/{sourceId}': 'webhooks',
+  'GET /v1/webhooks/meta': 'webhooks',
+  'POST /v1/webhooks/meta': 'webhooks',
+  'GET /v1/webhooks/linkedin': 'webhooks',
+  'POST /v1/webhooks/linkedin': 'webhooks',
+  'POST /v1/webhooks/tiktok': 'webhooks',
+};
 
 /**
  * HTTP API access log line. No query string, header or body: Meta's verify token travels in the
@@ -90,8 +117,9 @@ export interface LeadgateStackProps extends StackProps {
 
 /**
  * leadgate on AWS: HTTP API → `capture` Lambda → SQS `leads` (+ `leads-dlq`) → `deliver` Lambda in
- * private subnets → one NAT gateway with a retained Elastic IP → Onpipeline. Secrets live in one
- * Secrets Manager secret read at run time; delivered keys in a DynamoDB idempotency table; alarms
+ * private subnets → one NAT gateway (or two) with a retained Elastic IP → Onpipeline. Secrets live in
+ * two retained Secrets Manager secrets read at run time (verification secrets by capture, API tokens
+ * by deliver); delivered keys in a DynamoDB idempotency table; alarms
  * go to an encrypted SNS topic. The source configs are validated at synth: an invalid one fails
  * synth with the loader's message.
  *
@@ -107,16 +135,24 @@ export class LeadgateStack extends Stack {
   readonly deadLetters: Queue;
   readonly capture: LeadgateFunction;
   readonly deliver: LeadgateFunction;
-  readonly secrets: Secret;
+  /** Verification secrets (Meta app secret and verify token, partner keys...): read by capture only. */
+  readonly gatewaySecrets: Secret;
+  /** API tokens (Onpipeline, Meta page tokens, LinkedIn): read by deliver only. */
+  readonly apiTokens: Secret;
   readonly idempotencyTable: Table;
   readonly network: EgressNetwork;
   readonly monitoring: Monitoring;
+  readonly edge: EdgeProtection | undefined;
 
   constructor(scope: Construct, id: string, props: LeadgateStackProps = {}) {
-    super(scope, id, props);
+    // Deleting the stack needs a deliberate step first: it holds the address Onpipeline whitelisted
+    // and the webhook endpoints the ad networks call (docs/operations.md, "Deleting the stack").
+    super(scope, id, { terminationProtection: true, ...props });
     const settings = props.settings ?? readSettings(this.node);
     this.settings = settings;
     Tags.of(this).add('app', 'leadgate');
+    if (settings.environment !== undefined) Tags.of(this).add('environment', settings.environment);
+    if (settings.owner !== undefined) Tags.of(this).add('owner', settings.owner);
 
     // ── Source configs: validated now, so an invalid config fails synth with the loader's message ──
     const sourcesDir = resolve(projectRoot, settings.sourcesDir);
@@ -134,15 +170,25 @@ export class LeadgateStack extends Stack {
     }
     const batchingWindowSeconds = settings.deliverBatchingWindowSeconds;
     const leadsVisibilitySeconds = leadsVisibilityTimeoutSeconds(batchingWindowSeconds);
+    // The leads queue has a fixed name so the DLQ can name it in its redrive allow policy without a
+    // reference (leads → DLQ is a reference already; DLQ → leads would be a circular dependency).
+    const leadsQueueName = `${settings.stackName}-${leadsQueue.name}`;
+    const leadsQueueArn = this.formatArn({ service: 'sqs', resource: leadsQueueName });
     this.deadLetters = new Queue(this, 'LeadsDeadLetterQueue', {
       retentionPeriod: Duration.seconds(deadLetterQueue.retentionSeconds),
       visibilityTimeout: Duration.seconds(deadLetterQueue.visibilityTimeoutSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // Only the leads queue may use leads-dlq as its dead-letter queue.
+      redriveAllowPolicy: {
+        redrivePermission: RedrivePermission.BY_QUEUE,
+        sourceQueues: [Queue.fromQueueArn(this, 'LeadsQueueByName', leadsQueueArn)],
+      },
       // Leads are business data: deleting the stack must not delete the ones not yet delivered.
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.leads = new Queue(this, 'LeadsQueue', {
+      queueName: leadsQueueName,
       retentionPeriod: Duration.seconds(leadsQueue.retentionSeconds),
       visibilityTimeout: Duration.seconds(leadsVisibilitySeconds),
       receiveMessageWaitTime: Duration.seconds(leadsQueue.receiveWaitTimeSeconds),
@@ -153,24 +199,22 @@ export class LeadgateStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // ── Secrets: one JSON object of name → value, created with a placeholder, set by operators ──
-    this.secrets = new Secret(this, 'Secrets', {
-      secretName: `${settings.stackName}/secrets`,
-      description:
-        'leadgate secrets by name (JSON object): ONPIPELINE_TOKEN and every secret the source configs ' +
-        'reference. Created with a placeholder; set it with put-secret-value (docs/operations.md).',
-      // A placeholder, not a secret. This property never changes, so CloudFormation never
-      // overwrites the value operators put.
-      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(SECRET_PLACEHOLDER)),
-    });
-    Validations.of(this.secrets).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The secret holds third-party credentials (Onpipeline API token, ad-network and partner keys) ' +
-        'issued by those services; Secrets Manager has no rotation function for them. Operators rotate ' +
-        'them at the issuer and put the new value (docs/operations.md); the functions re-read the secret ' +
-        'within five minutes.',
-    });
+    // ── Secrets: two JSON objects of name → value, created empty, set by operators ──
+    // Split by reader: capture can read only what it verifies requests with, deliver only the tokens
+    // it calls APIs with. A leaked capture role cannot send to Onpipeline, and the other way round.
+    this.gatewaySecrets = this.secret(
+      'GatewaySecrets',
+      `${settings.stackName}/gateway-secrets`,
+      'leadgate verification secrets by name (JSON object), read by capture only: META_APP_SECRET, ' +
+        'META_VERIFY_TOKEN, LINKEDIN_CLIENT_SECRET, TIKTOK_APP_SECRET, partner keys and signing secrets, ' +
+        'Google Ads keys, CAPTCHA secrets. Created empty; set it with put-secret-value (docs/operations.md).',
+    );
+    this.apiTokens = this.secret(
+      'ApiTokens',
+      `${settings.stackName}/api-tokens`,
+      'leadgate API tokens by name (JSON object), read by deliver only: ONPIPELINE_TOKEN, Meta page ' +
+        'tokens, LINKEDIN_ACCESS_TOKEN. Created empty; set it with put-secret-value (docs/operations.md).',
+    );
 
     // ── Idempotency: the Powertools DynamoDB layout (partition key id, TTL attribute expiration) ──
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
@@ -184,6 +228,8 @@ export class LeadgateStack extends Stack {
     // ── Network: private subnets, exactly one NAT gateway with the whitelisted Elastic IP ──
     this.network = new EgressNetwork(this, 'Network', {
       eipAllocationId: settings.natEipAllocationId,
+      natGateways: settings.natGateways,
+      eipAllocationId2: settings.natEipAllocationId2,
       extraEgressPorts: [Number(new URL(settings.onpipelineUrl).port || 443)],
       logRetention: settings.logRetentionDays,
       name: settings.stackName,
@@ -193,7 +239,6 @@ export class LeadgateStack extends Stack {
     const environment = {
       [env.leadsQueueUrl]: this.leads.queueUrl,
       [env.deadLetterQueueUrl]: this.deadLetters.queueUrl,
-      [env.secretsArn]: this.secrets.secretArn,
       [env.sourcesDir]: SOURCES_DIR_IN_BUNDLE,
       [env.onpipelineUrl]: settings.onpipelineUrl,
       POWERTOOLS_SERVICE_NAME: 'leadgate',
@@ -206,9 +251,10 @@ export class LeadgateStack extends Stack {
       description: 'leadgate capture: HTTP API → authenticate, validate → leads queue',
       timeout: Duration.seconds(CAPTURE_TIMEOUT_SECONDS),
       memorySize: CAPTURE_MEMORY_MB,
-      environment,
+      environment: { ...environment, [env.secretsArn]: this.gatewaySecrets.secretArn },
       logRetention: settings.logRetentionDays,
       sourceFiles,
+      reservedConcurrentExecutions: settings.captureReservedConcurrency,
     });
     this.deliver = new LeadgateFunction(this, 'Deliver', {
       entry: join(projectRoot, 'functions/deliver/handler.ts'),
@@ -216,7 +262,11 @@ export class LeadgateStack extends Stack {
       description: 'leadgate deliver: leads queue → Onpipeline Leadsin, from the NAT egress IP',
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       memorySize: DELIVER_MEMORY_MB,
-      environment: { ...environment, [env.idempotencyTable]: this.idempotencyTable.tableName },
+      environment: {
+        ...environment,
+        [env.secretsArn]: this.apiTokens.secretArn,
+        [env.idempotencyTable]: this.idempotencyTable.tableName,
+      },
       logRetention: settings.logRetentionDays,
       sourceFiles,
       vpc: this.network.vpc,
@@ -228,8 +278,8 @@ export class LeadgateStack extends Stack {
     const allow = (fn: LeadgateFunction, actions: string[], resource: string) =>
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [resource] }));
     allow(this.capture, ['sqs:SendMessage'], this.leads.queueArn);
-    allow(this.capture, ['secretsmanager:GetSecretValue'], this.secrets.secretArn);
-    allow(this.deliver, ['secretsmanager:GetSecretValue'], this.secrets.secretArn);
+    allow(this.capture, ['secretsmanager:GetSecretValue'], this.gatewaySecrets.secretArn);
+    allow(this.deliver, ['secretsmanager:GetSecretValue'], this.apiTokens.secretArn);
     allow(this.deliver, ['sqs:SendMessage'], this.deadLetters.queueArn);
     allow(
       this.deliver,
@@ -245,12 +295,16 @@ export class LeadgateStack extends Stack {
         maxBatchingWindow: Duration.seconds(batchingWindowSeconds),
         reportBatchItemFailures: true,
         maxConcurrency: settings.deliverMaxConcurrency,
+        // Polled, in flight, failed, dropped, filtered: how the trigger itself is doing (CloudWatch, free).
+        metricsConfig: { metrics: [MetricType.EVENT_COUNT] },
       }),
     );
 
     // ── HTTP API: every route of the contract → capture ──
+    // Access log lines hold the client IP and User-Agent: personal data under the GDPR, kept for
+    // accessLogRetentionDays (docs/operations.md, "Logs").
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      retention: settings.logRetentionDays,
+      retention: settings.accessLogRetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.api = new HttpApi(this, 'Api', {
@@ -270,7 +324,47 @@ export class LeadgateStack extends Stack {
     });
     const integration = new HttpLambdaIntegration('Capture', this.capture.fn);
     for (const route of routes) {
-      this.api.addRoutes({ path: route.path, methods: [route.method as HttpMethod], integration });
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [route.method as HttpMethod],
+        integration,
+      });
+      // The stage's route settings name the route: it must exist first.
+      if (created !== undefined) stage.node.addDependency(created);
+    }
+    // A throttle per route: forms, partners and each webhook route have a bucket of their own, so a
+    // burst of form posts or an ad network replaying a backlog cannot starve the others.
+    // RouteSettings is a map in CloudFormation (route key → settings), typed as plain JSON in CDK:
+    // the keys are written here exactly as CloudFormation spells them.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const [routeKey, prefix] of Object.entries(routeThrottles)) {
+      routeSettings[routeKey] = {
+        ThrottlingRateLimit: settings[`${prefix}RateLimit`],
+        ThrottlingBurstLimit: settings[`${prefix}BurstLimit`],
+      };
+    }
+    (stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
+
+    // ── Custom domain: webhook URLs registered at the ad networks and partners survive a rebuild ──
+    let customDomain: DomainName | undefined;
+    if (settings.domainName !== undefined && settings.certificateArn !== undefined) {
+      customDomain = new DomainName(this, 'ApiDomain', {
+        domainName: settings.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'ApiCertificate', settings.certificateArn),
+      });
+      new ApiMapping(this, 'ApiDomainMapping', { api: this.api, domainName: customDomain, stage });
+    }
+
+    // ── Abuse per client: CloudFront + WAF rate-based rule in front of the API (optional) ──
+    if (settings.wafRateLimit !== undefined || settings.wafWebAclArn !== undefined) {
+      this.edge = new EdgeProtection(this, 'Edge', {
+        originDomain: `${this.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+        name: settings.stackName,
+        rateLimit: settings.wafRateLimit,
+        webAclArn: settings.wafWebAclArn,
+      });
+    } else {
+      this.edge = undefined;
     }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -306,10 +400,47 @@ export class LeadgateStack extends Stack {
       description: 'Elastic IP allocation of the NAT gateway; pin it with -c natEipAllocationId=<this>',
       value: this.network.eipAllocationId,
     });
-    new CfnOutput(this, 'SecretsArn', {
-      description: 'The secret holding every secret by name (put-secret-value)',
-      value: this.secrets.secretArn,
+    if (this.network.eip2 !== undefined) {
+      new CfnOutput(this, 'EgressIp2', {
+        description: 'The second NAT gateway address: Onpipeline must whitelist it too; retained',
+        value: this.network.eip2.attrPublicIp,
+      });
+    }
+    if (this.network.eipAllocationId2 !== undefined) {
+      new CfnOutput(this, 'EgressIpAllocationId2', {
+        description:
+          'Elastic IP allocation of the second NAT gateway; pin it with -c natEipAllocationId2=<this>',
+        value: this.network.eipAllocationId2,
+      });
+    }
+    new CfnOutput(this, 'GatewaySecretsArn', {
+      description: 'Verification secrets read by capture (put-secret-value; docs/operations.md)',
+      value: this.gatewaySecrets.secretArn,
     });
+    new CfnOutput(this, 'ApiTokensArn', {
+      description: 'API tokens read by deliver: ONPIPELINE_TOKEN, Meta page tokens, LINKEDIN_ACCESS_TOKEN',
+      value: this.apiTokens.secretArn,
+    });
+    if (customDomain !== undefined) {
+      new CfnOutput(this, 'CustomDomainUrl', {
+        description: 'The stable base URL to register at the ad networks and partners',
+        value: `https://${customDomain.name}/`,
+      });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        description: 'DNS: a CNAME (or Route 53 alias) of the custom domain to this name',
+        value: customDomain.regionalDomainName,
+      });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', {
+        description: 'Hosted zone of CustomDomainTarget, for a Route 53 alias record',
+        value: customDomain.regionalHostedZoneId,
+      });
+    }
+    if (this.edge !== undefined) {
+      new CfnOutput(this, 'EdgeUrl', {
+        description: 'The base URL behind the WAF (CloudFront): give senders this one, not ApiUrl',
+        value: `https://${this.edge.distribution.distributionDomainName}/`,
+      });
+    }
     new CfnOutput(this, 'LeadsQueueUrl', { value: this.leads.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
@@ -319,5 +450,30 @@ export class LeadgateStack extends Stack {
         `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}` +
         `#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
     });
+  }
+
+  /**
+   * A secret of names → values, created with the empty placeholder and retained: deleting or
+   * replacing the stack must not delete tokens that took a vendor's support ticket to get
+   * (docs/operations.md, "Secrets": re-import after a rebuild).
+   */
+  private secret(id: string, secretName: string, description: string): Secret {
+    const secret = new Secret(this, id, {
+      secretName,
+      description,
+      // A placeholder, not a secret. This property never changes, so CloudFormation never
+      // overwrites the value operators put.
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(SECRET_PLACEHOLDER)),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret holds third-party credentials (Onpipeline API token, ad-network and partner keys) ' +
+        'issued by those services; Secrets Manager has no rotation function for them. Operators rotate ' +
+        'them at the issuer and put the new value (docs/operations.md); the functions re-read the secret ' +
+        'within five minutes.',
+    });
+    return secret;
   }
 }

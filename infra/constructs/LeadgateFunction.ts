@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -23,6 +23,8 @@ export interface LeadgateFunctionProps {
   logRetention: RetentionDays;
   /** Absolute paths of the source configs copied to `SOURCES_DIR_IN_BUNDLE` in the package. */
   sourceFiles: readonly string[];
+  /** Reserved concurrency; default none (the function shares the account's unreserved pool). */
+  reservedConcurrentExecutions?: number | undefined;
   vpc?: IVpc;
   vpcSubnets?: SubnetSelection;
   securityGroups?: ISecurityGroup[];
@@ -83,6 +85,9 @@ export class LeadgateFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // X-Ray: one trace per invocation (init, the handler, the SDK calls Lambda sees) at no code cost.
+      tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
@@ -109,21 +114,46 @@ export class LeadgateFunction extends Construct {
       },
     });
 
+    // X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: CDK
+    // grants them on "*" in the role's default policy, next to statements that all name their ARN.
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy !== undefined) {
+      Validations.of(defaultPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only xray:PutTraceSegments and xray:PutTelemetryRecords, which CDK adds for active tracing: ' +
+          'X-Ray supports no resource-level permissions for them. Every sqs, dynamodb, secretsmanager ' +
+          'and logs statement of this policy names its ARN (test/infra/stack.test.ts checks both).',
+      });
+    }
+
     if (props.vpc !== undefined) {
-      // What AWSLambdaVPCAccessExecutionRole grants, minus its writes to every log group. A policy of
-      // its own, so the acknowledgement below covers these statements and nothing added later.
+      // What AWSLambdaVPCAccessExecutionRole grants, minus its writes to every log group, and scoped to
+      // this function's VPC: Lambda creates and deletes the function's network interfaces with this
+      // role, so it may touch network interfaces, subnets and security groups of this VPC only.
+      // A policy of its own, so the acknowledgements below cover these statements and nothing added later.
+      const inThisVpc = (type: string) =>
+        `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
+      const vpcArn = Stack.of(this).formatArn({
+        service: 'ec2',
+        resource: 'vpc',
+        resourceName: props.vpc.vpcId,
+      });
       const vpcAccess = new Policy(this, 'VpcAccess', {
         roles: [this.role],
         statements: [
           new PolicyStatement({
             actions: [
               'ec2:CreateNetworkInterface',
-              'ec2:DescribeNetworkInterfaces',
-              'ec2:DescribeSubnets',
               'ec2:DeleteNetworkInterface',
               'ec2:AssignPrivateIpAddresses',
               'ec2:UnassignPrivateIpAddresses',
             ],
+            resources: [inThisVpc('network-interface'), inThisVpc('subnet'), inThisVpc('security-group')],
+            conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+          }),
+          new PolicyStatement({
+            actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
             resources: ['*'],
           }),
         ],
@@ -133,13 +163,20 @@ export class LeadgateFunction extends Construct {
       Validations.of(vpcAccess).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only the EC2 network-interface actions Lambda uses to attach this function to its VPC ' +
-          'subnets (the action set of the AWS managed AWSLambdaVPCAccessExecutionRole, without its log ' +
-          'permissions). ' +
-          'The Describe actions support no resource-level permissions and Lambda requires Resource "*" for ' +
-          'these calls; they grant no access to any data. This policy holds nothing else: every sqs, ' +
-          'dynamodb, secretsmanager and logs statement of the role names its ARN.',
+          'Only ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda calls to attach this ' +
+          'function to its VPC subnets: EC2 Describe actions support no resource-level permissions and ' +
+          'grant no access to any data. The actions that change anything are scoped to this VPC.',
       });
+      for (const type of ['network-interface', 'subnet', 'security-group']) {
+        Validations.of(vpcAccess).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+          reason:
+            "Lambda creates, deletes and re-addresses this function's network interfaces with this role; " +
+            'their ids are not known before Lambda creates them. The statement is limited by the ' +
+            'condition ec2:Vpc to the network interfaces, subnets and security groups of this VPC ' +
+            '(docs/operations.md, "Security review").',
+        });
+      }
     }
   }
 }

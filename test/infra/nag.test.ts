@@ -73,10 +73,19 @@ describe('cdk-nag AwsSolutions checks', () => {
     const found = acknowledgements(app);
 
     // Assess
+    const eniArn = (type: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`;
     expect(Object.fromEntries([...found].map(([rule, paths]) => [rule, [...paths.keys()]]))).toEqual({
       'AwsSolutions-APIG4': ['Leadgate/Api'],
-      'AwsSolutions-IAM5[Resource::*]': ['Leadgate/Deliver/VpcAccess'],
-      'AwsSolutions-SMG4': ['Leadgate/Secrets'],
+      'AwsSolutions-IAM5[Resource::*]': [
+        'Leadgate/Capture/Role/DefaultPolicy',
+        'Leadgate/Deliver/Role/DefaultPolicy',
+        'Leadgate/Deliver/VpcAccess',
+      ],
+      [eniArn('network-interface')]: ['Leadgate/Deliver/VpcAccess'],
+      [eniArn('subnet')]: ['Leadgate/Deliver/VpcAccess'],
+      [eniArn('security-group')]: ['Leadgate/Deliver/VpcAccess'],
+      'AwsSolutions-SMG4': ['Leadgate/GatewaySecrets', 'Leadgate/ApiTokens'],
     });
     for (const paths of found.values()) {
       for (const reason of paths.values()) expect(reason.length).toBeGreaterThan(150);

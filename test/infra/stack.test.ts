@@ -4,6 +4,14 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AUTH_UNAVAILABLE_METRIC,
+  channels,
+  FETCH_CONFIGURATION_METRICS,
+  REJECTED_THRESHOLD,
+  SIGNATURE_REFUSED_THRESHOLD,
+  TRANSIENT_THRESHOLD,
+} from '#infra/constructs/Monitoring.ts';
 import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';
@@ -41,6 +49,7 @@ const tokenLike = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9+/_=.-]{20,}$/;
 let template: Template;
 let resources: Record<string, Resource>;
 let assemblyDir: string;
+let terminationProtection: boolean | undefined;
 
 function ofType(type: string): [string, Resource][] {
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -76,7 +85,9 @@ describe('LeadgateStack', () => {
     // Act
     const assembly = app.synth();
 
-    template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+    const artifact = assembly.getStackByName(stack.stackName);
+    terminationProtection = artifact.terminationProtection;
+    template = Template.fromJSON(artifact.template);
     resources = template.toJSON().Resources;
   });
 
@@ -164,6 +175,43 @@ describe('LeadgateStack', () => {
       expect(resources[dlqId]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     });
 
+    it('lets only the leads queue use the DLQ (redrive allow policy by queue)', () => {
+      // Assess
+      const dlqId = logicalIdOf('AWS::SQS::Queue', '/LeadsDeadLetterQueue/');
+      const leadsId = logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/');
+      const leadsName = `Leadgate-${leadsQueue.name}`;
+      expect(resources[leadsId]?.Properties.QueueName).toBe(leadsName);
+      expect(resources[dlqId]?.Properties.RedriveAllowPolicy).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':sqs:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:${leadsName}`,
+              ],
+            ],
+          },
+        ],
+      });
+    });
+
+    it.each([
+      ['leads', '/LeadsQueue/'],
+      ['leads-dlq', '/LeadsDeadLetterQueue/'],
+    ])('retains %s when the stack is deleted', (_name, path) => {
+      // Assess
+      const queue = resources[logicalIdOf('AWS::SQS::Queue', path)];
+      expect(queue?.DeletionPolicy).toBe('Retain');
+      expect(queue).toHaveProperty('UpdateReplacePolicy', 'Retain');
+    });
+
     it('sets the leads visibility timeout to 6 × the deliver timeout plus the batching window', () => {
       // Assess
       const leadsId = logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/');
@@ -216,6 +264,13 @@ describe('LeadgateStack', () => {
       });
       expect(DELIVER_BATCHING_WINDOW_SECONDS).toBe(20);
     });
+
+    it('turns on the event source mapping metrics', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        MetricsConfig: { Metrics: ['EventCount'] },
+      });
+    });
   });
 
   describe('functions', () => {
@@ -239,6 +294,18 @@ describe('LeadgateStack', () => {
       const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
       expect(configured).toBe(expected);
       expect(properties.MemorySize).toBe(expected);
+    });
+
+    it.each(['Capture', 'Deliver'])('traces %s with X-Ray (active)', (name) => {
+      // Assess
+      const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
+      expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
+    });
+
+    it('reserves no concurrency for capture by default', () => {
+      // Assess
+      const properties = resources[logicalIdOf('AWS::Lambda::Function', '/Capture/')]?.Properties ?? {};
+      expect(properties).not.toHaveProperty('ReservedConcurrentExecutions');
     });
 
     it('puts no secret value in any function environment', () => {
@@ -266,16 +333,19 @@ describe('LeadgateStack', () => {
       const common = {
         LEADS_QUEUE_URL: { Ref: logicalIdOf('AWS::SQS::Queue', '/LeadsQueue/') },
         LEADS_DLQ_URL: { Ref: logicalIdOf('AWS::SQS::Queue', '/LeadsDeadLetterQueue/') },
-        SECRETS_ARN: { Ref: logicalIdOf('AWS::SecretsManager::Secret', '/Secrets/') },
         SOURCES_DIR: '/var/task/sources',
         ONPIPELINE_URL: 'https://api.onpipeline.com',
         POWERTOOLS_SERVICE_NAME: 'leadgate',
         POWERTOOLS_METRICS_NAMESPACE: 'leadgate',
         LOG_LEVEL: 'INFO',
       };
-      expect(capture?.Environment.Variables).toMatchObject(common);
+      expect(capture?.Environment.Variables).toMatchObject({
+        ...common,
+        SECRETS_ARN: { Ref: logicalIdOf('AWS::SecretsManager::Secret', '/GatewaySecrets/') },
+      });
       expect(deliver?.Environment.Variables).toMatchObject({
         ...common,
+        SECRETS_ARN: { Ref: logicalIdOf('AWS::SecretsManager::Secret', '/ApiTokens/') },
         IDEMPOTENCY_TABLE: { Ref: logicalIdOf('AWS::DynamoDB::Table', '/IdempotencyTable/') },
       });
     });
@@ -327,25 +397,93 @@ describe('LeadgateStack', () => {
       }
     });
 
-    it('uses no AWS managed policy and no wildcard resource outside the VPC network-interface policy', () => {
+    it('uses no AWS managed policy and "*" only for EC2 Describe and X-Ray actions', () => {
       // Assess
       for (const [, role] of ofType('AWS::IAM::Role'))
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       const wildcard = statements().filter(({ statement }) => asArray(statement.Resource).includes('*'));
-      expect(wildcard).toHaveLength(1);
-      expect(wildcard[0]?.policy).toBe(logicalIdOf('AWS::IAM::Policy', '/Deliver/VpcAccess/'));
-      expect(
-        asArray<string>(wildcard[0]?.statement.Action).every((action) => action.startsWith('ec2:')),
-      ).toBe(true);
+      const byPolicy = Object.fromEntries(
+        wildcard.map(({ policy, statement }) => [policy, asArray<string>(statement.Action).sort()]),
+      );
+      expect(wildcard).toHaveLength(3);
+      expect(byPolicy).toEqual({
+        [logicalIdOf('AWS::IAM::Policy', '/Deliver/VpcAccess/')]: [
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+        ],
+        [logicalIdOf('AWS::IAM::Policy', '/Capture/Role/DefaultPolicy')]: [
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ],
+        [logicalIdOf('AWS::IAM::Policy', '/Deliver/Role/DefaultPolicy')]: [
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ],
+      });
+    });
+
+    it("scopes deliver's network-interface changes to its own VPC", () => {
+      // Assess
+      const policyId = logicalIdOf('AWS::IAM::Policy', '/Deliver/VpcAccess/');
+      const vpcId = logicalIdOf('AWS::EC2::VPC', '/Network/Vpc/');
+      const changing = statements().filter(
+        ({ policy, statement }) =>
+          policy === policyId && asArray(statement.Action).includes('ec2:CreateNetworkInterface'),
+      );
+      expect(changing).toHaveLength(1);
+      const statement = changing[0]?.statement ?? {};
+      expect(asArray<string>(statement.Action).sort()).toEqual([
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:UnassignPrivateIpAddresses',
+      ]);
+      const arnOf = (type: string) => ({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ec2:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:${type}`,
+          ],
+        ],
+      });
+      expect(asArray(statement.Resource)).toEqual(
+        expect.arrayContaining([arnOf('network-interface/*'), arnOf('subnet/*'), arnOf('security-group/*')]),
+      );
+      expect(asArray(statement.Resource)).toHaveLength(3);
+      expect(statement.Condition).toEqual({
+        ArnEquals: {
+          'ec2:Vpc': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':ec2:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':vpc/',
+                { Ref: vpcId },
+              ],
+            ],
+          },
+        },
+      });
     });
 
     it.each([
       ['Capture', 'sqs:SendMessage', '/LeadsQueue/'],
-      ['Capture', 'secretsmanager:GetSecretValue', '/Secrets/'],
+      ['Capture', 'secretsmanager:GetSecretValue', '/GatewaySecrets/'],
       ['Deliver', 'sqs:ChangeMessageVisibility', '/LeadsQueue/'],
       ['Deliver', 'sqs:DeleteMessage', '/LeadsQueue/'],
       ['Deliver', 'sqs:SendMessage', '/LeadsDeadLetterQueue/'],
-      ['Deliver', 'secretsmanager:GetSecretValue', '/Secrets/'],
+      ['Deliver', 'secretsmanager:GetSecretValue', '/ApiTokens/'],
       ['Deliver', 'dynamodb:GetItem', '/IdempotencyTable/'],
       ['Deliver', 'dynamodb:PutItem', '/IdempotencyTable/'],
       ['Deliver', 'dynamodb:UpdateItem', '/IdempotencyTable/'],
@@ -369,6 +507,28 @@ describe('LeadgateStack', () => {
       expect(resourceRefs[0]).toContain(`"${targetId}"`);
     });
 
+    it.each([
+      ['Capture', '/ApiTokens/'],
+      ['Deliver', '/GatewaySecrets/'],
+    ])("does not let %s read the other function's secret (*%s*)", (fn, secretPath) => {
+      // Assess
+      const secretId = logicalIdOf('AWS::SecretsManager::Secret', secretPath);
+      const roleId = logicalIdOf('AWS::IAM::Role', `/${fn}/Role/`);
+      const ofRole = statements().filter(({ policy }) =>
+        (resources[policy]?.Properties.Roles ?? [{ Ref: policy }]).some(
+          (role: { Ref: string }) => role.Ref === roleId,
+        ),
+      );
+      expect(ofRole.length).toBeGreaterThan(0);
+      for (const { statement } of ofRole) {
+        expect(JSON.stringify(statement.Resource)).not.toContain(`"${secretId}"`);
+      }
+      const reading = ofRole.filter(({ statement }) =>
+        asArray<string>(statement.Action).some((action) => action.startsWith('secretsmanager:')),
+      );
+      expect(reading).toHaveLength(1);
+    });
+
     it('gives capture nothing on the DLQ or the table', () => {
       // Assess
       const policyId = logicalIdOf('AWS::IAM::Policy', '/Capture/Role/DefaultPolicy');
@@ -381,6 +541,8 @@ describe('LeadgateStack', () => {
           'logs:PutLogEvents',
           'secretsmanager:GetSecretValue',
           'sqs:SendMessage',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
         ].sort(),
       );
     });
@@ -405,13 +567,40 @@ describe('LeadgateStack', () => {
       expect(integration?.Properties.PayloadFormatVersion).toBe('2.0');
     });
 
-    it('throttles the stage and writes access logs to a log group with retention', () => {
+    it('throttles forms, partners and each webhook route on their own, the rest with the default', () => {
+      // Assess
+      const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0] ?? [];
+      expect(stage?.Properties.DefaultRouteSettings).toEqual({
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      });
+      const forms = { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 500 };
+      const webhooks = { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 2000 };
+      expect(stage?.Properties.RouteSettings).toEqual({
+        'POST /v1/forms/{sourceId}': forms,
+        'POST /v1/partners/{sourceId}/leads': { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 500 },
+        'POST /v1/webhooks/google-ads/{sourceId}': webhooks,
+        'GET /v1/webhooks/meta': webhooks,
+        'POST /v1/webhooks/meta': webhooks,
+        'GET /v1/webhooks/linkedin': webhooks,
+        'POST /v1/webhooks/linkedin': webhooks,
+        'POST /v1/webhooks/tiktok': webhooks,
+      });
+      // A burst of 300 form posts at once fits in the forms bucket; webhooks take far more.
+      expect(forms.ThrottlingBurstLimit).toBeGreaterThanOrEqual(300);
+      // Every route a setting names exists, and is created before the stage refers to it.
+      const routeIds = ofType('AWS::ApiGatewayV2::Route').map(([id]) => id);
+      const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
+      expect(routeKeys).toEqual(expect.arrayContaining(Object.keys(stage?.Properties.RouteSettings)));
+      expect(resources[stageId ?? '']).toHaveProperty('DependsOn', expect.arrayContaining(routeIds));
+    });
+
+    it('writes access logs to a log group with retention', () => {
       // Assess
       const stages = ofType('AWS::ApiGatewayV2::Stage');
       expect(stages).toHaveLength(1);
       const stage = stages[0]?.[1].Properties ?? {};
       expect(stage.StageName).toBe('$default');
-      expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
       const logGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
       expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
       expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId' });
@@ -430,11 +619,31 @@ describe('LeadgateStack', () => {
       });
     });
 
-    it('creates the one secret with a placeholder only', () => {
+    it.each([
+      ['/GatewaySecrets/', 'Leadgate/gateway-secrets', 'GatewaySecretsArn'],
+      ['/ApiTokens/', 'Leadgate/api-tokens', 'ApiTokensArn'],
+    ])('creates *%s* as %s, empty, retained and output', (path, name, output) => {
       // Assess
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      const [, secret] = ofType('AWS::SecretsManager::Secret')[0] ?? [];
-      expect(JSON.parse(secret?.Properties.SecretString)).toEqual({ ONPIPELINE_TOKEN: 'REPLACE_ME' });
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      const id = logicalIdOf('AWS::SecretsManager::Secret', path);
+      const secret = resources[id];
+      expect(secret?.Properties.Name).toBe(name);
+      // No usable value: a placeholder verification secret would be a key anyone could sign with.
+      expect(JSON.parse(secret?.Properties.SecretString)).toEqual({});
+      expect(secret?.DeletionPolicy).toBe('Retain');
+      expect(secret).toHaveProperty('UpdateReplacePolicy', 'Retain');
+      template.hasOutput(output, { Value: { Ref: id } });
+    });
+
+    it('retains the idempotency table', () => {
+      // Assess
+      const table = resources[logicalIdOf('AWS::DynamoDB::Table', '/IdempotencyTable/')];
+      expect(table?.DeletionPolicy).toBe('Retain');
+    });
+
+    it('protects the stack from deletion', () => {
+      // Assess
+      expect(terminationProtection).toBe(true);
     });
   });
 
@@ -461,6 +670,78 @@ describe('LeadgateStack', () => {
         expect(alarm.Threshold).toBe(threshold);
         expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
         expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+      }
+    });
+
+    function customAlarm(metricName: string) {
+      const found = alarmsOn(metricName, 'leadgate');
+      expect(found, metricName).toHaveLength(1);
+      return found[0];
+    }
+
+    /** Metric name, threshold, evaluation periods, datapoints to alarm (undefined: all of them). */
+    type CustomAlarmCase = [string, number, number, number | undefined];
+    it.each<CustomAlarmCase>([
+      ['delivery_transient', TRANSIENT_THRESHOLD, 3, 2],
+      ['delivery_ambiguous', 1, 1, undefined],
+      ['onpipeline_configuration', 1, 1, undefined],
+      [FETCH_CONFIGURATION_METRICS.meta, 1, 1, undefined],
+      [FETCH_CONFIGURATION_METRICS.linkedin, 1, 1, undefined],
+      [AUTH_UNAVAILABLE_METRIC, 1, 1, undefined],
+      ...channels.flatMap((channel): CustomAlarmCase[] => [
+        [`${channel}_signature_refused`, SIGNATURE_REFUSED_THRESHOLD, 1, undefined],
+        [`${channel}_rejected`, REJECTED_THRESHOLD, 1, undefined],
+      ]),
+    ])('alarms within 15 minutes on %s (≥ %i)', (metricName, threshold, periods, datapoints) => {
+      // Assess
+      const alarm = customAlarm(metricName);
+      const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
+      expect(alarm).toMatchObject({
+        Namespace: 'leadgate',
+        Dimensions: [{ Name: 'service', Value: 'leadgate' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: periods,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+      expect(alarm?.DatapointsToAlarm).toBe(datapoints);
+      // Fires at most (periods) × 5 minutes after the trouble starts.
+      expect(alarm?.Period * alarm?.EvaluationPeriods).toBeLessThanOrEqual(15 * 60);
+      expect(alarm?.AlarmDescription).toMatch(/docs\/operations\.md#alarms$/);
+      expect(alarm?.AlarmDescription.length).toBeGreaterThan(80);
+    });
+
+    it('alarms when no lead was accepted for 24 hours, counting silence as breaching', () => {
+      // Assess
+      const alarm = customAlarm('lead_accepted');
+      expect(alarm).toMatchObject({
+        AlarmName: 'Leadgate-no-leads-24h',
+        Dimensions: [{ Name: 'service', Value: 'leadgate' }],
+        Statistic: 'Sum',
+        Period: 86_400,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        OKActions: [{ Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') }],
+      });
+    });
+
+    it('sends every alarm and every recovery to the alarm topic, with a runbook pointer', () => {
+      // Assess
+      const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
+      const alarms = ofType('AWS::CloudWatch::Alarm');
+      expect(alarms).toHaveLength(8 + 6 + 2 * channels.length);
+      for (const [, alarm] of alarms) {
+        expect(alarm.Properties.AlarmActions).toEqual([topic]);
+        expect(alarm.Properties.OKActions).toEqual([topic]);
+        expect(alarm.Properties.AlarmDescription).toContain('Runbook: docs/operations.md#alarms');
+        // What happened and what to do, not just a name.
+        expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(100);
       }
     });
 
