@@ -34,7 +34,8 @@ export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFIN
     if (rowMin > limit) return limit + 1;
     [previous, current] = [current, previous];
   }
-  return previous[b.length] as number;
+  const distance = previous[b.length] as number;
+  return distance > limit ? limit + 1 : distance;
 }
 
 /**
