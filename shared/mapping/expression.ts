@@ -48,7 +48,8 @@ interface Source {
   trace(fields: ValueRecord, context: ValueRecord): Traced;
 }
 interface Step {
-  run: (value: string, fields: ValueRecord, context: ValueRecord) => string;
+  /** `quiet`: explaining a value again, not mapping a lead (hooks are not told twice). */
+  run: (value: string, fields: ValueRecord, context: ValueRecord, quiet?: boolean) => string;
   /** Completes "the value of X ..." when this step leaves nothing. */
   emptied: string;
 }
@@ -191,10 +192,10 @@ function e164Step(expression: ExpressionFields, hooks: ExpressionHooks): Step {
   }
   const onUnparsed = hooks.onUnparsedPhone;
   return {
-    run: (value, fields, context) => {
+    run: (value, fields, context, quiet) => {
       const e164 = toE164(value, country(fields, context) as Parameters<typeof toE164>[1]);
       if (e164 !== undefined) return e164;
-      if (onUnparsed) {
+      if (onUnparsed && !quiet) {
         try {
           onUnparsed();
         } catch {
@@ -316,7 +317,7 @@ export function compileExpression(
       if ('missing' in traced) return traced.missing;
       let value = traced.value;
       for (const step of steps) {
-        value = step.run(value, values, context).trim();
+        value = step.run(value, values, context, true).trim();
         if (value === '') return `${traced.origin} ${step.emptied}`;
       }
       return `${traced.origin} is empty`;

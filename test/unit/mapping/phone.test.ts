@@ -225,6 +225,30 @@ describe('e164: the country of national numbers', () => {
   });
 });
 
+describe('e164 and the other steps', () => {
+  it('counts an unreadable number once, even when a later step empties it and the error explains why', () => {
+    // Prepare
+    let unparsed = 0;
+    const map = compileMapping(
+      leadMappingSchema.parse({
+        FirstName: { value: 'Ana' },
+        LastName: { from: 'phone', transform: 'e164', defaultCountry: 'GB', map: { unknown: '' } },
+      }),
+      { onUnparsedPhone: () => unparsed++ },
+    );
+
+    // Act
+    const result = map(lead({ phone: 'unknown' }));
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      errors: { LastName: 'required, but the value of phone is turned into an empty value by map' },
+    });
+    expect(unparsed).toBe(1);
+  });
+});
+
 describe('e164 in deliver', () => {
   it('counts the numbers it keeps as typed in the phone_unparsed metric', async () => {
     // Prepare
