@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { closestName } from '#shared/closest.ts';
 import { nameLookup } from '#shared/leadsin/customFields.ts';
 import { type CustomField, customFieldTables } from '#shared/leadsin/schema.ts';
 import type { SourceProblem } from '#shared/sources/errors.ts';
@@ -76,14 +77,51 @@ export function cacheLookup(cache: CustomFieldsCache): (name: string) => string 
   return nameLookup(all);
 }
 
+/** `ID → name` over the cache, to show custom fields by name next to their ID. */
+export function cacheNamesById(cache: CustomFieldsCache): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const table of customFieldTables) {
+    for (const field of cache.tables[table]) if (!names.has(field.ID)) names.set(field.ID, field.Name);
+  }
+  return names;
+}
+
+/** A `name:` custom field the sources use, with the ids of the sources that use it. */
+export interface NamedCustomField {
+  /** As first written in the sources (trimmed); other spellings differ only in case. */
+  name: string;
+  sources: string[];
+}
+
 /**
- * The `name:` custom fields of the sources that `lookup` does not know, as problems with file, line
- * and path (for `leadgate sources check` and `leadgate fields pull`).
+ * Every `name:` custom field of the sources, once per name (names compare case-insensitively, as
+ * deliver resolves them), in the order they first appear.
+ */
+export function namedCustomFields(sources: Iterable<Source>): NamedCustomField[] {
+  const byKey = new Map<string, NamedCustomField>();
+  for (const source of sources) {
+    for (const extra of source.lead.Extra ?? []) {
+      if (extra.name === undefined || extra.name.trim() === '') continue;
+      const key = extra.name.trim().toLowerCase();
+      const entry = byKey.get(key) ?? { name: extra.name.trim(), sources: [] };
+      if (!entry.sources.includes(source.id)) entry.sources.push(source.id);
+      byKey.set(key, entry);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The `name:` custom fields of the sources that the cache does not have, as problems with file, line
+ * and path (for `leadgate sources check` and `leadgate fields pull`). Each says what to do: the
+ * closest cached name when there is one that looks like a typo, else `leadgate fields push`.
  */
 export function unknownCustomFieldNames(
   sources: Iterable<Source>,
-  lookup: (name: string) => string | undefined,
+  cache: CustomFieldsCache,
 ): SourceProblem[] {
+  const lookup = cacheLookup(cache);
+  const known = customFieldTables.flatMap((table) => cache.tables[table].map((field) => field.Name));
   const problems: SourceProblem[] = [];
   for (const source of sources) {
     const extras = source.lead.Extra ?? [];
@@ -99,13 +137,18 @@ export function unknownCustomFieldNames(
         file: source.file,
         path: `lead.Extra[${index}].name`,
         ...(line === undefined ? {} : { line }),
-        message:
-          `custom field "${name}" does not exist in Onpipeline ` +
-          '(names known from the last leadgate fields pull)',
+        message: `custom field "${name}" does not exist in Onpipeline (names known from the last leadgate fields pull): ${hint(name, known)}`,
       });
     }
   }
   return problems;
+}
+
+function hint(name: string, known: readonly string[]): string {
+  const closest = closestName(name, known);
+  return closest === undefined
+    ? 'create it with leadgate fields push'
+    : `did you mean "${closest}"? (or create "${name}" with leadgate fields push)`;
 }
 
 /** Finds the line of a path in a YAML file; `undefined` when the file or the path cannot be read. */

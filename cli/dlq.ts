@@ -4,9 +4,10 @@ import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { checkSources } from '#shared/sources/loader.ts';
 import { redact } from '#shared/telemetry.ts';
 import { type CommandContext, type OptionValues, stringOption } from './command.ts';
+import { cacheNamesById, readCustomFieldsCache } from './custom-fields.ts';
 import { CliError, type Io, plural, printJson, styles, table, UsageError, utcTime } from './io.ts';
 import { localSqs, settleDeadLetters } from './local-queue.ts';
-import { previewInput } from './preview.ts';
+import { previewInput, unresolvedId } from './preview.ts';
 import { customFieldNames } from './sources.ts';
 import { readRuntimeState, type Workspace } from './workspace.ts';
 
@@ -183,8 +184,21 @@ export async function show(context: CommandContext): Promise<number> {
   }
   io.out(`\n${style.bold('With the current config')}`);
   if (now.kind === 'body') {
-    io.out(style.ok('✔ a redrive would send this Leadsin body:'));
+    if (now.unresolved.length > 0) {
+      io.out(
+        style.bad(
+          `✘ not ready to send: custom field ${now.unresolved.map((name) => `"${name}"`).join(', ')} ` +
+            'not resolved to an ID (no sources/custom-fields.json: run leadgate fields pull)',
+        ),
+      );
+      io.out(style.dim('the Leadsin body, once the names are resolved:'));
+    } else io.out(style.ok('✔ a redrive would send this Leadsin body:'));
     io.out(JSON.stringify(now.body, null, 2));
+    if (now.customFields.length > 0) {
+      io.out(style.bold('Custom fields'));
+      for (const { ID, Name } of now.customFields)
+        io.out(`  ${ID}: ${Name ?? style.dim('(not in sources/custom-fields.json)')}`);
+    }
   } else if (now.kind === 'errors') {
     io.out(style.bad('✘ still refused by the mapping:'));
     for (const [field, problem] of Object.entries(now.errors)) io.out(`  ${field}: ${problem}`);
@@ -193,7 +207,14 @@ export async function show(context: CommandContext): Promise<number> {
 }
 
 type Remapped =
-  | { kind: 'body'; body: unknown }
+  | {
+      kind: 'body';
+      body: unknown;
+      /** The body's custom fields by ID, with their names from the cache (when it has them). */
+      customFields: { ID: string; Name?: string }[];
+      /** `name:` custom fields not resolved (no cache): the body is not ready to send. */
+      unresolved: string[];
+    }
   | { kind: 'errors'; errors: Record<string, string> }
   | { kind: 'unknown'; note: string };
 
@@ -210,9 +231,25 @@ function remap(context: CommandContext, letter: DeadLetter): Remapped {
   const preview = previewInput(source, envelope, {
     customFieldId: customFieldNames(context.io, context.space).lookup,
   });
-  return preview.result.ok
-    ? { kind: 'body', body: preview.result.body }
-    : { kind: 'errors', errors: preview.result.errors };
+  if (!preview.result.ok) return { kind: 'errors', errors: preview.result.errors };
+  const names = customFieldNamesById(context);
+  const customFields = (preview.result.body.Extra ?? [])
+    .filter((extra) => !preview.unresolved.some((name) => extra.ID === unresolvedId(name)))
+    .map(({ ID }) => {
+      const name = names.get(ID);
+      return name === undefined ? { ID } : { ID, Name: name };
+    });
+  return { kind: 'body', body: preview.result.body, customFields, unresolved: preview.unresolved };
+}
+
+/** `ID → name` from sources/custom-fields.json; empty without a (valid) cache. */
+function customFieldNamesById(context: CommandContext): Map<string, string> {
+  try {
+    const cache = readCustomFieldsCache(context.space.customFieldsFile);
+    return cache ? cacheNamesById(cache) : new Map();
+  } catch {
+    return new Map(); // customFieldNames above has reported an invalid cache already
+  }
 }
 
 /**

@@ -78,11 +78,14 @@ export class CliError extends Error {
   readonly exitCode: number;
   /** Extra lines printed after the message (hints, lists). */
   readonly details: string[];
-  constructor(message: string, options: { exitCode?: number; details?: string[] } = {}) {
+  /** A machine code for scripts (`--json` prints it as `error.code`), e.g. `token_missing`. */
+  readonly code: string | undefined;
+  constructor(message: string, options: { exitCode?: number; details?: string[]; code?: string } = {}) {
     super(message);
     this.name = 'CliError';
     this.exitCode = options.exitCode ?? 1;
     this.details = options.details ?? [];
+    this.code = options.code;
   }
 }
 

@@ -40,7 +40,9 @@ const commands: CommandSpec[] = [
     summary: 'validate every source config: file, line and what is wrong',
     help: `Validates every sources/*.yaml and sources/custom-fields.json. Problems are printed as
   sources/<file>.yaml:<line> <path>: <what is wrong>
-name: custom fields that Onpipeline does not have (per the last \`leadgate fields pull\`) are warnings.
+A name: custom field that Onpipeline does not have (per sources/custom-fields.json, the last
+\`leadgate fields pull\`) is a problem: it says the closest existing name, or to create the field
+with \`leadgate fields push\`. Without sources/custom-fields.json, names are not checked (a warning).
 Exit 1 on any problem.`,
     options: {},
     load: async () => (await import('./sources.ts')).check,
@@ -80,6 +82,24 @@ The local Onpipeline sandbox (npm start) accepts the token sandbox-token:
   ONPIPELINE_TOKEN=sandbox-token npx leadgate fields pull --url http://127.0.0.1:3001`,
     options: { url: { type: 'string' } },
     load: async () => (await import('./fields.ts')).pull,
+  },
+  {
+    name: 'fields push',
+    synopsis: 'fields push [--dry-run]',
+    summary: 'create in Onpipeline the name: custom fields the sources use but it lacks',
+    help: `Reads Onpipeline's custom fields (ListCustomFields), then creates with FieldAdd every name: custom
+field of the sources that Onpipeline does not have, as a text field of Persons (the table of the
+people Leadsin creates). Prints what it created, then writes sources/custom-fields.json as
+\`leadgate fields pull\` does (commit it).
+  --dry-run   only print what it would create: nothing is created, no file is written
+  --force     also create names one typo away from an existing field (not created otherwise:
+              "Lead sorce" is reported as probably meaning "Lead source")
+  --url URL   another Onpipeline URL (for example the local sandbox, http://127.0.0.1:3001)
+Onpipeline URL and token as for \`leadgate fields pull\` (ONPIPELINE_URL, ONPIPELINE_TOKEN).
+Errors have a code with --json: token_missing, onpipeline_unreachable, onpipeline_refused.
+Exit 1 when a field was not created (refused, or a probable typo) or Onpipeline cannot be read.`,
+    options: { url: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+    load: async () => (await import('./fields.ts')).push,
   },
   {
     name: 'send-test',
@@ -288,7 +308,11 @@ function report(io: Io, error: unknown, json: boolean): number {
   const known = error instanceof CliError;
   const message = known ? error.message : unexpected(error);
   const details = known ? error.details : [];
-  if (json) printJson(io, { error: { message, ...(details.length > 0 ? { details } : {}) } });
+  const code = known ? error.code : undefined;
+  if (json)
+    printJson(io, {
+      error: { ...(code ? { code } : {}), message, ...(details.length > 0 ? { details } : {}) },
+    });
   io.err(`leadgate: ${message}`);
   for (const line of details) io.err(`  ${line}`);
   if (!known && io.env.LEADGATE_DEBUG) io.err(String((error as Error)?.stack ?? error));

@@ -4,7 +4,12 @@ import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
 import { checkSources } from '#shared/sources/loader.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { type CommandContext, stringOption } from './command.ts';
-import { cacheLookup, readCustomFieldsCache, unknownCustomFieldNames } from './custom-fields.ts';
+import {
+  cacheLookup,
+  namedCustomFields,
+  readCustomFieldsCache,
+  unknownCustomFieldNames,
+} from './custom-fields.ts';
 import { CliError, type Io, plural, printJson, styles, UsageError } from './io.ts';
 import { PayloadError } from './payloads.ts';
 import { type LeadPreview, previewLeads } from './preview.ts';
@@ -12,15 +17,23 @@ import type { Workspace } from './workspace.ts';
 
 /**
  * `leadgate sources check`: validates every source config and the custom-field cache. Problems are
- * printed with file, line and path; `name:` custom fields missing from the cache are warnings.
- * Exit 1 on any problem.
+ * printed with file, line and path. A `name:` custom field missing from the cache is a problem (its
+ * leads would be parked at delivery), with the closest cached name or `leadgate fields push` as the
+ * fix; without a cache, names cannot be checked and that is a warning. Exit 1 on any problem.
  */
 export async function check({ io, json, space }: CommandContext): Promise<number> {
   const { sources, problems } = checkSources(space.sourcesDir);
   const warnings: SourceProblem[] = [];
   try {
     const cache = readCustomFieldsCache(space.customFieldsFile);
-    if (cache) warnings.push(...unknownCustomFieldNames(sources.values(), cacheLookup(cache)));
+    if (cache) problems.push(...unknownCustomFieldNames(sources.values(), cache));
+    else if (namedCustomFields(sources.values()).length > 0) {
+      warnings.push({
+        file: display(io, space.customFieldsFile),
+        path: '',
+        message: 'no custom-field list yet: name: custom fields are not checked (run leadgate fields pull)',
+      });
+    }
   } catch (error) {
     problems.push({ file: display(io, space.customFieldsFile), path: '', message: (error as Error).message });
   }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LocalPage } from '#local/gateway.ts';
 import { envelopeMatches, erasureSubject, stringsOf, valuesMatch } from '#shared/erasure.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
-import { cacheLookup, readCustomFieldsCache } from '../../cli/custom-fields.ts';
+import { cacheLookup, cacheNamesById, readCustomFieldsCache } from '../../cli/custom-fields.ts';
 import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
 import { PayloadError, samplePayload } from '../../cli/payloads.ts';
 import { previewLeads } from '../../cli/preview.ts';
@@ -66,6 +66,16 @@ async function customFieldResolver(
   return {};
 }
 
+/** Custom-field names by ID from the committed cache; none without a (valid) cache. */
+function customFieldNamesById(context: DashboardContext): Map<string, string> {
+  try {
+    const cache = readCustomFieldsCache(join(context.sourcesDir ?? 'sources', 'custom-fields.json'));
+    return cache ? cacheNamesById(cache) : new Map();
+  } catch {
+    return new Map();
+  }
+}
+
 /** `POST /_local/preview` `{sourceId, payload, referer?}`: the mapping playground. */
 export async function previewEndpoint(context: DashboardContext, body: unknown): Promise<LocalPage> {
   const parsed = previewRequest.safeParse(body);
@@ -74,6 +84,7 @@ export async function previewEndpoint(context: DashboardContext, body: unknown):
   const source = context.sources.get(sourceId);
   if (!source) return errorPage(404, 'unknown_source', `No source "${sourceId}" is configured.`);
   const names = await customFieldResolver(context);
+  const namesById = customFieldNamesById(context);
   try {
     const leads = await previewLeads(source, payload, { referer, customFieldId: names.lookup });
     return jsonPage(200, {
@@ -85,6 +96,12 @@ export async function previewEndpoint(context: DashboardContext, body: unknown):
         ...(lead.result.ok ? { body: lead.result.body } : { errors: lead.result.errors }),
         spam: lead.spam,
         unresolved: lead.unresolved,
+        // the body's custom fields by ID, with their names from sources/custom-fields.json
+        customFields: lead.result.ok
+          ? (lead.result.body.Extra ?? [])
+              .filter((extra) => /^\d+$/.test(extra.ID))
+              .map(({ ID }) => ({ ID, Name: namesById.get(ID) ?? null }))
+          : [],
         fields: Object.keys(lead.input.fields),
       })),
     });

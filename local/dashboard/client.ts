@@ -29,6 +29,7 @@ function dashboardApp(): void {
       errors?: Record<string, string>;
       spam: boolean;
       unresolved: string[];
+      customFields?: { ID: string; Name: string | null }[];
       fields: string[];
     }[];
   };
@@ -140,13 +141,26 @@ function dashboardApp(): void {
     answer.leads.forEach((lead, index) => {
       const block = element('div', undefined, `preview ${lead.ok ? 'ok' : 'bad'}`);
       const label = answer.leads && answer.leads.length > 1 ? ` (lead ${index + 1})` : '';
+      const unresolved = lead.ok && lead.unresolved.length > 0;
       block.append(
-        element('h3', lead.ok ? `✔ Leadsin body${label}` : `✘ This lead would be refused${label}`),
+        element(
+          'h3',
+          !lead.ok
+            ? `✘ This lead would be refused${label}`
+            : unresolved
+              ? `✘ Not ready to send${label}: custom field names not resolved to IDs`
+              : `✔ Leadsin body${label}`,
+        ),
       );
       if (lead.spam)
         block.append(element('p', 'The honeypot field is filled in: this lead is dropped as spam.', 'note'));
       if (lead.ok) block.append(element('pre', JSON.stringify(lead.body, null, 2), 'preview-body'));
-      else {
+      if (lead.customFields && lead.customFields.length > 0) {
+        const names = lead.customFields
+          .map((field) => `${field.ID} = ${field.Name ?? '(not in sources/custom-fields.json)'}`)
+          .join(', ');
+        block.append(element('p', `Custom fields: ${names}`, 'muted preview-custom-fields'));
+      } else {
         const list = element('ul', undefined, 'preview-errors');
         for (const [field, problem] of Object.entries(lead.errors ?? {}))
           list.append(element('li', `${field}: ${problem}`));

@@ -1,13 +1,14 @@
 /**
- * The Onpipeline sandbox: a local test double of the two Onpipeline resources leadgate calls
- * (`POST /Leadsin`, `POST /ListCustomFields`), faithful to the REST API reference (answers, error
- * shape, status codes), with injectable faults and a control API under `/_sandbox/`. Onpipeline has no
- * sandbox of its own. It binds 127.0.0.1 only and never logs. Every request goes through
- * `foreignRequestRefusal` (`local/loopback.ts`): a foreign `Host` (DNS rebinding) or a cross-site
- * request is answered 403 `{"error":{"code":"host_not_allowed"|"cross_site_request"}}` first.
+ * The Onpipeline sandbox: a local test double of the Onpipeline resources leadgate calls
+ * (`POST /Leadsin`, `POST /ListCustomFields`, `POST /FieldAdd`, `POST /FieldDelete`), faithful to the
+ * REST API reference (answers, error shape, status codes), with injectable faults and a control API
+ * under `/_sandbox/`. Onpipeline has no sandbox of its own. It binds 127.0.0.1 only and never logs.
+ * Every request goes through `foreignRequestRefusal` (`local/loopback.ts`): a foreign `Host` (DNS
+ * rebinding) or a cross-site request is answered 403 `{"error":{"code":"host_not_allowed"|"cross_site_request"}}` first.
  *
  * Routes:
- * - `POST /Leadsin`, `POST /ListCustomFields`: the API (token in `Authorization`, no scheme).
+ * - `POST /Leadsin`, `POST /ListCustomFields`, `POST /FieldAdd`, `POST /FieldDelete`: the API (token
+ *   in `Authorization`, no scheme). Custom fields added or deleted live until the sandbox stops.
  *   Any other method or path outside `/` and `/_sandbox/` answers 404 "Resource not found".
  * - `GET /_sandbox/leads` (JSON, oldest first), `DELETE /_sandbox/leads` (204, clears),
  *   `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`: the control API, no auth.
@@ -20,7 +21,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { foreignRequestRefusal, listenOnLoopback } from '#local/loopback.ts';
 import { normalizeIp, onpipelineTime, sendError, sendJson } from '#local/sandbox/answers.ts';
-import { customFieldIds, resolveCustomFields } from '#local/sandbox/custom-fields.ts';
+import { CustomFieldStore, resolveCustomFields } from '#local/sandbox/custom-fields.ts';
 import { FaultInjector, type FaultKind, parseFaults, type SandboxFaults } from '#local/sandbox/faults.ts';
 import { pageContentSecurityPolicy, renderLeadsPage } from '#local/sandbox/page.ts';
 import { LeadStore, type ReceivedLead } from '#local/sandbox/store.ts';
@@ -146,8 +147,7 @@ function parseObject(text: string): Record<string, unknown> | undefined {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const token = options.token ?? SANDBOX_TOKEN;
-  const customFields = resolveCustomFields(options.customFields);
-  const knownIds = customFieldIds(customFields);
+  const customFields = new CustomFieldStore(resolveCustomFields(options.customFields));
   const allowedIps =
     options.allowedIps === undefined ? undefined : new Set(options.allowedIps.map(normalizeIp));
   const faults = new FaultInjector(options.faults);
@@ -182,7 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const parsed = leadsinBodySchema.safeParse(input);
     if (!parsed.success) return { ok: false, problem: describeIssues(parsed.error.issues, input) };
     const unknown = [...new Set((parsed.data.Extra ?? []).map((extra) => extra.ID))].filter(
-      (id) => !knownIds.has(id),
+      (id) => !customFields.has(id),
     );
     if (unknown.length === 1) return { ok: false, problem: `Unknown custom field ID ${unknown[0]}` };
     if (unknown.length > 1) return { ok: false, problem: `Unknown custom field IDs ${unknown.join(', ')}` };
@@ -257,7 +257,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         Endpoint: 'ListCustomFields',
         Table: table,
       },
-      Data: customFields[table].map(({ Name, ID }) => ({ Name, ID })),
+      Data: customFields.list(table),
+    });
+  }
+
+  /** `POST /FieldAdd` `{ Table, Name }`: creates a text field; 201 with its new ID. */
+  async function handleFieldAdd(req: IncomingMessage, res: ServerResponse, ip: string): Promise<void> {
+    const body = await readBody(req, SANDBOX_BODY_LIMIT);
+    if (!authorize(req, res, ip)) return;
+    const input = body.tooLarge ? undefined : parseObject(body.text);
+    if (input === undefined) return sendError(res, 406, 'Invalid JSON', ip);
+    const result = customFields.add(input);
+    if (!result.ok) return sendError(res, result.status, result.message, ip);
+    sendJson(res, 201, {
+      Header: { Status: 'Created', Code: '201', Time: onpipelineTime(), Endpoint: 'FieldAdd' },
+      Data: { ID: result.field.ID },
+    });
+  }
+
+  /** `POST /FieldDelete` `{ ID }`: deletes a custom field of any table; 202. */
+  async function handleFieldDelete(req: IncomingMessage, res: ServerResponse, ip: string): Promise<void> {
+    const body = await readBody(req, SANDBOX_BODY_LIMIT);
+    if (!authorize(req, res, ip)) return;
+    const input = body.tooLarge ? undefined : parseObject(body.text);
+    if (input === undefined) return sendError(res, 406, 'Invalid JSON', ip);
+    const result = customFields.delete(input);
+    if (!result.ok) return sendError(res, result.status, result.message, ip);
+    sendJson(res, 202, {
+      Header: { Status: 'Accepted', Code: '202', Time: onpipelineTime(), Endpoint: 'FieldDelete' },
+      Data: { ID: result.id },
     });
   }
 
@@ -319,6 +347,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     byEndpoint.set(path, (byEndpoint.get(path) ?? 0) + 1);
     if (req.method === 'POST' && path === '/Leadsin') return handleLeadsin(req, res, ip);
     if (req.method === 'POST' && path === '/ListCustomFields') return handleListCustomFields(req, res, ip);
+    if (req.method === 'POST' && path === '/FieldAdd') return handleFieldAdd(req, res, ip);
+    if (req.method === 'POST' && path === '/FieldDelete') return handleFieldDelete(req, res, ip);
     await readBody(req, SANDBOX_BODY_LIMIT);
     sendError(res, 404, 'Resource not found', ip);
   }

@@ -22,6 +22,13 @@ export interface OnpipelineClient {
   sendLead(body: LeadsinBody): Promise<DeliveryOutcome>;
   /** `ListCustomFields` for one table. Throws `OnpipelineRequestError` with the classified outcome. */
   listCustomFields(table: CustomFieldTable): Promise<CustomField[]>;
+  /**
+   * `FieldAdd`: creates a (text) custom field in one table. Resolves to its ID when the answer names
+   * one (the reference does not document the 201 body: `Data.ID` or `Data.FieldID` are read),
+   * `existed: true` on 409 (Conflict: a field of that name exists). Throws `OnpipelineRequestError`
+   * for any other answer.
+   */
+  addCustomField(table: CustomFieldTable, name: string): Promise<{ id?: string; existed: boolean }>;
 }
 
 export class OnpipelineRequestError extends Error {
@@ -102,6 +109,18 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
         });
       }
       return parsed.data.Data;
+    },
+    async addCustomField(table, name) {
+      // The reference spells FieldAdd's tables in lower case: persons/organizations/deals.
+      const outcome = await post('FieldAdd', { Table: table.toLowerCase(), Name: name });
+      if (outcome.kind === 'duplicate') return { existed: true };
+      if (outcome.kind !== 'delivered') throw new OnpipelineRequestError('FieldAdd', outcome);
+      const data = (safeJson(outcome.text) as { Data?: { ID?: unknown; FieldID?: unknown } } | undefined)
+        ?.Data;
+      const id = data?.ID ?? data?.FieldID;
+      return typeof id === 'string' || typeof id === 'number'
+        ? { id: String(id), existed: false }
+        : { existed: false };
     },
   };
 }

@@ -1,7 +1,12 @@
 import type { LeadInput } from '#shared/envelope.ts';
 import type { LeadsinBody, LeadsinTextField } from '#shared/leadsin/schema.ts';
 import { leadsinTextFields } from '#shared/leadsin/schema.ts';
-import { type CompiledExpression, compileExpression, type ValueRecord } from '#shared/mapping/expression.ts';
+import {
+  type CompiledExpression,
+  compileExpression,
+  type ExpressionHooks,
+  type ValueRecord,
+} from '#shared/mapping/expression.ts';
 import { isValidLeadsinBody, validateLeadsinBody } from '#shared/mapping/validate.ts';
 import type { LeadMapping } from '#shared/sources/schema.ts';
 
@@ -28,7 +33,7 @@ import type { LeadMapping } from '#shared/sources/schema.ts';
 /** Resolves a custom field's name (`name: "Lead source"`) to its Onpipeline ID; `undefined` if unknown. */
 export type CustomFieldIdResolver = (name: string) => string | undefined;
 export type MapResult = { ok: true; body: LeadsinBody } | { ok: false; errors: Record<string, string> };
-export interface CompileOptions {
+export interface CompileOptions extends ExpressionHooks {
   /** Resolves `name:` custom fields (Extra items) to IDs, e.g. from `leadgate fields pull`'s list. */
   customFieldId?: CustomFieldIdResolver;
 }
@@ -74,7 +79,7 @@ function compileExtra(
   options: CompileOptions,
 ): ExtraItem {
   const key = `Extra[${index}]`;
-  const expression = compileExpression(item);
+  const expression = compileExpression(item, options);
   if (item.id !== undefined) {
     const id = String(item.id);
     return numericId.test(id)
@@ -118,15 +123,16 @@ export function compileMapping(mapping: LeadMapping, options: CompileOptions = {
   for (const field of leadsinTextFields) {
     const required = requiredFields.has(field);
     const expression = mapping[field];
-    if (expression !== undefined) text.push({ field, required, expression: compileExpression(expression) });
+    if (expression !== undefined)
+      text.push({ field, required, expression: compileExpression(expression, options) });
     else if (required) text.push({ field, required, expression: noMapping });
   }
   const emails: ListItem[] = (mapping.Email ?? []).map((item) => ({
-    expression: compileExpression(item),
+    expression: compileExpression(item, options),
     type: item.type ?? 'work',
   }));
   const phones: ListItem[] = (mapping.Phone ?? []).map((item) => ({
-    expression: compileExpression(item),
+    expression: compileExpression(item, options),
     type: item.type ?? 'mobile',
   }));
   const extras = (mapping.Extra ?? []).map((item, index) => compileExtra(item, index, options));

@@ -1,3 +1,4 @@
+import { isPhoneCountry, toE164 } from '#shared/mapping/phone.ts';
 import { collapseWhitespace, splitName, transformFunctions } from '#shared/mapping/transforms.ts';
 import type { Transform, ValueExpression, ValueExpressionObject } from '#shared/sources/schema.ts';
 
@@ -7,7 +8,7 @@ import type { Transform, ValueExpression, ValueExpressionObject } from '#shared/
  *
  * 1. source: `from` (the first non-empty of the named values), `value` (a constant) or `template`;
  * 2. `part`: `first` or `last` word(s) of a full name;
- * 3. `transform`: one or a list, applied in order;
+ * 3. `transform`: one or a list, applied in order (`e164` reads its `defaultCountry`, see below);
  * 4. `map`: a lookup table on the value so far; a value not in the table passes through unchanged;
  * 5. `default`: used when the value so far is empty.
  *
@@ -21,8 +22,14 @@ export type ValueRecord = Readonly<Record<string, unknown>>;
 /** The parts of a value expression the engine reads; Email, Phone and Extra items carry more keys. */
 export type ExpressionFields = Pick<
   ValueExpressionObject,
-  'from' | 'value' | 'template' | 'part' | 'transform' | 'map' | 'default'
+  'from' | 'value' | 'template' | 'part' | 'transform' | 'map' | 'default' | 'defaultCountry'
 >;
+
+/** What the caller of `compileExpression` may want to hear about; no lead value is ever passed. */
+export interface ExpressionHooks {
+  /** The `e164` transform met a number it could not read: the value was kept as it was. */
+  onUnparsedPhone?: () => void;
+}
 
 export interface CompiledExpression {
   /** The final value, trimmed; '' means absent. */
@@ -41,11 +48,13 @@ interface Source {
   trace(fields: ValueRecord, context: ValueRecord): Traced;
 }
 interface Step {
-  run: (value: string) => string;
+  /** `quiet`: explaining a value again, not mapping a lead (hooks are not told twice). */
+  run: (value: string, fields: ValueRecord, context: ValueRecord, quiet?: boolean) => string;
   /** Completes "the value of X ..." when this step leaves nothing. */
   emptied: string;
 }
 
+const E164_EMPTIED = 'is empty after the e164 transform';
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
 
 /**
@@ -158,7 +167,48 @@ function constantSource(value: string, origin: string): Source {
   };
 }
 
-function stepsOf(expression: ExpressionFields): Step[] {
+/**
+ * The `e164` step. The country of national numbers is `defaultCountry`: a constant code, or a value
+ * expression read from the same lead, whose value is used when it is a known country code, else its
+ * `default` when that is one, else none (then only international numbers are rewritten). A number
+ * that cannot be read stays as it is and `onUnparsedPhone` is told.
+ */
+function e164Step(expression: ExpressionFields, hooks: ExpressionHooks): Step {
+  const setting = expression.defaultCountry;
+  let country: (fields: ValueRecord, context: ValueRecord) => string | undefined = () => undefined;
+  if (typeof setting === 'string') {
+    const code = setting.trim().toUpperCase();
+    if (isPhoneCountry(code)) country = () => code;
+  } else if (setting !== undefined) {
+    const read = compileExpression({ ...setting, default: undefined, defaultCountry: undefined });
+    const fallback = String(setting.default ?? '')
+      .trim()
+      .toUpperCase();
+    const fallbackCode = isPhoneCountry(fallback) ? fallback : undefined;
+    country = (fields, context) => {
+      const code = read.evaluate(fields, context).toUpperCase();
+      return isPhoneCountry(code) ? code : fallbackCode;
+    };
+  }
+  const onUnparsed = hooks.onUnparsedPhone;
+  return {
+    run: (value, fields, context, quiet) => {
+      const e164 = toE164(value, country(fields, context) as Parameters<typeof toE164>[1]);
+      if (e164 !== undefined) return e164;
+      if (onUnparsed && !quiet) {
+        try {
+          onUnparsed();
+        } catch {
+          // a counter that fails must not fail the lead
+        }
+      }
+      return value;
+    },
+    emptied: E164_EMPTIED,
+  };
+}
+
+function stepsOf(expression: ExpressionFields, hooks: ExpressionHooks): Step[] {
   const steps: Step[] = [];
   if (expression.part !== undefined) {
     const part = expression.part;
@@ -174,6 +224,10 @@ function stepsOf(expression: ExpressionFields): Step[] {
         ? [expression.transform]
         : expression.transform;
   for (const transform of transforms) {
+    if (transform === 'e164') {
+      steps.push(e164Step(expression, hooks));
+      continue;
+    }
     const run = transformFunctions[transform];
     if (typeof run !== 'function') continue; // not a transform: the schema refuses it already
     steps.push({ run, emptied: `is empty after the ${transform} transform` });
@@ -190,14 +244,17 @@ function stepsOf(expression: ExpressionFields): Step[] {
   return steps;
 }
 
-function pipelineOf(steps: readonly Step[]): ((value: string) => string) | undefined {
+type Pipeline = (value: string, fields: ValueRecord, context: ValueRecord) => string;
+
+function pipelineOf(steps: readonly Step[]): Pipeline | undefined {
   if (steps.length === 0) return undefined;
   const runs = steps.map((step) => step.run);
   const [only] = runs;
-  if (runs.length === 1 && only !== undefined) return (value) => only(value).trim();
-  return (value) => {
+  if (runs.length === 1 && only !== undefined)
+    return (value, fields, context) => only(value, fields, context).trim();
+  return (value, fields, context) => {
     let result = value;
-    for (const run of runs) result = run(result);
+    for (const run of runs) result = run(result, fields, context);
     return result.trim();
   };
 }
@@ -217,7 +274,10 @@ function pipelineOf(steps: readonly Step[]): ((value: string) => string) | undef
  * name.evaluate({ name: 'mIKE' }, {}); // 'Mike'
  * name.evaluate({}, {}); // '-'
  */
-export function compileExpression(expression: ValueExpression | ExpressionFields): CompiledExpression {
+export function compileExpression(
+  expression: ValueExpression | ExpressionFields,
+  hooks: ExpressionHooks = {},
+): CompiledExpression {
   const fields: ExpressionFields = typeof expression === 'string' ? { from: expression } : expression;
   const source: Source =
     fields.from !== undefined
@@ -227,7 +287,7 @@ export function compileExpression(expression: ValueExpression | ExpressionFields
         : fields.value !== undefined
           ? constantSource(String(fields.value).trim(), 'the constant value')
           : constantSource('', 'the expression (it has no from, value or template)');
-  const steps = stepsOf(fields);
+  const steps = stepsOf(fields, hooks);
   const pipeline = pipelineOf(steps);
   const fallback = fields.default === undefined ? '' : String(fields.default).trim();
   const read = source.read;
@@ -236,14 +296,16 @@ export function compileExpression(expression: ValueExpression | ExpressionFields
     ? (values, context) => {
         const value = read(values, context);
         if (value === '') return fallback;
-        const result = pipeline(value);
+        const result = pipeline(value, values, context);
         return result === '' ? fallback : result;
       }
     : (values, context) => {
         const value = read(values, context);
         return value === '' ? fallback : value;
       };
-  if (fields.from === undefined && fields.template === undefined) {
+  // A constant is folded once, unless e164 must count an unreadable number or read a lead's country.
+  const usesE164 = steps.some((step) => step.emptied === E164_EMPTIED);
+  if (fields.from === undefined && fields.template === undefined && !usesE164) {
     const constant = evaluate({}, {});
     evaluate = () => constant;
   }
@@ -255,7 +317,7 @@ export function compileExpression(expression: ValueExpression | ExpressionFields
       if ('missing' in traced) return traced.missing;
       let value = traced.value;
       for (const step of steps) {
-        value = step.run(value).trim();
+        value = step.run(value, values, context, true).trim();
         if (value === '') return `${traced.origin} ${step.emptied}`;
       }
       return `${traced.origin} is empty`;

@@ -2,8 +2,15 @@ import type { LeadInput } from '#shared/envelope.ts';
 import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
 import { compileMapping, type MapResult } from '#shared/mapping/engine.ts';
 import type { Source } from '#shared/sources/schema.ts';
+import { count } from '#shared/telemetry.ts';
 
 type Mapper = (input: LeadInput) => MapResult;
+
+/**
+ * Deliver counts the phone numbers the `e164` transform kept as typed (metric `phone_unparsed`, no
+ * value logged). Only deliver counts, so a lead is not counted again by capture's dry run.
+ */
+const countUnparsedPhone = () => count('phone_unparsed');
 
 /** Custom-field names are resolved in deliver; the dry run only checks everything else. */
 const PLACEHOLDER_ID = '0';
@@ -43,7 +50,7 @@ export function deliveryMappers(names: CustomFieldNames) {
       if (!usesNames) {
         let mapper = plain.get(source);
         if (!mapper) {
-          mapper = compileMapping(source.lead);
+          mapper = compileMapping(source.lead, { onUnparsedPhone: countUnparsedPhone });
           plain.set(source, mapper);
         }
         return mapper;
@@ -51,7 +58,10 @@ export function deliveryMappers(names: CustomFieldNames) {
       const lookup = await names.lookup();
       const cached = named.get(source);
       if (cached && cached.lookup === lookup) return cached.mapper;
-      const mapper = compileMapping(source.lead, { customFieldId: lookup });
+      const mapper = compileMapping(source.lead, {
+        customFieldId: lookup,
+        onUnparsedPhone: countUnparsedPhone,
+      });
       named.set(source, { lookup, mapper });
       return mapper;
     },

@@ -1,3 +1,4 @@
+import { toE164 } from '#shared/mapping/phone.ts';
 import type { Transform } from '#shared/sources/schema.ts';
 
 /**
@@ -113,7 +114,9 @@ export function digitsOnly(value: string): string {
 
 /**
  * The `transform` steps by name: `trim`, `lower`, `upper`, `title` ({@link titleCase}), `digits`
- * ({@link digitsOnly}) and `collapse` ({@link collapseWhitespace}).
+ * ({@link digitsOnly}), `collapse` ({@link collapseWhitespace}) and `e164` ({@link toE164}; this
+ * entry knows no country, so only international numbers are rewritten: value expressions build
+ * their own e164 step with their `defaultCountry`, see `expression.ts`).
  *
  * @example
  * transformFunctions.upper('es'); // 'ES'
@@ -125,6 +128,7 @@ export const transformFunctions: Readonly<Record<Transform, (value: string) => s
   title: titleCase,
   digits: digitsOnly,
   collapse: collapseWhitespace,
+  e164: (value) => toE164(value) ?? value,
 };
 
 /**

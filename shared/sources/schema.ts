@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailTypes, phoneTypes } from '#shared/leadsin/schema.ts';
+import { isPhoneCountry } from '#shared/mapping/phone.ts';
 
 /**
  * The lead source config (`sources/<sourceId>.yaml`): which channel a source posts through, how it
@@ -10,7 +11,7 @@ import { emailTypes, phoneTypes } from '#shared/leadsin/schema.ts';
 export const channels = ['form', 'partner', 'google-ads', 'meta', 'linkedin', 'tiktok'] as const;
 export type Channel = (typeof channels)[number];
 
-export const transforms = ['trim', 'lower', 'upper', 'title', 'digits', 'collapse'] as const;
+export const transforms = ['trim', 'lower', 'upper', 'title', 'digits', 'collapse', 'e164'] as const;
 export type Transform = (typeof transforms)[number];
 
 /** A source id is its file name: lower-case letters, digits and dashes. */
@@ -30,7 +31,7 @@ const secretName = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are UPPER_SNAKE_CASE names, never the secret value itself');
 
-const expressionShape = {
+const plainExpressionShape = {
   from: z.union([fieldRef, z.array(fieldRef).min(1)]).optional(),
   value: z.union([z.string(), z.number(), z.boolean()]).optional(),
   template: z.string().min(1).optional(),
@@ -40,7 +41,32 @@ const expressionShape = {
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 };
 
-type ExpressionFields = { [K in keyof typeof expressionShape]?: unknown };
+const countryHint = 'use a two-letter ISO country code such as GB, ES, US, DE';
+/** A constant country for `e164` (`GB`); any case in the file, upper case after parsing. */
+const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isPhoneCountry, {
+    error: (issue) => `"${String(issue.input)}" is not a country code: ${countryHint}`,
+  });
+
+/**
+ * `defaultCountry` of the `e164` transform: the country national numbers (`020 7946 0958`) belong
+ * to. A constant code (`GB`), or a value expression read per lead (`{ from: country, default: GB }`).
+ * docs/sources.md ("Phone numbers") has the rule.
+ */
+export const defaultCountrySchema = z
+  .union([countryCode, z.strictObject(plainExpressionShape).superRefine(checkExpression)])
+  .meta({
+    id: 'defaultCountry',
+    description:
+      'Country of national phone numbers for the e164 transform: a code (GB) or { from: country, default: GB }.',
+  });
+
+const expressionShape = { ...plainExpressionShape, defaultCountry: defaultCountrySchema.optional() };
+
+type ExpressionFields = { [K in keyof typeof plainExpressionShape | 'defaultCountry']?: unknown };
 
 function checkExpression(expr: ExpressionFields, ctx: z.RefinementCtx): void {
   const sources = (['from', 'value', 'template'] as const).filter((key) => expr[key] !== undefined);
@@ -55,6 +81,16 @@ function checkExpression(expr: ExpressionFields, ctx: z.RefinementCtx): void {
       code: 'custom',
       message: `use only one of from, value, template (found ${sources.join(', ')})`,
     });
+  }
+  if (expr.defaultCountry !== undefined) {
+    const steps = Array.isArray(expr.transform) ? expr.transform : [expr.transform];
+    if (!steps.includes('e164')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultCountry'],
+        message: 'defaultCountry is the country of the e164 transform: add transform: e164',
+      });
+    }
   }
   if (expr.part !== undefined && expr.from === undefined) {
     ctx.addIssue({

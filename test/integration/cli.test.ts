@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
@@ -132,6 +134,85 @@ describe('leadgate against the running one-machine runtime', () => {
       ID: '1411084437',
       Value: 'Website',
     });
+  });
+
+  it('fields push creates the name: custom fields Onpipeline lacks, then refreshes the cache', async () => {
+    // Prepare
+    const cache = join(workspace.sourcesDir, 'custom-fields.json');
+    const sandboxUrl = runtime.sandboxUrl ?? '';
+    const env = { ONPIPELINE_URL: sandboxUrl, ONPIPELINE_TOKEN: SANDBOX_TOKEN };
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const listPersons = async () =>
+      (
+        await (
+          await fetch(`${sandboxUrl}/ListCustomFields`, {
+            method: 'POST',
+            headers: { Authorization: SANDBOX_TOKEN },
+            body: JSON.stringify({ Table: 'Persons' }),
+          })
+        ).json()
+      ).Data as { Name: string; ID: string }[];
+    const personsBefore = await listPersons();
+    const before = runtime.sandbox?.stats().byEndpoint['/FieldAdd'] ?? 0;
+
+    // Act
+    const noToken = await leadgate(['fields', 'push', '--json'], { ONPIPELINE_URL: sandboxUrl });
+    const unreachable = await leadgate(['fields', 'push', '--json'], {
+      ONPIPELINE_URL: `http://127.0.0.1:${closedPort}`,
+      ONPIPELINE_TOKEN: SANDBOX_TOKEN,
+    });
+    const refused = await leadgate(['fields', 'push', '--json'], {
+      ...env,
+      ONPIPELINE_TOKEN: 'not-the-token',
+    });
+    const cacheBeforeDryRun = existsSync(cache) ? readFileSync(cache, 'utf8') : undefined;
+    const dryRun = await leadgate(['fields', 'push', '--dry-run'], env);
+    const afterDryRun = await listPersons();
+    const cacheAfterDryRun = existsSync(cache) ? readFileSync(cache, 'utf8') : undefined;
+    const pushed = await leadgate(['fields', 'push'], env);
+    const again = await leadgate(['fields', 'push', '--json'], env);
+    const check = await leadgate(['sources', 'check']);
+
+    // Assess: clear errors with codes, never the token
+    expect(noToken.code).toBe(1);
+    expect(JSON.parse(noToken.out).error.code).toBe('token_missing');
+    expect(unreachable.code).toBe(1);
+    expect(JSON.parse(unreachable.out).error).toMatchObject({
+      code: 'onpipeline_unreachable',
+      message: expect.stringContaining('ListCustomFields Persons failed'),
+    });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.out).error).toMatchObject({
+      code: 'onpipeline_refused',
+      message: expect.stringContaining('(401): check ONPIPELINE_TOKEN'),
+    });
+    expect(refused.out + refused.err).not.toContain('not-the-token');
+    // the dry run says what it would create and changes nothing
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.out).toContain('would create 1 Persons custom field with FieldAdd');
+    expect(dryRun.out).toContain('+ "Shoe size" (used by acme-partner)');
+    expect(dryRun.out).not.toContain('Budget'); // Onpipeline has it (a Deals field)
+    expect(afterDryRun).toEqual(personsBefore);
+    expect(cacheAfterDryRun).toBe(cacheBeforeDryRun);
+    // the push creates it in Persons, once, and the cache resolves it
+    expect(pushed.code).toBe(0);
+    const id = /created Persons custom field "Shoe size" \(ID (\d+)\) \(used by acme-partner\)/.exec(
+      pushed.out,
+    )?.[1];
+    expect(id).toBeDefined();
+    expect(pushed.out).toContain('wrote sources/custom-fields.json (commit it)');
+    expect(await listPersons()).toEqual([...personsBefore, { Name: 'Shoe size', ID: id }]);
+    expect(JSON.parse(readFileSync(cache, 'utf8')).tables.Persons).toContainEqual({
+      Name: 'Shoe size',
+      ID: id,
+    });
+    expect(JSON.parse(again.out)).toMatchObject({ ok: true, created: [], failed: [], changed: false });
+    expect((runtime.sandbox?.stats().byEndpoint['/FieldAdd'] ?? 0) - before).toBe(1);
+    expect(check.code).toBe(0);
+    expect(pushed.out + pushed.err + dryRun.out + dryRun.err).not.toContain(SANDBOX_TOKEN);
   });
 
   it('dlq list, show and redrive: a refused lead is found, explained and delivered after a fix', async () => {

@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -12,6 +13,7 @@ import { json } from '#shared/http/response.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 import { eventually, testWorkspace } from '#test/support/runtime.ts';
+import { customFieldsCacheText } from '../../cli/custom-fields.ts';
 
 const hostile = '<script>alert("x")</script>';
 
@@ -228,6 +230,41 @@ lead:
     expect(unknown.status).toBe(404);
     expect(unreadable.status).toBe(422);
     expect((await unreadable.json()).error.code).toBe('payload_unreadable');
+  });
+
+  it('names the custom fields of a previewed body from the cache, and flags unresolved names', async () => {
+    // Prepare
+    const payload = 'first_name=Ana\nlast_name=Ruiz\ninterests=Pricing';
+    const before = await post('/_local/preview', { sourceId: 'demo-contact', payload });
+    const cache = join(workspace.sourcesDir, 'custom-fields.json');
+    writeFileSync(
+      cache,
+      customFieldsCacheText({
+        Persons: [
+          { Name: 'Lead source', ID: '1411084437' },
+          { Name: 'Interests', ID: '1411084440' },
+        ],
+        Organizations: [],
+        Deals: [],
+      }),
+    );
+
+    // Act
+    const after = await post('/_local/preview', { sourceId: 'demo-contact', payload });
+    rmSync(cache);
+
+    // Assess
+    const [unresolved] = (await before.json()).leads;
+    expect(unresolved.unresolved).toEqual(['Lead source']);
+    expect(unresolved.customFields).toContainEqual({ ID: '1411084440', Name: null });
+    const [resolved] = (await after.json()).leads;
+    expect(resolved.unresolved).toEqual([]);
+    expect(resolved.customFields).toEqual(
+      expect.arrayContaining([
+        { ID: '1411084437', Name: 'Lead source' },
+        { ID: '1411084440', Name: 'Interests' },
+      ]),
+    );
   });
 
   it('offers a sample payload of each source for the playground', async () => {

@@ -302,6 +302,201 @@ describe('POST /ListCustomFields', () => {
   });
 });
 
+async function listed(sandbox: Sandbox, table: string): Promise<{ Name: string; ID: string }[]> {
+  return (await (await post(sandbox, '/ListCustomFields', { Table: table })).json()).Data;
+}
+
+describe('POST /FieldAdd', () => {
+  it.each([
+    ['persons', 'Persons'],
+    ['organizations', 'Organizations'],
+    ['deals', 'Deals'],
+  ])(
+    'creates a text field in %s with a fresh numeric ID that ListCustomFields then lists',
+    async (table, listedAs) => {
+      // Prepare
+      const sandbox = await start();
+      const before = await listed(sandbox, listedAs);
+
+      // Act
+      const response = await post(sandbox, '/FieldAdd', { Table: table, Name: 'BillingID' });
+
+      // Assess
+      expect(response.status).toBe(201);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const answer = await response.json();
+      expect(answer).toEqual({
+        Header: {
+          Status: 'Created',
+          Code: '201',
+          Time: expect.stringMatching(onpipelineTime),
+          Endpoint: 'FieldAdd',
+        },
+        Data: { ID: expect.stringMatching(/^\d+$/) },
+      });
+      const allIds = (await Promise.all(['Persons', 'Organizations', 'Deals'].map((t) => listed(sandbox, t))))
+        .flat()
+        .map((field) => field.ID);
+      expect(allIds.filter((id) => id === answer.Data.ID)).toHaveLength(1);
+      expect(await listed(sandbox, listedAs)).toEqual([...before, { Name: 'BillingID', ID: answer.Data.ID }]);
+    },
+  );
+
+  it('gives every new field its own ID, and a new Persons field is a valid Leadsin Extra ID', async () => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const first = await (await post(sandbox, '/FieldAdd', { Table: 'persons', Name: 'Webinar' })).json();
+    const second = await (
+      await post(sandbox, '/FieldAdd', { Table: 'persons', Name: 'Budget range' })
+    ).json();
+    const lead = await post(sandbox, '/Leadsin', {
+      FirstName: 'Mike',
+      LastName: 'Smith',
+      Extra: [{ ID: first.Data.ID, Value: 'Spring' }],
+    });
+
+    // Assess
+    expect(first.Data.ID).not.toBe(second.Data.ID);
+    expect(lead.status).toBe(201);
+  });
+
+  it.each([
+    [{ Name: 'X' }, 406, 'Table must be one of persons, organizations, deals'],
+    [{ Table: 'Persons', Name: 'X' }, 406, 'Table must be one of persons, organizations, deals'],
+    [{ Table: 'leads', Name: 'X' }, 406, 'Table must be one of persons, organizations, deals'],
+    [{ Table: 'constructor', Name: 'X' }, 406, 'Table must be one of persons, organizations, deals'],
+    [{ Table: 'persons' }, 406, 'Name is required'],
+    [{ Table: 'persons', Name: '   ' }, 406, 'Name is required'],
+    [{ Table: 'persons', Name: 7 }, 406, 'Name is required'],
+    [{ Table: 'persons', Name: 'X', Type: 'number' }, 406, 'The API creates only text fields'],
+    [
+      { Table: 'persons', Name: 'lead SOURCE' },
+      409,
+      'Duplicate: Persons already has a field named lead SOURCE',
+    ],
+  ])('refuses %j with %i', async (body, status, message) => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const response = await post(sandbox, '/FieldAdd', body);
+
+    // Assess
+    await expectError(response, status, message);
+  });
+
+  it.each([
+    ['not JSON', '{"Table":', 406, 'Invalid JSON'],
+    ['a JSON array', '[]', 406, 'Invalid JSON'],
+  ])('answers %s with %i', async (_case, body, status, message) => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const response = await post(sandbox, '/FieldAdd', body);
+
+    // Assess
+    await expectError(response, status, message);
+  });
+
+  it.each([
+    [null, 400, 'Missing Token'],
+    ['nope', 401, 'Invalid Token'],
+  ])('checks the token (%s → %i) and creates nothing', async (token, status, message) => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const response = await post(sandbox, '/FieldAdd', { Table: 'persons', Name: 'X' }, { token });
+
+    // Assess
+    await expectError(response, status, message);
+    expect(await listed(sandbox, 'Persons')).toEqual(defaultCustomFields.Persons);
+  });
+
+  it('answers 403 Invalid IP for a client not whitelisted', async () => {
+    // Prepare
+    const sandbox = await start({ allowedIps: ['10.0.0.1'] });
+
+    // Act
+    const response = await post(sandbox, '/FieldAdd', { Table: 'persons', Name: 'X' });
+
+    // Assess
+    await expectError(response, 403, 'Invalid IP');
+  });
+});
+
+describe('POST /FieldDelete', () => {
+  it('deletes a field of any table with 202; it leaves ListCustomFields and Leadsin refuses its ID', async () => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const response = await post(sandbox, '/FieldDelete', { ID: '2411084401' });
+    const lead = await post(sandbox, '/Leadsin', {
+      FirstName: 'Mike',
+      LastName: 'Smith',
+      Extra: [{ ID: '2411084401', Value: '50' }],
+    });
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({
+      Header: {
+        Status: 'Accepted',
+        Code: '202',
+        Time: expect.stringMatching(onpipelineTime),
+        Endpoint: 'FieldDelete',
+      },
+      Data: { ID: '2411084401' },
+    });
+    expect(await listed(sandbox, 'Organizations')).toEqual([]);
+    await expectError(lead, 406, 'Unknown custom field ID 2411084401');
+  });
+
+  it('deletes a field FieldAdd created', async () => {
+    // Prepare
+    const sandbox = await start();
+    const added = await (await post(sandbox, '/FieldAdd', { Table: 'deals', Name: 'Stage note' })).json();
+
+    // Act
+    const response = await post(sandbox, '/FieldDelete', { ID: added.Data.ID });
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(await listed(sandbox, 'Deals')).toEqual(defaultCustomFields.Deals);
+  });
+
+  it.each([
+    [{}, 406, 'ID must be the numeric ID of a field'],
+    [{ ID: 'Lead source' }, 406, 'ID must be the numeric ID of a field'],
+    [{ ID: '999' }, 404, 'Custom field 999 not found'],
+  ])('refuses %j with %i', async (body, status, message) => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const response = await post(sandbox, '/FieldDelete', body);
+
+    // Assess
+    await expectError(response, status, message);
+  });
+
+  it('checks the token and deletes nothing without it', async () => {
+    // Prepare
+    const sandbox = await start();
+
+    // Act
+    const response = await post(sandbox, '/FieldDelete', { ID: '1411084437' }, { token: 'nope' });
+
+    // Assess
+    await expectError(response, 401, 'Invalid Token');
+    expect(await listed(sandbox, 'Persons')).toEqual(defaultCustomFields.Persons);
+  });
+});
+
 describe('other API paths', () => {
   it('answers 404 Resource not found for an unknown resource or a wrong method', async () => {
     // Prepare

@@ -103,7 +103,7 @@ describe('leadgate sources', () => {
       ]);
     });
 
-    it('warns about name: custom fields the pulled list does not have, with their line', async () => {
+    it('fails on a name: custom field the pulled list does not have, with its line and fields push', async () => {
       // Prepare
       const root = project({ contact: contactForm }, [{ Name: 'Lead origin', ID: '1411084437' }]);
 
@@ -111,9 +111,65 @@ describe('leadgate sources', () => {
       const result = await run(root, ['sources', 'check']);
 
       // Assess
+      expect(result.code).toBe(1);
+      expect(result.out).toMatch(
+        /error .*contact\.yaml:11 lead\.Extra\[0\]\.name: custom field "Lead source" does not exist in Onpipeline/,
+      );
+      expect(result.out).toContain('create it with leadgate fields push');
+      expect(result.out).toContain('✘ 1 problem in 1 file');
+    });
+
+    it('suggests the closest cached name for a probable typo, in text and in JSON', async () => {
+      // Prepare
+      const root = project({ contact: contactForm.replace('Lead source', 'lead sorce') }, [
+        { Name: 'Lead source', ID: '1411084437' },
+        { Name: 'UTM source', ID: '1411084439' },
+      ]);
+
+      // Act
+      const text = await run(root, ['sources', 'check']);
+      const json = await run(root, ['sources', 'check', '--json']);
+
+      // Assess
+      expect(text.code).toBe(1);
+      expect(text.out).toContain('custom field "lead sorce" does not exist');
+      expect(text.out).toContain('did you mean "Lead source"?');
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.out)).toMatchObject({
+        ok: false,
+        problems: [
+          {
+            path: 'lead.Extra[0].name',
+            line: 11,
+            message: expect.stringContaining('did you mean "Lead source"?'),
+          },
+        ],
+      });
+    });
+
+    it('passes when every name: custom field is in the pulled list (any case)', async () => {
+      // Prepare
+      const root = project({ contact: contactForm }, [{ Name: 'LEAD SOURCE', ID: '1411084437' }]);
+
+      // Act
+      const result = await run(root, ['sources', 'check']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.out).toContain('✔ 1 source valid: contact');
+    });
+
+    it('only warns that names are not checked when there is no pulled list yet', async () => {
+      // Prepare
+      const root = project({ contact: contactForm });
+
+      // Act
+      const result = await run(root, ['sources', 'check']);
+
+      // Assess
       expect(result.code).toBe(0);
       expect(result.out).toMatch(
-        /warning .*contact\.yaml:11 lead\.Extra\[0\]\.name: custom field "Lead source" does not exist/,
+        /warning .*custom-fields\.json: no custom-field list yet.*leadgate fields pull/,
       );
     });
 

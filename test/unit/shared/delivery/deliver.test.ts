@@ -45,6 +45,9 @@ function scriptedOnpipeline(answers: Record<string, DeliveryOutcome> = {}) {
     async listCustomFields() {
       return [];
     },
+    async addCustomField() {
+      throw new Error('deliver never creates custom fields');
+    },
   };
   return { client, received };
 }
