@@ -1,5 +1,6 @@
 import { requestContext } from '#shared/channels/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { secretsEqual, secretValues } from '#shared/channels/signatures.ts';
 import type { CaptureChannel, ChannelDeps } from '#shared/channels/types.ts';
 import type { InputFields, LeadInput } from '#shared/envelope.ts';
@@ -93,7 +94,7 @@ export function googleAdsChannel(deps: ChannelDeps): CaptureChannel {
         });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('google_ads', error);
         return withLogFields(json(error.status, { message: error.message }, error.headers), {
           channel: 'google-ads',
           code: error.code,

@@ -1,6 +1,7 @@
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { hexHmacSha256Matches, hmacSha256Hex } from '#shared/channels/hmac.ts';
 import { firstOf, gatewaySecret } from '#shared/channels/meta.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
@@ -48,7 +49,7 @@ export function linkedinChannel(deps: ChannelDeps) {
 
   const rejected = (error: unknown): HttpResult => {
     if (!(error instanceof HttpError)) throw error;
-    count(`rejected_${error.code}`);
+    countRejection('linkedin', error);
     return withLogFields(errorResult(error), { channel: 'linkedin' });
   };
 

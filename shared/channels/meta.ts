@@ -1,5 +1,6 @@
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { constantTimeEquals, hexHmacSha256Matches } from '#shared/channels/hmac.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
@@ -51,7 +52,7 @@ export function metaChannel(deps: ChannelDeps) {
 
   const rejected = (error: unknown): HttpResult => {
     if (!(error instanceof HttpError)) throw error;
-    count(`rejected_${error.code}`);
+    countRejection('meta', error);
     return withLogFields(errorResult(error), { channel: 'meta' });
   };
 

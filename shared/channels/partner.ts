@@ -9,6 +9,7 @@ import {
   type PartnerItemResult,
   partnerErrorCodes,
 } from '#shared/channels/partner-api.ts';
+import { countRejectedStatus, countRejection } from '#shared/channels/rejections.ts';
 import {
   authUnavailable,
   secretsEqualAny,
@@ -175,7 +176,9 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     Object.assign(log, { items: items.length, ...tally });
     if (tally.queued === 0 && tally.failed > 0) throw queueUnavailable(undefined);
     const answer: PartnerBatchAnswer = { results };
-    return json(tally.queued > 0 ? 202 : 422, answer);
+    const status = tally.queued > 0 ? 202 : 422;
+    countRejectedStatus('partner', status);
+    return json(status, answer);
   };
 
   return {
@@ -216,7 +219,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
         return withLogFields(answer, log);
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('partner', error);
         return withLogFields(errorResult(error), log);
       }
     },

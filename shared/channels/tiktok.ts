@@ -1,5 +1,6 @@
 import { requestContext } from '#shared/channels/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { authUnavailable, secretValues, verifyHexHmac } from '#shared/channels/signatures.ts';
 import {
   type CaptureChannel,
@@ -122,7 +123,7 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
         });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('tiktok', error);
         return withLogFields(errorResult(error), { channel: 'tiktok' });
       }
     },
