@@ -218,6 +218,24 @@ describe('linkedinResolver', () => {
     });
   });
 
+  it.each(['..', '.', 'a.b', 'a%2F..'])(
+    'refuses the response id %j as invalid_envelope without calling LinkedIn',
+    async (id) => {
+      // Prepare
+      const before = linkedin.requests().length;
+
+      // Act
+      const resolved = await resolver()(envelope(id), source);
+
+      // Assess
+      expect(resolved).toMatchObject({
+        ok: false,
+        outcome: { kind: 'permanent', reason: 'invalid_envelope' },
+      });
+      expect(linkedin.requests()).toHaveLength(before);
+    },
+  );
+
   it('answers permanent lead_not_found for a deleted response', async () => {
     // Prepare
     linkedin.deleteResponse(responseId);
