@@ -150,7 +150,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
 
     // Act
     const response = await post('/v1/webhooks/tiktok', body, {
-      'x-open-signature': tiktokSignature(secrets.TIKTOK_APP_SECRET, body),
+      'tiktok-signature': tiktokSignature(secrets.TIKTOK_APP_SECRET, body),
     });
 
     // Assess
