@@ -71,18 +71,25 @@ type Parked = { kind: 'permanent'; reason: string; message: string; status?: num
 export function leadDelivery(deps: DeliveryDeps) {
   const mappers = deliveryMappers(deps.customFields);
   const retryDelay = deps.retryDelay ?? retryDelaySeconds;
-  const send = deps.idempotency
+  const once = deps.idempotency
     ? sendOnce(deps.idempotency, (body) => deps.onpipeline.sendLead(body))
-    : async (_key: string, body: LeadsinBody) => ({
-        outcome: await deps.onpipeline.sendLead(body),
-        replayed: false,
-      });
+    : undefined;
+  const send =
+    once ??
+    (async (_key: string, body: LeadsinBody) => ({
+      outcome: await deps.onpipeline.sendLead(body),
+      replayed: false,
+    }));
 
   async function attempt(
     envelope: Envelope,
     sent: { body?: LeadsinBody },
     context?: Context,
   ): Promise<Attempted> {
+    // A key delivered before is done: checked first, so a replayed notification costs no Graph or
+    // LinkedIn fetch, no mapping and no Onpipeline call.
+    const earlier = await once?.delivered(envelope.dedupeKey);
+    if (earlier) return { ...earlier, replayed: true };
     const source =
       envelope.sourceId === UNROUTED_SOURCE_ID
         ? deps.routers?.[envelope.channel]?.(envelope, deps.sources)
