@@ -508,13 +508,14 @@ describe('Meta and LinkedIn leads through the one-machine runtime', () => {
     const { body, headers } = linkedinPost();
 
     // Act
-    const challenge = await fetch(`${gatewayUrl}/v1/webhooks/linkedin?challengeCode=abc`);
+    const challengeCode = '0d4b5c8e-9a51-4c1e-8f3a-6b2d7e9f1a24';
+    const challenge = await fetch(`${gatewayUrl}/v1/webhooks/linkedin?challengeCode=${challengeCode}`);
     const answer = await fetch(`${gatewayUrl}/v1/webhooks/linkedin`, { method: 'POST', headers, body });
 
     // Assess
     expect(await challenge.json()).toEqual({
-      challengeCode: 'abc',
-      challengeResponse: createHmac('sha256', clientSecret).update('abc').digest('hex'),
+      challengeCode,
+      challengeResponse: createHmac('sha256', clientSecret).update(challengeCode).digest('hex'),
     });
     expect(answer.status).toBe(202);
     await eventually(
