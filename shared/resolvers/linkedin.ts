@@ -67,6 +67,7 @@ export function linkedinResolver(options: LinkedinResolverOptions): LeadResolver
           'x-restli-protocol-version': '2.0.0',
           accept: 'application/json',
         },
+        redirect: 'error', // a redirect would resend the Bearer token elsewhere
         signal: AbortSignal.timeout(timeoutMs),
       });
       const body = safeJson(scrubbed(await response.text(), [token]));

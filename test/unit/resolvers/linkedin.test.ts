@@ -236,6 +236,24 @@ describe('linkedinResolver', () => {
     },
   );
 
+  it('never follows a redirect with the Bearer token: a configuration outcome', async () => {
+    // Prepare
+    const elsewhere = await startFakeLinkedin({ port: 0 });
+    linkedin.failNext({
+      status: 307,
+      body: { status: 307, message: 'moved' },
+      headers: { location: `${elsewhere.url}/rest/leadFormResponses/${responseId}` },
+    });
+
+    // Act
+    const resolved = await resolver()(envelope(), source);
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message: /redirect/ } });
+    expect(elsewhere.requests()).toHaveLength(0);
+    await elsewhere.stop();
+  });
+
   it('answers permanent lead_not_found for a deleted response', async () => {
     // Prepare
     linkedin.deleteResponse(responseId);
