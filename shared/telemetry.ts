@@ -64,7 +64,8 @@ const QUOTED_AFTER_FIELD = new RegExp(
  *   wherever it appears, case-insensitively, as `[value]` (values shorter than 2 characters are left);
  * - a quoted string right after a personal field name (`FirstName "Jane"`, `"City":"Madrid"`), as
  *   `[redacted]`, for values the lead did not send in that form;
- * - e-mail addresses (`[email]`) and runs of 6+ digits (`[number]`, phone numbers).
+ * - e-mail addresses (`[email]`) and runs of 6+ digits (`[number]`, phone numbers), except right
+ *   after `ID` (Onpipeline's custom field ids: what an operator needs to fix a mapping).
  *
  * @example
  * redact('Invalid email jane@x.test'); // 'Invalid email [email]'
@@ -87,14 +88,14 @@ export function redact(text: string, values: Iterable<string> = []): string {
         : `${before}${open}[redacted]${close}`,
     )
     .replace(/[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+/g, '[email]')
-    .replace(/\+?\d[\d\s().-]{4,}\d/g, (digits) =>
+    .replace(/(?<![\d+]|\bIDs?["']?\s?[:=#]?\s?["']?)\+?\d[\d\s().-]{4,}\d/g, (digits) =>
       digits.replace(/\D/g, '').length >= 6 ? '[number]' : digits,
     );
 }
 
 /**
- * Every string value of a lead (its input fields, and the Leadsin body mapped from them): what
- * `redact` masks in a message about that lead.
+ * Every string value of a lead (its input fields, and the Leadsin body mapped from them, without its
+ * `ID` and `Type` values): what `redact` masks in a message about that lead.
  *
  * @example
  * redact(onpipelineMessage, leadValues(envelope.fields, sentBody));
@@ -105,7 +106,12 @@ export function leadValues(...sources: unknown[]): string[] {
   while (stack.length > 0 && found.length < 2000) {
     const item = stack.pop();
     if (typeof item === 'string') found.push(item);
-    else if (item !== null && typeof item === 'object') stack.push(...Object.values(item));
+    else if (Array.isArray(item)) stack.push(...item);
+    else if (item !== null && typeof item === 'object') {
+      // a Leadsin body's custom field ids and e-mail/phone types are not personal (and an operator
+      // needs the ids to fix a mapping)
+      for (const [key, value] of Object.entries(item)) if (key !== 'ID' && key !== 'Type') stack.push(value);
+    }
   }
   return found;
 }

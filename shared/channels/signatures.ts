@@ -62,7 +62,7 @@ const base64Digest = /^[A-Za-z0-9+/]{43}=?$/;
  * is not 64 hex digits is refused before any comparison (a digest's length is public).
  *
  * @example
- * verifyHexHmac(appSecret, request.body, request.headers['x-open-signature']);
+ * verifyHexHmac(appSecret, request.body, request.headers['x-signature']);
  */
 export function verifyHexHmac(key: Bytes, data: Bytes | Bytes[], signature: string | undefined): boolean {
   if (signature === undefined || !hexDigest.test(signature)) return false;
