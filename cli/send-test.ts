@@ -170,11 +170,16 @@ async function buildRequest(
       return { path: `/v1/partners/${id}/leads`, headers, body };
     }
     case 'tiktok': {
-      const appSecret = await secret('TIKTOK_APP_SECRET', 'sign TikTok notifications (X-Open-Signature)');
+      const appSecret = await secret('TIKTOK_APP_SECRET', 'sign TikTok notifications (TikTok-Signature)');
       const body = JSON.stringify(payload);
+      // https://developers.tiktok.com/doc/webhooks-verification: t=<unix seconds>,s=<hex HMAC of "<t>.<body>">
+      const timestamp = String(Math.floor(Date.now() / 1000));
       return {
         path: '/v1/webhooks/tiktok',
-        headers: { ...json, 'x-open-signature': hmacSha256Hex(appSecret, body) },
+        headers: {
+          ...json,
+          'tiktok-signature': `t=${timestamp},s=${hmacSha256Hex(appSecret, `${timestamp}.${body}`)}`,
+        },
         body,
       };
     }

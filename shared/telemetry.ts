@@ -45,18 +45,79 @@ export function counterValues(): Record<string, number> {
 }
 
 /**
- * Masks what may be personal data in a free-text message from elsewhere (Onpipeline's error text):
- * e-mail addresses and runs of 6+ digits (phone numbers).
+ * Field names whose values are personal data (Leadsin's and the usual input names): a quoted value
+ * right after one of them (`FirstName "Jane"`, `"LastName":"Doe"`, `name='Ana'`) is masked.
+ */
+const PERSONAL_FIELD =
+  '(?:first[_ ]?name|last[_ ]?name|full[_ ]?name|sur[_ ]?name|given[_ ]?name|family[_ ]?name|name|' +
+  'org[_ ]?name|company(?:[_ ]?name)?|address(?:[_ ]?line)?[_ ]?\\d?|street(?:[_ ]?address)?|city|' +
+  'post(?:al)?[_ ]?code|zip(?:[_ ]?code)?|region|number|address|e-?mail|phone(?:[_ ]?number)?|value)';
+const QUOTED_AFTER_FIELD = new RegExp(
+  `(["']?\\b${PERSONAL_FIELD}\\b["']?\\s*(?:[:=]|is|was)?\\s*)(["'\u201c\u2018])[^"'\u201d\u2019\\n]*(["'\u201d\u2019])`,
+  'giu',
+);
+
+/**
+ * Masks what may be personal data in a free-text message from elsewhere (Onpipeline's error text,
+ * which logs and the DLQ `message` attribute carry):
+ * - every one of `values` (the lead's own input and mapped values: names, companies, addresses),
+ *   wherever it appears, case-insensitively, as `[value]` (values shorter than 2 characters are left);
+ * - a quoted string right after a personal field name (`FirstName "Jane"`, `"City":"Madrid"`), as
+ *   `[redacted]`, for values the lead did not send in that form;
+ * - e-mail addresses (`[email]`) and runs of 6+ digits (`[number]`, phone numbers), except right
+ *   after `ID` (Onpipeline's custom field ids: what an operator needs to fix a mapping).
  *
  * @example
  * redact('Invalid email jane@x.test'); // 'Invalid email [email]'
+ * redact('LastName "Doe" is too long', ['Doe']); // 'LastName "[value]" is too long'
+ * redact('Invalid FirstName "Jane"'); // 'Invalid FirstName "[redacted]"'
  */
-export function redact(text: string): string {
-  return text
+export function redact(text: string, values: Iterable<string> = []): string {
+  let masked = text;
+  const distinct = [...new Set([...values].map((value) => value.trim()))]
+    .filter((value) => value.length >= 2)
+    .sort((a, b) => b.length - a.length);
+  for (const value of distinct) {
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(value)}(?![\\p{L}\\p{N}])`, 'giu');
+    masked = masked.replace(pattern, '[value]');
+  }
+  return masked
+    .replace(QUOTED_AFTER_FIELD, (whole, before: string, open: string, close: string) =>
+      whole.slice(before.length + 1, whole.length - 1) === '[value]'
+        ? whole
+        : `${before}${open}[redacted]${close}`,
+    )
     .replace(/[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+/g, '[email]')
-    .replace(/\+?\d[\d\s().-]{4,}\d/g, (digits) =>
+    .replace(/(?<![\d+]|\bIDs?["']?\s?[:=#]?\s?["']?)\+?\d[\d\s().-]{4,}\d/g, (digits) =>
       digits.replace(/\D/g, '').length >= 6 ? '[number]' : digits,
     );
+}
+
+/**
+ * Every string value of a lead (its input fields, and the Leadsin body mapped from them, without its
+ * `ID` and `Type` values): what `redact` masks in a message about that lead.
+ *
+ * @example
+ * redact(onpipelineMessage, leadValues(envelope.fields, sentBody));
+ */
+export function leadValues(...sources: unknown[]): string[] {
+  const found: string[] = [];
+  const stack: unknown[] = [...sources];
+  while (stack.length > 0 && found.length < 2000) {
+    const item = stack.pop();
+    if (typeof item === 'string') found.push(item);
+    else if (Array.isArray(item)) stack.push(...item);
+    else if (item !== null && typeof item === 'object') {
+      // a Leadsin body's custom field ids and e-mail/phone types are not personal (and an operator
+      // needs the ids to fix a mapping)
+      for (const [key, value] of Object.entries(item)) if (key !== 'ID' && key !== 'Type') stack.push(value);
+    }
+  }
+  return found;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

@@ -5,7 +5,9 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
  * end on one machine. It binds 127.0.0.1 only and never logs.
  *
  * Behaviour, as Graph documents it:
- * - no `access_token` → 400 code 104; unknown token → 400 code 190; an expired token (`expireToken`)
+ * - the page token comes as `Authorization: Bearer <token>` (what leadgate sends) or, as Graph also
+ *   accepts, an `access_token` query parameter (recorded: `tokenInUrl`);
+ * - no token → 400 code 104; unknown token → 400 code 190; an expired token (`expireToken`)
  *   → 400 code 190 subcode 463; a wrong `appsecret_proof` (when `appSecret` is set) → 400 code 100;
  * - a lead that does not exist, was deleted, or belongs to another page than the token's → 400 code 100
  *   subcode 33 ("does not exist, cannot be loaded due to missing permissions…");
@@ -184,6 +186,8 @@ export interface GraphRequestRecord {
   leadId: string | undefined;
   fields: string | undefined;
   hadToken: boolean;
+  /** Whether the token came in the URL (`access_token`) instead of the Authorization header. */
+  tokenInUrl: boolean;
   hadProof: boolean;
 }
 
@@ -233,7 +237,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 
   function api(req: IncomingMessage, res: ServerResponse, url: URL) {
     const match = /^\/(v\d+\.\d+)\/([^/]+)\/?$/.exec(url.pathname);
-    const token = url.searchParams.get('access_token') ?? '';
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const inUrl = url.searchParams.get('access_token') ?? '';
+    const token = bearer ?? inUrl;
     const proof = url.searchParams.get('appsecret_proof') ?? '';
     seen.push({
       method: req.method ?? 'GET',
@@ -242,6 +248,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       leadId: match?.[2],
       fields: url.searchParams.get('fields') ?? undefined,
       hadToken: token !== '',
+      tokenInUrl: inUrl !== '',
       hadProof: proof !== '',
     });
     const fault = faults.shift();

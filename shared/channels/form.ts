@@ -1,6 +1,7 @@
 import { requestContext } from '#shared/channels/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { originMatcher, originOf } from '#shared/channels/origins.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError, payloadTooLarge, unknownSource } from '#shared/http/errors.ts';
@@ -36,10 +37,15 @@ export function formChannel(deps: FormChannelDeps) {
   const now = deps.now ?? (() => new Date());
   const matchers = new WeakMap<Source, (origin: string) => boolean>();
 
+  /** The form source of the route; an unknown one is counted here and answered by `httpErrors`. */
   const formSource = (request: HttpRequest): FormSource => {
     const sourceId = request.pathParameters.sourceId ?? '';
     const source = deps.sources.get(sourceId);
-    if (source?.channel !== 'form' || !source.form) throw unknownSource(sourceId);
+    if (source?.channel !== 'form' || !source.form) {
+      const error = unknownSource(sourceId);
+      countRejection('form', error);
+      throw error;
+    }
     return source as FormSource;
   };
 
@@ -71,7 +77,13 @@ export function formChannel(deps: FormChannelDeps) {
   return {
     preflight(request: HttpRequest): HttpResult {
       const source = formSource(request);
-      const origin = checkOrigin(source, request);
+      let origin: string | undefined;
+      try {
+        origin = checkOrigin(source, request);
+      } catch (error) {
+        if (error instanceof HttpError) countRejection('form', error);
+        throw error;
+      }
       return {
         statusCode: 204,
         headers: {
@@ -130,7 +142,7 @@ export function formChannel(deps: FormChannelDeps) {
           : answer;
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('form', error);
         const failure = source.form.redirect?.failure;
         if (classic && failure && error.status !== 503) {
           // the sender is redirected to the failure page: the line says why (`outcome`, the 4xx code)

@@ -1,5 +1,6 @@
 import { requestContext } from '#shared/channels/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { secretsEqual, secretValues } from '#shared/channels/signatures.ts';
 import type { CaptureChannel, ChannelDeps } from '#shared/channels/types.ts';
 import type { InputFields, LeadInput } from '#shared/envelope.ts';
@@ -31,7 +32,8 @@ const contextKeys = [
  * The Google Ads lead form webhook: `POST /v1/webhooks/google-ads/{sourceId}`.
  * verify (`google_key` against the source's secret `googleAds.key`, in constant time) → parse (int64
  * ids kept as exact strings, unknown fields ignored) → normalise (input fields keyed by `column_id`,
- * `$google.*` and `$click.gclid` context, dedupe key `google-ads:<lead_id>`) → enqueue → 200 `{}`.
+ * `$google.*` and `$click.gclid` context, dedupe key `google-ads:<sourceId>:<lead_id>`: a lead id is
+ * only unique within a form, and one source must never dedupe another's leads) → enqueue → 200 `{}`.
  * Test leads (`is_test: true`) are delivered marked `test`, or dropped when `googleAds.testLeads` is
  * `drop`. Rejections use Google's shape `{"message": "..."}`: 4xx are not retried by Google (bad key,
  * malformed, unknown source), 5xx are (queue or secrets unavailable, source misconfigured).
@@ -82,7 +84,7 @@ export function googleAdsChannel(deps: ChannelDeps): CaptureChannel {
           receivedAt,
           fields,
           context,
-          dedupeKey: `google-ads:${leadId}`,
+          dedupeKey: `google-ads:${source.id}:${leadId}`,
           ...(test ? { test: true } : {}),
         });
         await enqueue(deps.queue, envelope);
@@ -93,7 +95,7 @@ export function googleAdsChannel(deps: ChannelDeps): CaptureChannel {
         });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('google_ads', error);
         return withLogFields(json(error.status, { message: error.message }, error.headers), {
           channel: 'google-ads',
           code: error.code,

@@ -1,6 +1,7 @@
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { hexHmacSha256Matches, hmacSha256Hex } from '#shared/channels/hmac.ts';
 import { firstOf, gatewaySecret } from '#shared/channels/meta.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
@@ -13,6 +14,29 @@ import { count, logger } from '#shared/telemetry.ts';
 
 /** Gateway secret: the LinkedIn app's client secret (challenge answers and `X-LI-Signature`). */
 export const LINKEDIN_CLIENT_SECRET = 'LINKEDIN_CLIENT_SECRET';
+
+/**
+ * LinkedIn's `challengeCode`: "Randomly generated type-4 UUID string created by LinkedIn"
+ * (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation). Only that shape
+ * is answered (any case, version nibble 4, RFC 4122 variant): the client secret also keys
+ * `X-LI-Signature`, so HMAC'ing any other text would sign notifications for whoever asks.
+ */
+const CHALLENGE_CODE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether `id` has the shape of a LinkedIn lead form response id (a UUID with a `-<n>` suffix such as
+ * `a9a29e52-c0a3-42e3-8af1-2fc83b697003-4`, or digits): letters, digits, `-` and `_`, starting with a
+ * letter or digit, at most 200 characters. Never `.`, `/` or `%`, so an id can never become a dot
+ * segment or another path of api.linkedin.com once it is put into the fetch URL (which carries the
+ * Bearer token). Checked at capture and again before the deliver-side fetch.
+ *
+ * @example
+ * isLinkedinResponseId('a9a29e52-c0a3-42e3-8af1-2fc83b697003-4'); // true
+ * isLinkedinResponseId('..'); // false
+ */
+export function isLinkedinResponseId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$/.test(id);
+}
 
 /** One `LEAD_ACTION` notification, as leadgate reads it. */
 export interface LinkedinLeadAction {
@@ -48,7 +72,7 @@ export function linkedinChannel(deps: ChannelDeps) {
 
   const rejected = (error: unknown): HttpResult => {
     if (!(error instanceof HttpError)) throw error;
-    count(`rejected_${error.code}`);
+    countRejection('linkedin', error);
     return withLogFields(errorResult(error), { channel: 'linkedin' });
   };
 
@@ -57,8 +81,12 @@ export function linkedinChannel(deps: ChannelDeps) {
     async verify(request: HttpRequest): Promise<HttpResult> {
       try {
         const challengeCode = request.query.challengeCode ?? '';
-        if (challengeCode === '' || challengeCode.length > 256) {
-          throw new HttpError(400, 'malformed_verification', 'challengeCode is missing or too long.');
+        if (!CHALLENGE_CODE.test(challengeCode)) {
+          throw new HttpError(
+            400,
+            'malformed_verification',
+            'challengeCode must be the type-4 UUID LinkedIn generates.',
+          );
         }
         const secret = await gatewaySecret(deps.secrets, LINKEDIN_CLIENT_SECRET, 'linkedin');
         count('linkedin_validated');
@@ -131,10 +159,12 @@ export function linkedinChannel(deps: ChannelDeps) {
 }
 
 /**
- * THE rule for `X-LI-Signature` (*unconfirmed* in LinkedIn's documentation, so it lives here only):
- * the header is the hex HMAC-SHA256, keyed with the app's client secret, of the literal
- * `hmacsha256=` followed by the raw body bytes; the header carries the hex digest alone. Compared in
- * constant time.
+ * THE rule for `X-LI-Signature`, as LinkedIn documents it: "the HMACSHA256 hash of the JSON-encoded
+ * string representation of the POST body prefixed by `hmacsha256=` [...] computed using your app's
+ * clientSecret" (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation,
+ * "Requirements for Processing Notifications"); hex-encoded like the challenge response on the same
+ * page. The header carries the hex digest alone; computed over the raw body bytes as received and
+ * compared in constant time.
  *
  * @example
  * linkedinSignatureMatches(clientSecret, request.body, request.headers['x-li-signature']); // boolean
@@ -233,10 +263,10 @@ function linkedinContext(
   return context;
 }
 
-/** The id part of `urn:li:<type>:<id>` (ids are URL-safe: letters, digits, `-`, `_`, `.`). */
+/** The id part of `urn:li:leadFormResponse:<id>`, when it has LinkedIn's response id shape. */
 function urnId(urn: string): string | undefined {
-  const match = /^urn:li:[A-Za-z]+:([A-Za-z0-9._-]{1,200})$/.exec(urn);
-  return match?.[1];
+  const match = /^urn:li:[A-Za-z]+:([^:]{1,200})$/.exec(urn);
+  return match?.[1] !== undefined && isLinkedinResponseId(match[1]) ? match[1] : undefined;
 }
 
 function ownerUrn(owner: unknown): string | undefined {

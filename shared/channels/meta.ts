@@ -1,8 +1,9 @@
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
 import { constantTimeEquals, hexHmacSha256Matches } from '#shared/channels/hmac.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
 import type { Envelope } from '#shared/envelope.ts';
-import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
+import { HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
@@ -21,6 +22,12 @@ export const META_VERIFY_TOKEN = 'META_VERIFY_TOKEN';
  * each), more than the form limit allows; each lead still becomes its own small envelope.
  */
 export const META_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Most leads one notification may carry (more answer `413 too_many_leads`): Meta batches at most 1000
+ * updates per POST (https://developers.facebook.com/docs/graph-api/webhooks/getting-started), so this
+ * stops only forged fan-out (each lead costs an envelope and a Graph fetch).
+ */
+export const META_MAX_LEADS_PER_NOTIFICATION = 1000;
 /** How many envelopes of one notification are sent to the queue at once. */
 const ENQUEUE_CONCURRENCY = 10;
 
@@ -51,7 +58,7 @@ export function metaChannel(deps: ChannelDeps) {
 
   const rejected = (error: unknown): HttpResult => {
     if (!(error instanceof HttpError)) throw error;
-    count(`rejected_${error.code}`);
+    countRejection('meta', error);
     return withLogFields(errorResult(error), { channel: 'meta' });
   };
 
@@ -188,6 +195,7 @@ export function parseMetaNotification(body: Buffer): {
         continue;
       }
       if (leads.has(leadgenId)) continue;
+      if (leads.size >= META_MAX_LEADS_PER_NOTIFICATION) throw tooManyLeads(META_MAX_LEADS_PER_NOTIFICATION);
       leads.set(leadgenId, {
         leadgenId,
         pageId: idString(value.page_id) ?? (isObject(entry) ? idString(entry.id) : undefined),

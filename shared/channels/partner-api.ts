@@ -147,6 +147,10 @@ export const partnerErrorCodes = {
   },
   signature_expired: { status: 401, meaning: 'webhook-timestamp is more than 5 minutes from our clock.' },
   unsupported_signature_scheme: { status: 401, meaning: 'webhook-signature carries no `v1,` signature.' },
+  too_many_signatures: {
+    status: 401,
+    meaning: 'webhook-signature lists more than 5 signatures.',
+  },
   invalid_signature: {
     status: 401,
     meaning: 'No v1 signature matches the request under the source’s secrets.',

@@ -9,10 +9,12 @@ import {
   type PartnerItemResult,
   partnerErrorCodes,
 } from '#shared/channels/partner-api.ts';
+import { countRejectedStatus, countRejection } from '#shared/channels/rejections.ts';
 import {
   authUnavailable,
   secretsEqualAny,
   secretValues,
+  standardWebhooksKey,
   verifyStandardWebhook,
 } from '#shared/channels/signatures.ts';
 import type { CaptureChannel, ChannelDeps } from '#shared/channels/types.ts';
@@ -25,7 +27,7 @@ import { errorResult, type HttpResult, json, type LogFields, withLogFields } fro
 import { parseJsonExact } from '#shared/json.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import { count } from '#shared/telemetry.ts';
+import { count, logger } from '#shared/telemetry.ts';
 
 /** How many leads of a batch are put on the queue at the same time. */
 const ENQUEUE_CONCURRENCY = 10;
@@ -50,8 +52,9 @@ interface Message {
  * 422); a batch answers 202 `{results:[...]}` with a result per lead when at least one was queued,
  * else 422 with the same body; a bad lead never drops the good ones.
  *
- * Dedupe key, first found: `Idempotency-Key` (`:<index>` added in a batch) → the lead's
- * `partner.leadIdField` → the Standard Webhooks `webhook-id` (`:<index>` in a batch) → the envelope id.
+ * Dedupe key (`partner:<sourceId>:…`), first found: signed requests: the lead's `partner.leadIdField`
+ * → the signed `webhook-id` (`:<index>` in a batch); API-key requests: `Idempotency-Key` (`:<index>`
+ * in a batch) → the lead's `partner.leadIdField` → the envelope id.
  *
  * @example
  * const partners = partnerChannel({ sources, queue, secrets });
@@ -66,7 +69,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     const signed = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].some((name) => headers[name]);
     const apiKey = headers['x-api-key'];
     if (signed && settings.signingSecrets?.length) {
-      const secrets = await secretValues(deps.secrets, settings.signingSecrets, source.id);
+      const secrets = await wellFormedSigningSecrets(deps, settings.signingSecrets, source.id);
       if (secrets.length === 0) throw authUnavailable();
       const check = verifyStandardWebhook(
         {
@@ -109,6 +112,10 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
       throw index === undefined
         ? partnerError('malformed_body', 'The JSON body must be a lead (an object) or a list of leads.')
         : partnerError('malformed_lead', 'Each lead must be a JSON object of field names and values.');
+    }
+    // before re-serialising the lead (recursive): a lead nested thousands deep is a 400, never a 500
+    if (nestedDeeperThan(item, limits.maxJsonDepth + 1)) {
+      throw partnerError('too_deep', `A lead is nested deeper than ${limits.maxJsonDepth} levels.`);
     }
     const { fields } = await parseBody('application/json', Buffer.from(JSON.stringify(item)));
     const { source, receivedAt } = message;
@@ -175,7 +182,9 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     Object.assign(log, { items: items.length, ...tally });
     if (tally.queued === 0 && tally.failed > 0) throw queueUnavailable(undefined);
     const answer: PartnerBatchAnswer = { results };
-    return json(tally.queued > 0 ? 202 : 422, answer);
+    const status = tally.queued > 0 ? 202 : 422;
+    countRejectedStatus('partner', status);
+    return json(status, answer);
   };
 
   return {
@@ -216,7 +225,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
         return withLogFields(answer, log);
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('partner', error);
         return withLogFields(errorResult(error), log);
       }
     },
@@ -264,8 +273,14 @@ function leadIdOf(source: Source, fields: Envelope['fields']): string | undefine
 }
 
 /**
- * The dedupe key of one lead, namespaced by source so partners never collide; undefined lets
- * `newEnvelope` use the envelope id.
+ * The dedupe key of one lead, namespaced by source (`partner:<sourceId>:…`) so partners never
+ * collide; undefined lets `newEnvelope` use the envelope id.
+ *
+ * A signed request is keyed only by what its signature covers: the lead's `partner.leadIdField` (in
+ * the signed body), else the signed `webhook-id` (`:<index>` in a batch). Its `Idempotency-Key` header
+ * is not signed: a replay of a captured request inside the ±5 minute window with a fresh
+ * Idempotency-Key would otherwise become a second lead. Requests with an API key: `Idempotency-Key`
+ * (`:<index>` in a batch) → lead id → envelope id.
  */
 function dedupeKeyOf(
   message: Message,
@@ -274,10 +289,51 @@ function dedupeKeyOf(
 ): string | undefined {
   const prefix = `partner:${message.source.id}`;
   const suffix = index === undefined ? '' : `:${index}`;
+  if (message.messageId) {
+    return leadId ? `${prefix}:lead:${leadId}` : `${prefix}:msg:${message.messageId}${suffix}`;
+  }
   if (message.idempotencyKey) return `${prefix}:key:${message.idempotencyKey}${suffix}`;
   if (leadId) return `${prefix}:lead:${leadId}`;
-  if (message.messageId) return `${prefix}:msg:${message.messageId}${suffix}`;
   return undefined;
+}
+
+/**
+ * Whether a JSON value nests objects and lists deeper than `max` levels (the value itself is level
+ * 1). Iterative, so a value nested 20,000 deep is answered without a deep call stack.
+ */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * The partner's signing secrets that are set and well-formed (`standardWebhooksKey`). A malformed one
+ * (`whsec_` with nothing, bad base64, a key under 24 bytes) counts as not configured: logged by name,
+ * counted (`partner_signing_secret_malformed`), never used; with none left the request is a 503.
+ */
+async function wellFormedSigningSecrets(
+  deps: ChannelDeps,
+  names: readonly string[],
+  sourceId: string,
+): Promise<string[]> {
+  const values = await secretValues(deps.secrets, names, sourceId);
+  const wellFormed = values.filter((value) => standardWebhooksKey(value) !== undefined);
+  if (wellFormed.length < values.length) {
+    count('partner_signing_secret_malformed', values.length - wellFormed.length);
+    logger.error('partner signing secret is malformed: counted as not configured', {
+      sourceId,
+      malformed: values.length - wellFormed.length,
+    });
+  }
+  return wellFormed;
 }
 
 /** `Promise.all` over `items` with at most `limit` calls running at once; results in input order. */

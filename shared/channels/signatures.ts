@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { HttpError } from '#shared/http/errors.ts';
 import type { SecretStore } from '#shared/secrets.ts';
 import { logger } from '#shared/telemetry.ts';
@@ -61,7 +62,7 @@ const base64Digest = /^[A-Za-z0-9+/]{43}=?$/;
  * is not 64 hex digits is refused before any comparison (a digest's length is public).
  *
  * @example
- * verifyHexHmac(appSecret, request.body, request.headers['x-open-signature']);
+ * verifyHexHmac(appSecret, request.body, request.headers['x-signature']);
  */
 export function verifyHexHmac(key: Bytes, data: Bytes | Bytes[], signature: string | undefined): boolean {
   if (signature === undefined || !hexDigest.test(signature)) return false;
@@ -82,6 +83,16 @@ export function verifyBase64Hmac(key: Bytes, data: Bytes | Bytes[], signature: s
 /** How far a Standard Webhooks timestamp may be from our clock: ±5 minutes. */
 export const STANDARD_WEBHOOKS_TOLERANCE_SECONDS = 5 * 60;
 
+/**
+ * Most signatures one `webhook-signature` header may list. The spec allows several (key rotation);
+ * a sender rotating needs two or three, and a cap keeps a header of hundreds of candidates from
+ * costing hundreds of comparisons.
+ */
+export const MAX_STANDARD_WEBHOOK_SIGNATURES = 5;
+
+/** Shortest signing key accepted (the spec's own secrets are 24 bytes or more: https://www.standardwebhooks.com/). */
+export const MIN_STANDARD_WEBHOOK_KEY_BYTES = 24;
+
 export interface StandardWebhookRequest {
   /** `webhook-id` header. */
   id: string | undefined;
@@ -98,29 +109,49 @@ export type StandardWebhookCheck =
   | {
       ok: false;
       /** `signature_headers_missing`, `signature_timestamp_invalid`, `signature_expired`,
-       * `unsupported_signature_scheme` or `invalid_signature`. */
+       * `too_many_signatures`, `unsupported_signature_scheme` or `invalid_signature`. */
       code: string;
       message: string;
     };
 
 /**
- * The signing key of a Standard Webhooks secret: `whsec_<base64>` is the base64 after the prefix
- * (as the spec and its libraries generate them); any other string is used as its UTF-8 bytes.
+ * The signing key of a Standard Webhooks secret, or `undefined` when the secret is malformed (and so
+ * must count as not configured). `whsec_<base64>` is the base64 after the prefix (as the spec and its
+ * libraries generate them); any other string is used as its UTF-8 bytes. Malformed: `whsec_` with
+ * nothing or with text that is not canonical base64, and any key shorter than 24 bytes (an empty or
+ * short key would let anyone, or anyone patient, sign).
  *
  * @example
  * standardWebhooksKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'); // the 24 decoded bytes
+ * standardWebhooksKey('whsec_'); // undefined
  */
-export function standardWebhooksKey(secret: string): Buffer {
-  if (secret.startsWith('whsec_')) return Buffer.from(secret.slice('whsec_'.length), 'base64');
-  return Buffer.from(secret, 'utf8');
+export function standardWebhooksKey(secret: string): Buffer | undefined {
+  const key = secretBytes(secret);
+  return key !== undefined && key.length >= MIN_STANDARD_WEBHOOK_KEY_BYTES ? key : undefined;
+}
+
+function secretBytes(secret: string): Buffer | undefined {
+  if (!secret.startsWith('whsec_')) return Buffer.from(secret, 'utf8');
+  const text = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const key = Buffer.from(text, 'base64');
+  // canonical base64 only: whatever Buffer silently skips or pads would be a different secret
+  return key.toString('base64').replace(/=+$/, '') === text.replace(/=+$/, '') ? key : undefined;
 }
 
 /**
- * Verifies a Standard Webhooks signature (standardwebhooks.com): the signed content is
- * `<webhook-id>.<webhook-timestamp>.<raw body>`, signed with HMAC-SHA256 and sent base64 as
- * `v1,<signature>`; the header may list several (space-separated) and one valid `v1` signature under
- * any of `secrets` is enough (rotation). Timestamps more than ±5 minutes from `now` are refused, which
- * stops the replay of a captured request; replays inside the window are caught by idempotency.
+ * Verifies a Standard Webhooks signature (https://www.standardwebhooks.com/, the `standardwebhooks`
+ * reference implementation computes it): the signed content is `<webhook-id>.<webhook-timestamp>.<raw
+ * body>`, signed with HMAC-SHA256 and sent base64 as `v1,<signature>`; the header may list several
+ * (space-separated, at most 5) and one valid `v1` signature under any of `keys` is enough (rotation).
+ * Each key's signature is computed once, whatever the number of candidates, and every candidate is
+ * compared with it in constant time. Timestamps more than ±5 minutes from `now` are refused, which
+ * stops the replay of a captured request; replays inside the window are caught by idempotency (the
+ * partner channel dedupes signed requests on `webhook-id`). Malformed secrets (`standardWebhooksKey`
+ * answers undefined) never verify anything: callers refuse with 503 when no secret is well-formed.
+ *
+ * (The library's own `verify` reads the machine clock; leadgate checks the timestamp against its
+ * injected clock, then lets the library sign and compares.)
  *
  * @example
  * const check = verifyStandardWebhook(
@@ -164,10 +195,15 @@ export function verifyStandardWebhook(
       message: `webhook-timestamp is more than ${toleranceSeconds / 60} minutes away from the current time.`,
     };
   }
-  const candidates = signature
-    .split(' ')
-    .filter((item) => item.startsWith('v1,'))
-    .map((item) => item.slice(3));
+  const listed = signature.split(' ').filter((item) => item !== '');
+  if (listed.length > MAX_STANDARD_WEBHOOK_SIGNATURES) {
+    return {
+      ok: false,
+      code: 'too_many_signatures',
+      message: `webhook-signature may list at most ${MAX_STANDARD_WEBHOOK_SIGNATURES} signatures.`,
+    };
+  }
+  const candidates = listed.filter((item) => item.startsWith('v1,'));
   if (candidates.length === 0) {
     return {
       ok: false,
@@ -175,11 +211,14 @@ export function verifyStandardWebhook(
       message: 'webhook-signature carries no v1 signature (expected "v1,<base64 HMAC-SHA256>").',
     };
   }
-  const signed = [id, '.', timestamp, '.', body];
+  const signedAt = new Date(Number(timestamp) * 1000);
+  const keys = secrets.map(standardWebhooksKey).filter((key): key is Buffer => key !== undefined);
   let valid = false;
-  for (const secret of secrets) {
-    const key = standardWebhooksKey(secret);
-    for (const candidate of candidates) valid = verifyBase64Hmac(key, signed, candidate) || valid;
+  for (const key of keys) {
+    const expected = hmacSha256(comparisonKey, new Webhook(key, { format: 'raw' }).sign(id, signedAt, body));
+    for (const candidate of candidates) {
+      valid = timingSafeEqual(expected, hmacSha256(comparisonKey, candidate)) || valid;
+    }
   }
   return valid
     ? { ok: true }
@@ -187,8 +226,10 @@ export function verifyStandardWebhook(
 }
 
 /**
- * Signs a request the Standard Webhooks way; the header value for `webhook-signature`. For tests,
- * docs and partners' reference code.
+ * Signs a request the Standard Webhooks way (with the `standardwebhooks` reference implementation);
+ * the header value for `webhook-signature`. For tests, docs and partners' reference code; the secret
+ * is read as `standardWebhooksKey` reads it, without the length rule (tests sign with short keys to
+ * show they are refused).
  *
  * @example
  * signStandardWebhook(
@@ -199,7 +240,9 @@ export function verifyStandardWebhook(
  * ); // 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' (the spec's test vector)
  */
 export function signStandardWebhook(secret: string, id: string, timestamp: string, body: Bytes): string {
-  return `v1,${hmacSha256(standardWebhooksKey(secret), [id, '.', timestamp, '.', body]).toString('base64')}`;
+  const key = secretBytes(secret) ?? Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const payload = typeof body === 'string' ? body : new Uint8Array(body.buffer, body.byteOffset, body.length);
+  return new Webhook(key, { format: 'raw' }).sign(id, new Date(Number(timestamp) * 1000), payload);
 }
 
 /**

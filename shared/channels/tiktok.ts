@@ -1,5 +1,6 @@
 import { requestContext } from '#shared/channels/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
+import { countRejection } from '#shared/channels/rejections.ts';
 import { authUnavailable, secretValues, verifyHexHmac } from '#shared/channels/signatures.ts';
 import {
   type CaptureChannel,
@@ -8,7 +9,7 @@ import {
   type WebhookRouter,
 } from '#shared/channels/types.ts';
 import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
-import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
+import { badRequest, HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
@@ -30,20 +31,34 @@ const contextKeys = [
   'create_time',
 ] as const;
 
+/** Most leads (`entry[]` items) one notification may carry; more answer `413 too_many_leads`. */
+export const TIKTOK_MAX_LEADS_PER_NOTIFICATION = 1000;
+
 /**
- * TikTok's notification signature rule, in one place because it is *unconfirmed*: `X-Open-Signature`
- * is the hex HMAC-SHA256 of the raw body under the app secret, compared in constant time. Anything
- * else (a `sha256=` prefix, another length, a missing header) does not verify.
+ * TikTok's webhook signature rule, as TikTok documents it
+ * (https://developers.tiktok.com/doc/webhooks-verification): the header `TikTok-Signature` is
+ * `t=<unix seconds>,s=<hex HMAC-SHA256>`, the HMAC keyed with the app's client secret over
+ * `<t>` + `.` + the raw body, compared in constant time. This is the only variant accepted: the
+ * `X-Open-Signature` (hex HMAC of the body alone) leadgate used to accept is in no TikTok document.
+ * The timestamp is signed, so it cannot be altered; it is not held to a window because TikTok retries
+ * a notification for hours and a replay of a signed notification is a duplicate (dedupe on the lead id).
  *
  * @example
- * tiktokSignatureValid(appSecret, request.body, request.headers['x-open-signature']); // true | false
+ * tiktokSignatureValid(appSecret, request.body, request.headers['tiktok-signature']); // true | false
  */
 export function tiktokSignatureValid(
   appSecret: string,
   rawBody: Buffer,
   header: string | undefined,
 ): boolean {
-  return verifyHexHmac(appSecret, rawBody, header?.trim());
+  const parts = new Map<string, string>();
+  for (const element of (header ?? '').split(',')) {
+    const at = element.indexOf('=');
+    if (at > 0) parts.set(element.slice(0, at).trim(), element.slice(at + 1).trim());
+  }
+  const timestamp = parts.get('t');
+  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
+  return verifyHexHmac(appSecret, [timestamp, '.', rawBody], parts.get('s'));
 }
 
 /**
@@ -76,8 +91,8 @@ export const tiktokRouter: WebhookRouter = (envelope: Envelope, sources: SourceR
 
 /**
  * TikTok lead webhooks: `POST /v1/webhooks/tiktok` (one URL for every advertiser).
- * verify (`X-Open-Signature` with the gateway secret `TIKTOK_APP_SECRET`) → parse (19-digit ids kept
- * exact) → one envelope per `entry[]`: input fields from `changes[]` (`field` → `value`, repeated
+ * verify (`TikTok-Signature` with the gateway secret `TIKTOK_APP_SECRET`) → parse (19-digit ids kept
+ * exact, at most 1,000 entries) → one envelope per `entry[]`: input fields from `changes[]` (`field` → `value`, repeated
  * fields → lists), `$tiktok.*` context, dedupe key `tiktok:<entry id>`, routed to the source whose
  * `tiktok.advertiserId` is the entry's `advertiser_id` (else queued as `_unrouted`, for deliver to
  * route again with `tiktokRouter`) → enqueue → 200 `{}`. A bad or missing signature is a 401.
@@ -92,14 +107,14 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
     async capture(request: HttpRequest): Promise<HttpResult> {
       try {
         if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
-        const signature = request.headers['x-open-signature'];
+        const signature = request.headers['tiktok-signature'];
         if (!signature) {
-          throw new HttpError(401, 'signature_missing', 'The X-Open-Signature header is missing.');
+          throw new HttpError(401, 'signature_missing', 'The TikTok-Signature header is missing.');
         }
         const [appSecret] = await secretValues(deps.secrets, [TIKTOK_APP_SECRET], 'tiktok');
         if (appSecret === undefined) throw authUnavailable();
         if (!tiktokSignatureValid(appSecret, request.body, signature)) {
-          throw new HttpError(401, 'invalid_signature', 'X-Open-Signature does not match the request body.');
+          throw new HttpError(401, 'invalid_signature', 'TikTok-Signature does not match the request body.');
         }
         const entries = parseEntries(request.body);
         const receivedAt = now().toISOString();
@@ -122,7 +137,7 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
         });
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        count(`rejected_${error.code}`);
+        countRejection('tiktok', error);
         return withLogFields(errorResult(error), { channel: 'tiktok' });
       }
     },
@@ -139,6 +154,8 @@ function parseEntries(body: Buffer): Entry[] {
   );
   const entries = parsed.entry;
   if (!Array.isArray(entries)) throw badRequest('malformed_body', 'The notification has no entry list.');
+  if (entries.length > TIKTOK_MAX_LEADS_PER_NOTIFICATION)
+    throw tooManyLeads(TIKTOK_MAX_LEADS_PER_NOTIFICATION);
   return entries.map((entry, index) => {
     const id =
       entry !== null && typeof entry === 'object' ? idString((entry as { id?: unknown }).id) : undefined;

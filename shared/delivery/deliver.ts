@@ -14,7 +14,7 @@ import type { LeadQueue } from '#shared/queue/client.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Channel } from '#shared/sources/schema.ts';
-import { count, logger, redact } from '#shared/telemetry.ts';
+import { count, leadValues, logger, redact } from '#shared/telemetry.ts';
 
 export interface DeliveryDeps {
   sources: SourceRegistry;
@@ -71,18 +71,25 @@ type Parked = { kind: 'permanent'; reason: string; message: string; status?: num
 export function leadDelivery(deps: DeliveryDeps) {
   const mappers = deliveryMappers(deps.customFields);
   const retryDelay = deps.retryDelay ?? retryDelaySeconds;
-  const send = deps.idempotency
+  const once = deps.idempotency
     ? sendOnce(deps.idempotency, (body) => deps.onpipeline.sendLead(body))
-    : async (_key: string, body: LeadsinBody) => ({
-        outcome: await deps.onpipeline.sendLead(body),
-        replayed: false,
-      });
+    : undefined;
+  const send =
+    once ??
+    (async (_key: string, body: LeadsinBody) => ({
+      outcome: await deps.onpipeline.sendLead(body),
+      replayed: false,
+    }));
 
   async function attempt(
     envelope: Envelope,
     sent: { body?: LeadsinBody },
     context?: Context,
   ): Promise<Attempted> {
+    // A key delivered before is done: checked first, so a replayed notification costs no Graph or
+    // LinkedIn fetch, no mapping and no Onpipeline call.
+    const earlier = await once?.delivered(envelope.dedupeKey);
+    if (earlier) return { ...earlier, replayed: true };
     const source =
       envelope.sourceId === UNROUTED_SOURCE_ID
         ? deps.routers?.[envelope.channel]?.(envelope, deps.sources)
@@ -135,13 +142,19 @@ export function leadDelivery(deps: DeliveryDeps) {
     return { ...outcome, replayed };
   }
 
-  async function park(record: SQSRecord, envelope: Envelope | undefined, outcome: Parked): Promise<void> {
+  /** Parks a lead on the DLQ; `message` (Onpipeline's text, a mapping error) is redacted like a log line. */
+  async function park(
+    record: SQSRecord,
+    envelope: Envelope | undefined,
+    outcome: Parked,
+    values: string[],
+  ): Promise<void> {
     const attempts = record.attributes.ApproximateReceiveCount ?? '1';
     const firstAttempt = record.attributes.ApproximateFirstReceiveTimestamp;
     await deps.queue.deadLetter(record.body, {
       [dlqAttributeNames.reason]: outcome.reason,
       [dlqAttributeNames.status]: outcome.status === undefined ? '' : String(outcome.status),
-      [dlqAttributeNames.message]: outcome.message,
+      [dlqAttributeNames.message]: redact(outcome.message, values),
       [dlqAttributeNames.source]: envelope?.sourceId ?? record.messageAttributes?.source?.stringValue ?? '',
       [dlqAttributeNames.attempts]: attempts,
       [dlqAttributeNames.firstAttemptAt]: firstAttempt ? new Date(Number(firstAttempt)).toISOString() : '',
@@ -159,6 +172,8 @@ export function leadDelivery(deps: DeliveryDeps) {
       const outcome: Attempted = envelope
         ? await attempt(envelope, sent, context)
         : { kind: 'permanent', reason: 'invalid_envelope', message: parsed.success ? '' : parsed.message };
+      // the lead's own values (input and mapped): masked in any message about it (logs, DLQ)
+      const values = leadValues(envelope?.fields, sent.body);
       const log = {
         leadId: envelope?.id,
         sourceId: envelope?.sourceId,
@@ -190,11 +205,11 @@ export function leadDelivery(deps: DeliveryDeps) {
           logger.info('lead already in Onpipeline (409): treated as delivered', log);
           return;
         case 'permanent':
-          await park(record, envelope, outcome);
+          await park(record, envelope, outcome, values);
           logger.warn('lead dead-lettered', {
             ...log,
             reason: outcome.reason,
-            detail: redact(outcome.message),
+            detail: redact(outcome.message, values),
           });
           return;
         case 'configuration':
@@ -211,14 +226,14 @@ export function leadDelivery(deps: DeliveryDeps) {
               `${where}_configuration: check the ${outcome.fetchedFrom ?? 'Onpipeline'} token, permissions and URL`,
               {
                 ...log,
-                detail: redact(outcome.message),
+                detail: redact(outcome.message, values),
               },
             );
           } else {
             if (outcome.ambiguous) count('delivery_ambiguous');
             logger.warn('lead delivery failed; will retry', {
               ...log,
-              detail: redact(outcome.message),
+              detail: redact(outcome.message, values),
               ambiguous: outcome.ambiguous,
               retryInSeconds: delay,
             });

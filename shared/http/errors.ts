@@ -35,6 +35,9 @@ export const payloadTooLarge = (limitBytes: number) =>
     'payload_too_large',
     `The request body is larger than ${Math.round(limitBytes / 1024)} KB.`,
   );
+/** `413 too_many_leads`: one webhook notification carries more leads than leadgate takes at once. */
+export const tooManyLeads = (max: number) =>
+  new HttpError(413, 'too_many_leads', `A notification may carry at most ${max} leads.`);
 export const unsupportedMediaType = (received: string | undefined) =>
   new HttpError(
     415,

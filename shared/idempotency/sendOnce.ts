@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyRecordStatus,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -22,6 +23,23 @@ class NotDelivered extends Error {
   }
 }
 
+/** The record prefix of delivered keys (with the dedupe key's hash: the record id). */
+const KEY_PREFIX = 'leadgate-deliver';
+
+/** A send that happens at most once per dedupe key, and the look-up of keys already delivered. */
+export type SendOnce = ((
+  dedupeKey: string,
+  body: LeadsinBody,
+  context?: Context,
+) => Promise<{ outcome: DeliveryOutcome; replayed: boolean }>) & {
+  /**
+   * The recorded outcome when `dedupeKey` was already delivered (201 or 409), else undefined (also
+   * when the store cannot be read: the send itself then decides). Lets deliver skip a lead's fetch
+   * from Meta or LinkedIn for a replayed notification.
+   */
+  delivered(dedupeKey: string): Promise<DeliveryOutcome | undefined>;
+};
+
 /**
  * Wraps a Leadsin send so that a dedupe key is sent at most once: the first attempt records the key as
  * in progress (Powertools idempotency), a delivered (201) or duplicate (409) answer is recorded with
@@ -36,11 +54,7 @@ class NotDelivered extends Error {
 export function sendOnce(
   store: BasePersistenceLayer,
   send: (body: LeadsinBody) => Promise<DeliveryOutcome>,
-): (
-  dedupeKey: string,
-  body: LeadsinBody,
-  context?: Context,
-) => Promise<{ outcome: DeliveryOutcome; replayed: boolean }> {
+): SendOnce {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'dedupeKey',
     expiresAfterSeconds: DELIVERED_KEY_TTL_SECONDS,
@@ -56,9 +70,30 @@ export function sendOnce(
       if (outcome.kind === 'duplicate') return { kind: 'duplicate', status: outcome.status, attempt };
       throw new NotDelivered(outcome);
     },
-    { persistenceStore: store, config, keyPrefix: 'leadgate-deliver' },
+    { persistenceStore: store, config, keyPrefix: KEY_PREFIX },
   );
-  return async (dedupeKey, body, context) => {
+  const delivered = async (dedupeKey: string): Promise<DeliveryOutcome | undefined> => {
+    try {
+      // the same config and prefix as the send, so the look-up reads the record the send writes
+      store.configure({ config, keyPrefix: KEY_PREFIX });
+      const record = await store.getRecord({ dedupeKey });
+      if (record.getStatus() !== IdempotencyRecordStatus.COMPLETED) return undefined;
+      const result = record.getResponse() as Delivered | undefined;
+      if (result?.kind === 'delivered') {
+        return { kind: 'delivered', status: result.status, leadId: result.leadId ?? 'unknown' };
+      }
+      return result?.kind === 'duplicate'
+        ? { kind: 'duplicate', status: 409, message: 'duplicate' }
+        : undefined;
+    } catch {
+      return undefined; // not recorded (IdempotencyItemNotFoundError), or the store is down: the send decides
+    }
+  };
+  const once = async (
+    dedupeKey: string,
+    body: LeadsinBody,
+    context?: Context,
+  ): Promise<{ outcome: DeliveryOutcome; replayed: boolean }> => {
     if (context) config.registerLambdaContext(context);
     const attempt = randomUUID();
     try {
@@ -85,4 +120,5 @@ export function sendOnce(
       throw error;
     }
   };
+  return Object.assign(once, { delivered });
 }

@@ -83,6 +83,7 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
         method: 'POST',
         headers,
         body: JSON.stringify(body),
+        redirect: 'error', // a 307/308 would resend the lead (and the token) to another URL
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
@@ -126,6 +127,7 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
 }
 
 function networkOutcome(error: unknown, sent: boolean, timeoutMs: number): DeliveryOutcome {
+  if (isRedirectRefused(error)) return redirectRefused('Onpipeline');
   const name = (error as Error)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
     return { kind: 'transient', message: `no answer within ${timeoutMs} ms`, ambiguous: sent };
@@ -141,6 +143,37 @@ function networkOutcome(error: unknown, sent: boolean, timeoutMs: number): Deliv
     };
   }
   return { kind: 'transient', message: `connection failed (${code ?? name ?? 'unknown'})`, ambiguous: true };
+}
+
+/**
+ * Whether `fetch` failed because the answer was a redirect (`redirect: 'error'`, as every outbound
+ * call of leadgate sets it): undici throws `TypeError('fetch failed')` caused by "unexpected redirect".
+ *
+ * @example
+ * if (isRedirectRefused(error)) return redirectRefused('Graph');
+ */
+export function isRedirectRefused(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof Error && /unexpected redirect/i.test(current.message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The outcome of a call answered with a redirect: a configuration failure (the URL is wrong, or
+ * something between us and the service rewrites it), retried with long backoff and alarmed, never
+ * followed.
+ *
+ * @example
+ * redirectRefused('Onpipeline'); // { kind: 'configuration', message: 'Onpipeline answered with a redirect…' }
+ */
+export function redirectRefused(service: string): DeliveryOutcome {
+  return {
+    kind: 'configuration',
+    message: `${service} answered with a redirect, which is never followed: check the configured URL`,
+  };
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -1,3 +1,4 @@
+import { isLinkedinResponseId } from '#shared/channels/linkedin.ts';
 import type { LeadResolver } from '#shared/channels/types.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { idString, parseJsonExact } from '#shared/json.ts';
@@ -66,6 +67,7 @@ export function linkedinResolver(options: LinkedinResolverOptions): LeadResolver
           'x-restli-protocol-version': '2.0.0',
           accept: 'application/json',
         },
+        redirect: 'error', // a redirect would resend the Bearer token elsewhere
         signal: AbortSignal.timeout(timeoutMs),
       });
       const body = safeJson(scrubbed(await response.text(), [token]));
@@ -105,7 +107,7 @@ export function linkedinResolver(options: LinkedinResolverOptions): LeadResolver
 
   return async (envelope, source) => {
     const responseId = envelope.fetch?.id ?? '';
-    if (!/^[A-Za-z0-9._-]{1,200}$/.test(responseId)) {
+    if (!isLinkedinResponseId(responseId)) {
       return failed({
         kind: 'permanent',
         reason: 'invalid_envelope',
@@ -145,7 +147,11 @@ export function linkedinResolver(options: LinkedinResolverOptions): LeadResolver
     const answers = Array.isArray(lead.body.formResponse.answers) ? lead.body.formResponse.answers : [];
     const formUrn =
       typeof lead.body.versionedLeadGenFormUrn === 'string' ? lead.body.versionedLeadGenFormUrn : '';
-    const formId = /urn:li:leadGenForm:(\d+)/.exec(formUrn)?.[1] ?? envelope.context['linkedin.form_id'];
+    const formCandidate =
+      /urn:li:leadGenForm:(\d+)/.exec(formUrn)?.[1] ?? envelope.context['linkedin.form_id'];
+    // form ids are digits: anything else never reaches a URL that carries the token
+    const formId =
+      formCandidate !== undefined && /^\d{1,20}$/.test(formCandidate) ? formCandidate : undefined;
     let questions = new Map<string, LinkedinQuestion>();
     if (formId) {
       const needed = answers.map((item) => (isRecord(item) ? idString(item.questionId) : undefined));

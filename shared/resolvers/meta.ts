@@ -3,7 +3,7 @@ import { META_APP_SECRET } from '#shared/channels/meta.ts';
 import type { LeadResolver } from '#shared/channels/types.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { idString, parseJsonExact } from '#shared/json.ts';
-import { isLoopbackUrl } from '#shared/leadsin/client.ts';
+import { isLoopbackUrl, isRedirectRefused, redirectRefused } from '#shared/leadsin/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/leadsin/outcome.ts';
 import type { SecretStore } from '#shared/secrets.ts';
 
@@ -28,11 +28,12 @@ export interface MetaResolverOptions {
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 341, 613]);
 
 /**
- * Deliver-side fetch of a Meta lead: `GET {graphUrl}/{version}/{leadgen_id}?fields=…&access_token=…`
- * with the page token named by the source (`meta.pageToken`), plus `appsecret_proof` when
+ * Deliver-side fetch of a Meta lead: `GET {graphUrl}/{version}/{leadgen_id}?fields=…` with the page
+ * token named by the source (`meta.pageToken`) as `Authorization: Bearer`, plus `appsecret_proof` when
  * `META_APP_SECRET` is set. `field_data` becomes the input fields (`name` → values joined with ', ');
  * campaign, ad, form, organic flag, platform and creation time become `meta.*` context.
- * The token travels in the query string, as Graph requires, and never appears in a message or log.
+ * The token travels in the Authorization header (RFC 6750 §2.1), never in the URL, no redirect is
+ * followed (one would be a configuration failure), and it never appears in a message or log.
  *
  * @example
  * const resolvers = { meta: metaResolver({ secrets, graphUrl: DEFAULT_GRAPH_URL, graphVersion: 'v23.0' }) };
@@ -79,7 +80,6 @@ export function metaResolver(options: MetaResolverOptions): LeadResolver {
     }
     const url = new URL(`${version}/${leadId}`, root);
     url.searchParams.set('fields', META_LEAD_FIELDS);
-    url.searchParams.set('access_token', token);
     const proof = appSecret ? hmacSha256Hex(appSecret, token) : undefined;
     if (proof) url.searchParams.set('appsecret_proof', proof);
     const hide = proof ? [token, proof] : [token];
@@ -87,8 +87,11 @@ export function metaResolver(options: MetaResolverOptions): LeadResolver {
     let response: Response;
     let text: string;
     try {
+      // The token goes in the Authorization header, never the URL (URLs end up in proxies' and
+      // libraries' logs); no redirect is followed, so it is never resent to another host.
       response = await fetch(url, {
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+        redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
       });
       text = scrubbed(await response.text(), hide);
@@ -240,6 +243,7 @@ function metaLeadContext(lead: Record<string, unknown>, sourceId: string): Recor
  * // { kind: 'transient', message: 'no answer from Graph within 10000 ms', ambiguous: false }
  */
 export function fetchFailure(service: string, error: unknown, timeoutMs: number): DeliveryOutcome {
+  if (isRedirectRefused(error)) return redirectRefused(service);
   const name = error instanceof Error ? error.name : undefined;
   if (name === 'TimeoutError' || name === 'AbortError') {
     return {

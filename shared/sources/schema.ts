@@ -164,9 +164,44 @@ const originPattern = z
     'an origin is scheme://host[:port] with no path, or *',
   );
 
+/** The only hosts a plain `http://` redirect may go to: this machine (the one-machine demo pages). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether a form's thank-you or error page is a safe redirect target (docs/sources.md, "Redirects"):
+ * an `https://` URL with a host, a path on the gateway's own host starting with a single `/`, or
+ * `http://` to a loopback host only. Never `//host` or `/\host` (browsers read both as another
+ * host), no backslash, space or control character anywhere, no other scheme.
+ *
+ * @example
+ * isSafeRedirectTarget('https://www.example.com/thanks'); // true
+ * isSafeRedirectTarget('//evil.example/'); // false
+ */
+export function isSafeRedirectTarget(url: string): boolean {
+  if (url.includes('\\') || [...url].some((char) => char <= ' ' || char === '\u007f')) return false;
+  if (url.startsWith('/')) return !url.startsWith('//');
+  // the authority written out: a host name (letters, digits, dots, hyphens; IDNs as punycode) or a
+  // bracketed IPv6 literal, an optional port, no user info
+  const match = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?=[/?#]|$)/.exec(url);
+  if (!match) return false;
+  try {
+    new URL(url);
+  } catch {
+    return false;
+  }
+  return match[1] === 'https' || LOOPBACK_HOSTS.has((match[2] ?? '').toLowerCase());
+}
+
 const redirectUrl = z
   .string()
-  .refine((url) => url.startsWith('/') || /^https?:\/\//.test(url), 'use an absolute http(s) URL or a path');
+  .refine(
+    isSafeRedirectTarget,
+    'use an https:// URL or a path starting with a single / (plain http:// only for 127.0.0.1, localhost or [::1])',
+  )
+  .meta({
+    description:
+      'An https:// URL, or a path starting with a single / ; plain http:// only for 127.0.0.1, localhost or [::1].',
+  });
 
 export const formSettingsSchema = z.strictObject({
   allowedOrigins: z.array(originPattern).min(1),

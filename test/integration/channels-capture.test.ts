@@ -16,7 +16,7 @@ const secrets = {
   TIKTOK_APP_SECRET: 'it-tiktok-app-secret',
   ACME_IT_KEY: 'it-acme-key-old',
   ACME_IT_KEY_NEXT: 'it-acme-key-new',
-  ACME_IT_SIGNING: 'whsec_aXQtYWNtZS1zaWduaW5nLXNlY3JldA==',
+  ACME_IT_SIGNING: `whsec_${Buffer.from('it-acme-signing-secret-24-bytes').toString('base64')}`,
 };
 
 const sources = {
@@ -154,7 +154,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
 
     // Act
     const response = await post('/v1/webhooks/tiktok', body, {
-      'x-open-signature': tiktokSignature(secrets.TIKTOK_APP_SECRET, body),
+      'tiktok-signature': tiktokSignature(secrets.TIKTOK_APP_SECRET, body),
     });
 
     // Assess

@@ -11,6 +11,7 @@ import { UNROUTED_SOURCE_ID } from '#shared/channels/types.ts';
 import type { retryDelaySeconds } from '#shared/delivery/backoff.ts';
 import { leadDelivery, RetryLaterError } from '#shared/delivery/deliver.ts';
 import type { Envelope } from '#shared/envelope.ts';
+import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
 import { createOnpipelineClient } from '#shared/leadsin/client.ts';
 import { customFieldNames } from '#shared/leadsin/customFields.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
@@ -214,7 +215,11 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
   }
 
   /** Capture and deliver wired as the functions wire them, over the given registries. */
-  function gateway(captureSources: SourceRegistry, deliverSources = captureSources) {
+  function gateway(
+    captureSources: SourceRegistry,
+    deliverSources = captureSources,
+    idempotency?: SqlitePersistenceLayer,
+  ) {
     const recorded = recordingQueue();
     const onpipeline = createOnpipelineClient({
       baseUrl: sandbox.url,
@@ -235,6 +240,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
         linkedin: linkedinResolver({ apiUrl: linkedin.url, version: '202601', secrets, timeoutMs: 5000 }),
       },
       routers: { meta: metaRouter, linkedin: linkedinRouter },
+      ...(idempotency ? { idempotency } : {}),
     });
     const deps = { sources: captureSources, queue: recorded.queue, secrets };
     return {
@@ -270,6 +276,29 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
         { ID: '1411084440', Value: 'Pricing, Demo' },
       ],
     });
+  });
+
+  it('checks the delivered keys before fetching: a replayed Meta notification costs no Graph call', async () => {
+    // Prepare
+    const store = new SqlitePersistenceLayer(':memory:');
+    cleanups.push(() => store.close());
+    const run = gateway(registry({ 'meta-spring': metaSource(ids.page) }), undefined, store);
+    await sandbox.clear();
+    const fetches = () => graph.requests().filter((request) => request.leadId === ids.lead).length;
+    const before = fetches();
+
+    // Act
+    await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
+    await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+
+    // Assess
+    expect(run.enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      `meta:${ids.lead}`,
+      `meta:${ids.lead}`,
+    ]);
+    expect(fetches() - before).toBe(1);
+    expect(sandbox.leads().filter((lead) => lead.body.LastName === 'Doe')).toHaveLength(1);
   });
 
   it('delivers a LinkedIn lead fetched from leadFormResponses, named by the form questions', async () => {
@@ -471,13 +500,14 @@ describe('Meta and LinkedIn leads through the one-machine runtime', () => {
     const { body, headers } = linkedinPost();
 
     // Act
-    const challenge = await fetch(`${gatewayUrl}/v1/webhooks/linkedin?challengeCode=abc`);
+    const challengeCode = '0d4b5c8e-9a51-4c1e-8f3a-6b2d7e9f1a24';
+    const challenge = await fetch(`${gatewayUrl}/v1/webhooks/linkedin?challengeCode=${challengeCode}`);
     const answer = await fetch(`${gatewayUrl}/v1/webhooks/linkedin`, { method: 'POST', headers, body });
 
     // Assess
     expect(await challenge.json()).toEqual({
-      challengeCode: 'abc',
-      challengeResponse: createHmac('sha256', clientSecret).update('abc').digest('hex'),
+      challengeCode,
+      challengeResponse: createHmac('sha256', clientSecret).update(challengeCode).digest('hex'),
     });
     expect(answer.status).toBe(202);
     await eventually(

@@ -174,9 +174,13 @@ export function tiktokNotification(entries: TiktokEntryOptions[] = [{}]): string
   ]);
 }
 
-/** The `X-Open-Signature` TikTok sends (as documented, unconfirmed): hex HMAC-SHA256 of the raw body. */
-export function tiktokSignature(appSecret: string, body: string | Buffer): string {
-  return createHmac('sha256', appSecret).update(body).digest('hex');
+/**
+ * The `TikTok-Signature` TikTok sends (https://developers.tiktok.com/doc/webhooks-verification):
+ * `t=<unix seconds>,s=<hex HMAC-SHA256(app secret, "<t>." + raw body)>`.
+ */
+export function tiktokSignature(appSecret: string, body: string | Buffer, timestamp = 1714644422): string {
+  const signature = createHmac('sha256', appSecret).update(`${timestamp}.`).update(body).digest('hex');
+  return `t=${timestamp},s=${signature}`;
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` at `at` (default now). */

@@ -353,7 +353,8 @@ export const sign = {
   meta: (body: Buffer) => `sha256=${hexHmac(fuzzSecrets.META_APP_SECRET, body)}`,
   linkedin: (body: Buffer) =>
     hexHmac(fuzzSecrets.LINKEDIN_CLIENT_SECRET, Buffer.concat([Buffer.from('hmacsha256='), body])),
-  tiktok: (body: Buffer) => hexHmac(fuzzSecrets.TIKTOK_APP_SECRET, body),
+  tiktok: (body: Buffer) =>
+    `t=1714644422,s=${hexHmac(fuzzSecrets.TIKTOK_APP_SECRET, Buffer.concat([Buffer.from('1714644422.'), body]))}`,
   partner(body: Buffer, at = new Date()): Record<string, string> {
     const id = `msg_fuzz_${at.getTime()}`;
     const timestamp = String(Math.floor(at.getTime() / 1000));
@@ -1019,7 +1020,7 @@ export function authHeaders(
       };
     case 'tiktok':
       return {
-        'x-open-signature': mode === 'garbage' ? garbage : sign.tiktok(mode === 'wrong' ? wrong : body),
+        'tiktok-signature': mode === 'garbage' ? garbage : sign.tiktok(mode === 'wrong' ? wrong : body),
       };
     case 'partner': {
       const key = { 'x-api-key': fuzzSecrets.FZ_PARTNER_KEY };
@@ -1078,7 +1079,15 @@ const queryFor = (route: RouteName) => {
       .tuple(
         common,
         fc.record(
-          { challengeCode: fc.oneof(text, fc.string({ minLength: 250, maxLength: 260 })) },
+          {
+            challengeCode: fc.oneof(
+              fc.uuid({ version: 4 }),
+              fc.uuid({ version: 4 }).map((uuid) => uuid.toUpperCase()),
+              fc.uuid(),
+              text,
+              fc.string({ minLength: 250, maxLength: 260 }),
+            ),
+          },
           { requiredKeys: [] },
         ),
       )
@@ -1321,6 +1330,12 @@ export function contractProblems(
     case 'linkedin-verify':
       if (!isRecord(value) || typeof value.challengeResponse !== 'string')
         problems.push('linkedin validation has no challengeResponse');
+      if (
+        !/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(
+          request.query.challengeCode ?? '',
+        )
+      )
+        problems.push('linkedin validation signed something other than a type-4 UUID');
       break;
     case 'linkedin':
       if (status === 202 && (!isRecord(value) || !ids.has(String(value.id))))

@@ -66,7 +66,7 @@ describe('withErrorCode', () => {
     expect(new URL(result, 'http://x.test').searchParams.get('error')).toBe('a&b=c');
   });
 
-  it('keeps the host of a protocol-relative URL (accepted by the source schema)', () => {
+  it('keeps the host of a protocol-relative URL', () => {
     // Act
     const result = withErrorCode('//www.example.com/contact', 'bad');
 

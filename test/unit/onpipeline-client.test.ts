@@ -136,6 +136,23 @@ describe('createOnpipelineClient: sendLead', () => {
     expect(outcome).toMatchObject({ kind: 'transient', ambiguous: true });
   });
 
+  it.each([307, 308, 302])(
+    'never follows a %s redirect: the lead is not resent elsewhere (configuration)',
+    async (status) => {
+      // Prepare
+      const elsewhere = await fakeOnpipeline(answer(201, createdAnswer));
+      const server = await fakeOnpipeline(answer(status, '', { location: `${elsewhere.url}/Leadsin` }));
+      const client = createOnpipelineClient({ baseUrl: server.url, token, timeoutMs: 2000 });
+
+      // Act
+      const outcome = await client.sendLead(lead);
+
+      // Assess
+      expect(outcome).toMatchObject({ kind: 'configuration', message: expect.stringContaining('redirect') });
+      expect(elsewhere.received).toHaveLength(0);
+    },
+  );
+
   it('classifies a refused connection as transient and not ambiguous', async () => {
     // Prepare: a port that was just free'd
     const server = await fakeOnpipeline(answer(201, createdAnswer));

@@ -387,3 +387,41 @@ describe('formatProblem', () => {
     expect(text).toBe(expected);
   });
 });
+
+describe('form redirect targets', () => {
+  const withRedirect = (target: string) =>
+    validForm.replace(
+      '  allowedOrigins: ["https://www.example.com"]\n',
+      `  allowedOrigins: ["https://www.example.com"]\n  redirect: { success: ${JSON.stringify(target)} }\n`,
+    );
+
+  it.each([
+    'https://www.example.com/thanks',
+    '/thanks',
+    '/?error=1',
+    'http://127.0.0.1:3000/thanks',
+    'http://localhost/thanks',
+    'http://[::1]:3000/thanks',
+  ])('accepts %s', (target) => {
+    // Act
+    const result = parseSource('contact', withRedirect(target));
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['a protocol-relative URL', '//evil.example/thanks'],
+    ['a slash-backslash URL', '/\\evil.example/thanks'],
+    ['plain http to another host', 'http://www.example.com/thanks'],
+    ['another scheme', 'javascript:alert(1)'],
+    ['an https URL without a host', 'https:///thanks'],
+    ['a backslash inside an https URL', 'https://www.example.com\\@evil.example/'],
+  ])('refuses %s', (_name, target) => {
+    // Act
+    const problems = problemsOf(parseSource('contact', withRedirect(target)));
+
+    // Assess
+    expect(problems.map((problem) => problem.path)).toContainEqual(expect.stringContaining('redirect'));
+  });
+});

@@ -13,6 +13,7 @@ const lead = `
 `;
 const sources = {
   'gads-spring': `channel: google-ads\ngoogleAds: { key: GADS_SPRING_KEY }\nlead:${lead}`,
+  'gads-autumn': `channel: google-ads\ngoogleAds: { key: GADS_SPRING_KEY }\nlead:${lead}`,
   'gads-no-tests': `channel: google-ads\ngoogleAds: { key: GADS_SPRING_KEY, testLeads: drop }\nlead:${lead}`,
   'gads-unset-key': `channel: google-ads\ngoogleAds: { key: GADS_MISSING_KEY }\nlead:${lead}`,
   'a-form': `channel: form\nform: { allowedOrigins: ["*"] }\nlead:${lead}`,
@@ -55,7 +56,7 @@ describe('googleAdsChannel', () => {
       sourceId: 'gads-spring',
       channel: 'google-ads',
       receivedAt: receivedAt.toISOString(),
-      dedupeKey: `google-ads:${bigIds.lead}`,
+      dedupeKey: `google-ads:gads-spring:${bigIds.lead}`,
       test: true,
       fields: {
         FULL_NAME: 'FirstName LastName',
@@ -117,8 +118,23 @@ describe('googleAdsChannel', () => {
     expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
     expect(bodyOf(again)).toEqual({});
     expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
-      `google-ads:${bigIds.lead}`,
-      `google-ads:${bigIds.lead}`,
+      `google-ads:gads-spring:${bigIds.lead}`,
+      `google-ads:gads-spring:${bigIds.lead}`,
+    ]);
+  });
+
+  it('namespaces the dedupe key by source: one lead id in two sources is two leads', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(post('gads-spring', googleAdsLead({ is_test: false })));
+    await channel.capture(post('gads-autumn', googleAdsLead({ is_test: false })));
+
+    // Assess
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      `google-ads:gads-spring:${bigIds.lead}`,
+      `google-ads:gads-autumn:${bigIds.lead}`,
     ]);
   });
 

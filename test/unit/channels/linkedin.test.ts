@@ -83,7 +83,13 @@ describe('linkedinChannel.verify', () => {
 
   it.each([
     ['without a challengeCode', { LINKEDIN_CLIENT_SECRET: clientSecret }, {}, 400, 'malformed_verification'],
-    ['while the client secret is not set', {}, { challengeCode: 'x' }, 503, 'auth_unavailable'],
+    [
+      'while the client secret is not set',
+      {},
+      { challengeCode: 'f3a6c6e1-3b49-4d43-9d64-6f3d0d3b4c2e' },
+      503,
+      'auth_unavailable',
+    ],
   ])('refuses a validation %s', async (_name, secretValues, query, status, code) => {
     // Prepare
     const { channel } = setup(secretValues);
@@ -97,6 +103,90 @@ describe('linkedinChannel.verify', () => {
     // Assess
     expect(result.statusCode).toBe(status);
     expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe(code);
+  });
+});
+
+describe('linkedinChannel.verify is no signing oracle', () => {
+  it('answers a type-4 UUID in upper case too', async () => {
+    // Prepare
+    const { channel } = setup();
+    const challengeCode = 'F3A6C6E1-3B49-4D43-9D64-6F3D0D3B4C2E';
+
+    // Act
+    const result = await channel.verify({
+      ...httpRequest({ path: '/v1/webhooks/linkedin', body: '', query: { challengeCode } }),
+      method: 'GET',
+    });
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a notification signature request', `hmacsha256=${JSON.stringify({ type: 'LEAD_ACTION' })}`],
+    ['a version-1 UUID', 'f3a6c6e1-3b49-1d43-9d64-6f3d0d3b4c2e'],
+    ['a UUID of another variant', 'f3a6c6e1-3b49-4d43-cd64-6f3d0d3b4c2e'],
+    ['a UUID with text around it', ' f3a6c6e1-3b49-4d43-9d64-6f3d0d3b4c2e'],
+    ['free text', 'x'],
+  ])('refuses %s with 400 malformed_verification and signs nothing', async (_name, challengeCode) => {
+    // Prepare
+    const { channel } = setup();
+
+    // Act
+    const result = await channel.verify({
+      ...httpRequest({ path: '/v1/webhooks/linkedin', body: '', query: { challengeCode } }),
+      method: 'GET',
+    });
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('malformed_verification');
+    expect(String(result.body)).not.toContain(
+      createHmac('sha256', clientSecret).update(challengeCode).digest('hex'),
+    );
+  });
+
+  it('cannot be used to forge X-LI-Signature for a chosen body', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const forged = leadAction();
+    const oracle = await channel.verify({
+      ...httpRequest({
+        path: '/v1/webhooks/linkedin',
+        body: '',
+        query: { challengeCode: `hmacsha256=${forged}` },
+      }),
+      method: 'GET',
+    });
+    const answer = oracle.statusCode === 200 ? String(bodyOf(oracle).challengeResponse) : 'none';
+
+    // Act
+    const result = await channel.capture(post(forged, answer));
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(enqueued).toHaveLength(0);
+  });
+});
+
+describe('linkedinChannel.capture refuses response ids that are not LinkedIn ids', () => {
+  it.each([
+    ['..', 'urn:li:leadFormResponse:..'],
+    ['a dot segment', 'urn:li:leadFormResponse:.'],
+    ['a path', 'urn:li:leadFormResponse:a..b'],
+    ['an encoded slash', 'urn:li:leadFormResponse:a%2Fb'],
+  ])('refuses %s with 400 and queues nothing', async (_name, urn) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const body = leadAction({ leadGenFormResponse: urn });
+
+    // Act
+    const result = await channel.capture(post(body));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('malformed_body');
+    expect(enqueued).toHaveLength(0);
   });
 });
 
@@ -256,7 +346,7 @@ describe('linkedinChannel.capture', () => {
   });
 });
 
-describe('linkedinSignatureMatches (the unconfirmed X-LI-Signature rule, in one place)', () => {
+describe('linkedinSignatureMatches (the documented X-LI-Signature rule, in one place)', () => {
   it.each([
     ['the hex HMAC of "hmacsha256=" + body', sign('{"a":1}'), true],
     ['the same in upper case', sign('{"a":1}').toUpperCase(), true],

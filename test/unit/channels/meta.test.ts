@@ -334,3 +334,37 @@ describe('metaRouter', () => {
     expect(routedAfter?.id).toBe('meta-other');
   });
 });
+
+describe('metaChannel caps the leads of one notification', () => {
+  const many = (count: number) =>
+    `{"object":"page","entry":[{"id":"${ids.page}","time":1714644422,"changes":[` +
+    Array.from({ length: count }, (_, index) =>
+      leadgen(String(12021234567890000n + BigInt(index)), ids.page, ids.form),
+    ).join(',') +
+    ']}]}';
+
+  it('queues 1,000 leads of one signed notification', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(post(many(1000)));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(enqueued).toHaveLength(1000);
+  });
+
+  it('refuses 1,001 leads with 413 too_many_leads and queues nothing', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(post(many(1001)));
+
+    // Assess
+    expect(result.statusCode).toBe(413);
+    expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('too_many_leads');
+    expect(enqueued).toHaveLength(0);
+  });
+});

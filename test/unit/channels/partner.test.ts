@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { partnerChannel } from '#shared/channels/partner.ts';
 import {
   type PartnerBatchAnswer,
@@ -8,6 +10,7 @@ import {
   partnerErrorCodes,
 } from '#shared/channels/partner-api.ts';
 import type { HttpResult } from '#shared/http/response.ts';
+import { counterValues } from '#shared/telemetry.ts';
 import { bodyOf, channelDeps, httpRequest, standardWebhookHeaders } from '#test/support/channels.ts';
 import { partnerOpenApi } from '../../../scripts/generate-openapi.ts';
 
@@ -23,12 +26,20 @@ const sources = {
   signed: partnerSource('{ signingSecrets: [SIGNED_OLD, SIGNED_NEW], maxBatch: 3 }'),
   plain: `channel: partner\npartner: { apiKeys: [PLAIN_KEY] }\nlead:${lead}`,
   'unset-keys': `channel: partner\npartner: { apiKeys: [NOT_SET_KEY] }\nlead:${lead}`,
+  'signed-ids': partnerSource('{ signingSecrets: [SIGNED_NEW], leadIdField: lead_id }'),
+  'bad-empty': partnerSource('{ signingSecrets: [BAD_EMPTY] }'),
+  'bad-base64': partnerSource('{ signingSecrets: [BAD_BASE64] }'),
+  'bad-short': partnerSource('{ signingSecrets: [BAD_SHORT] }'),
+  'bad-and-good': partnerSource('{ signingSecrets: [BAD_EMPTY, SIGNED_NEW] }'),
   'a-form': `channel: form\nform: { allowedOrigins: ["*"] }\nlead:${lead}`,
 };
 const secrets = {
   ACME_KEY: 'acme-key-1',
   ACME_KEY_NEXT: 'acme-key-2',
-  SIGNED_OLD: 'whsec_b2xkLXNpZ25pbmctc2VjcmV0',
+  SIGNED_OLD: `whsec_${Buffer.from('old-signing-secret-24-bytes').toString('base64')}`,
+  BAD_EMPTY: 'whsec_',
+  BAD_BASE64: 'whsec_%%not-base64%%',
+  BAD_SHORT: `whsec_${Buffer.from('only-16-bytes!!!').toString('base64')}`,
   SIGNED_NEW: 'plain-text-signing-secret',
   PLAIN_KEY: 'plain-key',
 };
@@ -339,6 +350,127 @@ describe('partnerChannel: Standard Webhooks signatures', () => {
     expect(errorCodeOf(result)).toBe('auth_method_not_allowed');
   });
 
+  it('keys a signed replay with a fresh Idempotency-Key by its webhook-id: one lead, not two', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const headers = standardWebhookHeaders(secrets.SIGNED_NEW, body, { id: 'msg_7', at: now });
+
+    // Act
+    await channel.capture(post('signed', body, { ...headers, 'idempotency-key': 'first' }));
+    await channel.capture(post('signed', body, { ...headers, 'idempotency-key': 'fresh-on-replay' }));
+
+    // Assess
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      'partner:signed:msg:msg_7',
+      'partner:signed:msg:msg_7',
+    ]);
+  });
+
+  it('keys each lead of a signed batch by webhook-id and index; a signed lead id wins', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const batch = JSON.stringify([jane, { ...jane, lead_id: 'L-9' }]);
+    const signedBatch = standardWebhookHeaders(secrets.SIGNED_NEW, batch, { id: 'msg_b', at: now });
+
+    // Act
+    await channel.capture(post('signed-ids', batch, { ...signedBatch, 'idempotency-key': 'ignored' }));
+
+    // Assess
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      'partner:signed-ids:msg:msg_b:0',
+      'partner:signed-ids:lead:L-9',
+    ]);
+  });
+
+  it.each([
+    ['whsec_ with nothing after it', 'bad-empty'],
+    ['whsec_ with text that is not base64', 'bad-base64'],
+    ['a key shorter than 24 bytes', 'bad-short'],
+  ])(
+    'counts a signing secret of %s as not configured: 503 auth_unavailable, never accepted',
+    async (_name, sourceId) => {
+      // Prepare
+      const { channel, enqueued } = setup();
+      const emptyKey = (id: string, at: string) =>
+        `v1,${createHmac('sha256', Buffer.alloc(0)).update(`${id}.${at}.${body}`).digest('base64')}`;
+      const at = String(Math.floor(now.getTime() / 1000));
+      const before = counterValues().partner_signing_secret_malformed ?? 0;
+
+      // Act
+      const result = await channel.capture(
+        post(sourceId, body, {
+          'webhook-id': 'msg_forged',
+          'webhook-timestamp': at,
+          'webhook-signature': emptyKey('msg_forged', at),
+        }),
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(503);
+      expect(errorCodeOf(result)).toBe('auth_unavailable');
+      expect(enqueued).toHaveLength(0);
+      expect(counterValues().partner_signing_secret_malformed).toBe(before + 1);
+    },
+  );
+
+  it('uses the well-formed secret of a source that also lists a malformed one', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(
+      post('bad-and-good', body, standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now })),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(enqueued).toHaveLength(1);
+  });
+
+  it('refuses 200 listed signatures with 401 too_many_signatures without signing the body 200 times', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const headers = standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now });
+    const many = Array.from({ length: 199 }, () => `v1,${'A'.repeat(43)}=`);
+    const signing = vi.spyOn(Webhook.prototype, 'sign');
+
+    // Act
+    const result = await channel.capture(
+      post('signed', body, {
+        ...headers,
+        'webhook-signature': [...many, headers['webhook-signature']].join(' '),
+      }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(errorCodeOf(result)).toBe('too_many_signatures');
+    expect(signing).not.toHaveBeenCalled();
+    expect(enqueued).toHaveLength(0);
+    signing.mockRestore();
+  });
+
+  it('signs the body once per secret, however many candidates (up to 5) are listed', async () => {
+    // Prepare
+    const { channel } = setup();
+    const headers = standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now });
+    const decoys = Array.from({ length: 4 }, () => `v1,${'A'.repeat(43)}=`);
+    const signing = vi.spyOn(Webhook.prototype, 'sign');
+
+    // Act
+    const result = await channel.capture(
+      post('signed', body, {
+        ...headers,
+        'webhook-signature': [...decoys, headers['webhook-signature']].join(' '),
+      }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(signing).toHaveBeenCalledTimes(2); // SIGNED_OLD and SIGNED_NEW
+    signing.mockRestore();
+  });
+
   it('gives a replay inside the window the same dedupe key (webhook-id): delivered once', async () => {
     // Prepare
     const { channel, enqueued } = setup();
@@ -435,6 +567,24 @@ describe('partnerChannel: malformed requests', () => {
     ['an empty batch', plain('[]'), 400, 'empty_batch'],
     ['a list value with objects', plain({ ...jane, tags: [{ a: 1 }] }), 400, 'malformed_body'],
     [
+      'a lead nested 20,000 levels deep',
+      plain(`${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`),
+      400,
+      'too_deep',
+    ],
+    [
+      'a batch lead nested 20,000 levels deep',
+      plain(`[${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}]`),
+      422,
+      undefined,
+    ],
+    [
+      'a lead nested 9 levels deep',
+      plain({ ...jane, a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } }),
+      400,
+      'too_deep',
+    ],
+    [
       'an Idempotency-Key with spaces',
       plain(jane, { 'idempotency-key': 'a b' }),
       400,
@@ -456,7 +606,10 @@ describe('partnerChannel: malformed requests', () => {
 
     // Assess
     expect(result.statusCode).toBe(status);
-    expect(errorCodeOf(result)).toBe(code);
+    if (code === undefined) {
+      const answer = bodyOf<PartnerBatchAnswer>(result);
+      expect(answer.results[0]).toMatchObject({ status: 'rejected', error: { code: 'too_deep' } });
+    } else expect(errorCodeOf(result)).toBe(code);
     expect(enqueued).toHaveLength(0);
   });
 

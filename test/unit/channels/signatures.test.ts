@@ -109,10 +109,29 @@ describe('verifyBase64Hmac', () => {
 
 describe('standardWebhooksKey', () => {
   it.each([
-    ['whsec_ secrets as the base64 after the prefix', 'whsec_aGVsbG8=', Buffer.from('hello')],
-    ['other strings as their UTF-8 bytes', 'plain-secret', Buffer.from('plain-secret')],
+    [
+      'whsec_ secrets as the base64 after the prefix',
+      `whsec_${Buffer.from('a-signing-key-of-24-bytes').toString('base64')}`,
+      Buffer.from('a-signing-key-of-24-bytes'),
+    ],
+    [
+      'other strings as their UTF-8 bytes',
+      'plain-secret-of-24-bytes!',
+      Buffer.from('plain-secret-of-24-bytes!'),
+    ],
   ])('reads %s', (_name, secret, key) => {
     expect(standardWebhooksKey(secret)).toEqual(key);
+  });
+
+  it.each([
+    ['whsec_ with nothing after it', 'whsec_'],
+    ['whsec_ with text that is not base64', 'whsec_not base64!'],
+    ['whsec_ with non-canonical base64', 'whsec_YWJj=='],
+    ['a decoded key shorter than 24 bytes', 'whsec_aGVsbG8='],
+    ['a plain secret shorter than 24 bytes', 'plain-secret'],
+    ['an empty secret', ''],
+  ])('counts %s as malformed', (_name, secret) => {
+    expect(standardWebhooksKey(secret)).toBeUndefined();
   });
 });
 
@@ -151,10 +170,11 @@ describe('verifyStandardWebhook', () => {
   it('uses a secret without the whsec_ prefix as its raw bytes', () => {
     // Prepare
     const signed = `${spec.id}.${spec.timestamp}.${spec.body}`;
-    const signature = `v1,${createHmac('sha256', 'raw-secret').update(signed).digest('base64')}`;
+    const secret = 'raw-secret-of-at-least-24-bytes';
+    const signature = `v1,${createHmac('sha256', secret).update(signed).digest('base64')}`;
 
     // Act
-    const check = verifyStandardWebhook(specRequest({ signature }), ['raw-secret'], specTime);
+    const check = verifyStandardWebhook(specRequest({ signature }), [secret], specTime);
 
     // Assess
     expect(check.ok).toBe(true);
@@ -196,6 +216,33 @@ describe('verifyStandardWebhook', () => {
 
     // Assess
     expect(check).toMatchObject({ ok: false, code });
+  });
+
+  it('never verifies under a malformed secret: an empty key would let anyone sign', () => {
+    // Prepare
+    const signed = `${spec.id}.${spec.timestamp}.${spec.body}`;
+    const signature = `v1,${createHmac('sha256', Buffer.alloc(0)).update(signed).digest('base64')}`;
+
+    // Act
+    const check = verifyStandardWebhook(specRequest({ signature }), ['whsec_'], specTime);
+
+    // Assess
+    expect(check).toMatchObject({ ok: false, code: 'invalid_signature' });
+  });
+
+  it('accepts 5 listed signatures and refuses 6 with too_many_signatures', () => {
+    // Prepare
+    const decoy = `v1,${'A'.repeat(43)}=`;
+    const five = [decoy, decoy, decoy, decoy, spec.signature].join(' ');
+    const six = [decoy, five].join(' ');
+
+    // Act
+    const accepted = verifyStandardWebhook(specRequest({ signature: five }), [spec.secret], specTime);
+    const refused = verifyStandardWebhook(specRequest({ signature: six }), [spec.secret], specTime);
+
+    // Assess
+    expect(accepted).toEqual({ ok: true });
+    expect(refused).toMatchObject({ ok: false, code: 'too_many_signatures' });
   });
 
   it('refuses a valid signature under a secret that is not configured', () => {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tiktokChannel, tiktokRouter, tiktokSignatureValid } from '#shared/channels/tiktok.ts';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/types.ts';
@@ -42,7 +43,7 @@ function post(body: string, signature: string | null = tiktokSignature(appSecret
     path: '/v1/webhooks/tiktok',
     headers: {
       'content-type': 'application/json',
-      ...(signature === null ? {} : { 'x-open-signature': signature }),
+      ...(signature === null ? {} : { 'tiktok-signature': signature }),
     },
     body,
   });
@@ -144,7 +145,7 @@ describe('tiktokChannel', () => {
     ['a sha1= signature (another scheme)', `sha1=${'a'.repeat(40)}`, 'invalid_signature'],
     [
       'a sha256= prefixed signature',
-      `sha256=${tiktokSignature(appSecret, tiktokNotification())}`,
+      `sha256=${tiktokSignature(appSecret, tiktokNotification()).split(',s=')[1]}`,
       'invalid_signature',
     ],
     [
@@ -209,18 +210,56 @@ describe('tiktokChannel', () => {
   });
 });
 
-describe('tiktokSignatureValid (the unconfirmed rule: hex HMAC-SHA256 of the raw body)', () => {
+describe('tiktokSignatureValid (the documented TikTok-Signature rule, in one place)', () => {
   const body = Buffer.from(tiktokNotification());
+  const hex = (header: string) => header.slice(header.indexOf(',s=') + 3);
+  const legacy = createHmac('sha256', appSecret).update(body).digest('hex');
 
   it.each([
-    ['the hex HMAC-SHA256 of the raw body', true, tiktokSignature(appSecret, body)],
-    ['the same in upper case', true, tiktokSignature(appSecret, body).toUpperCase()],
-    ['the same with surrounding spaces', true, ` ${tiktokSignature(appSecret, body)} `],
-    ['a base64 HMAC', false, Buffer.from(tiktokSignature(appSecret, body), 'hex').toString('base64')],
-    ['64 hex digits that are not the HMAC', false, '0'.repeat(64)],
+    ['t=<ts>,s=<hex HMAC-SHA256 of "<ts>." + raw body>', true, tiktokSignature(appSecret, body)],
+    [
+      'the same in upper case hex',
+      true,
+      `t=1714644422,s=${hex(tiktokSignature(appSecret, body)).toUpperCase()}`,
+    ],
+    [
+      'the same with spaces after the comma',
+      true,
+      `t=1714644422, s=${hex(tiktokSignature(appSecret, body))}`,
+    ],
+    [
+      'the signature with another timestamp',
+      false,
+      `t=1714644423,s=${hex(tiktokSignature(appSecret, body))}`,
+    ],
+    ['no timestamp', false, `s=${hex(tiktokSignature(appSecret, body))}`],
+    ['the undocumented X-Open-Signature value (HMAC of the body alone)', false, legacy],
+    ['the same as s= without t=', false, `s=${legacy}`],
+    ['64 hex digits that are not the HMAC', false, `t=1714644422,s=${'0'.repeat(64)}`],
     ['no header', false, undefined],
   ])('%s → valid: %s', (_name, valid, header) => {
     expect(tiktokSignatureValid(appSecret, body, header)).toBe(valid);
+  });
+});
+
+describe('tiktokChannel caps the leads of one notification', () => {
+  it('refuses 1,001 entries with 413 too_many_leads and queues nothing', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const body = tiktokNotification(
+      Array.from({ length: 1001 }, (_, index) => ({
+        id: String(7301234567890000000n + BigInt(index)),
+        changes: [],
+      })),
+    );
+
+    // Act
+    const result = await channel.capture(post(body));
+
+    // Assess
+    expect(result.statusCode).toBe(413);
+    expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('too_many_leads');
+    expect(enqueued).toHaveLength(0);
   });
 });
 

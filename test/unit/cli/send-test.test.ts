@@ -138,8 +138,10 @@ describe('leadgate send-test', () => {
     // Assess
     const request = result.request as Received;
     expect(request.path).toBe('/v1/webhooks/tiktok');
-    const expected = createHmac('sha256', 'tt-secret').update(request.body).digest('hex');
-    expect(request.headers['x-open-signature']).toBe(expected);
+    const header = String(request.headers['tiktok-signature'] ?? '');
+    const timestamp = /^t=(\d+),s=[0-9a-f]{64}$/.exec(header)?.[1];
+    const expected = createHmac('sha256', 'tt-secret').update(`${timestamp}.${request.body}`).digest('hex');
+    expect(header).toBe(`t=${timestamp},s=${expected}`);
     expect(JSON.parse(request.body).entry[0].advertiser_id).toBe('7000000000000000001');
   });
 

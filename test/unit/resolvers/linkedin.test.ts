@@ -218,6 +218,42 @@ describe('linkedinResolver', () => {
     });
   });
 
+  it.each(['..', '.', 'a.b', 'a%2F..'])(
+    'refuses the response id %j as invalid_envelope without calling LinkedIn',
+    async (id) => {
+      // Prepare
+      const before = linkedin.requests().length;
+
+      // Act
+      const resolved = await resolver()(envelope(id), source);
+
+      // Assess
+      expect(resolved).toMatchObject({
+        ok: false,
+        outcome: { kind: 'permanent', reason: 'invalid_envelope' },
+      });
+      expect(linkedin.requests()).toHaveLength(before);
+    },
+  );
+
+  it('never follows a redirect with the Bearer token: a configuration outcome', async () => {
+    // Prepare
+    const elsewhere = await startFakeLinkedin({ port: 0 });
+    linkedin.failNext({
+      status: 307,
+      body: { status: 307, message: 'moved' },
+      headers: { location: `${elsewhere.url}/rest/leadFormResponses/${responseId}` },
+    });
+
+    // Act
+    const resolved = await resolver()(envelope(), source);
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message: /redirect/ } });
+    expect(elsewhere.requests()).toHaveLength(0);
+    await elsewhere.stop();
+  });
+
   it('answers permanent lead_not_found for a deleted response', async () => {
     // Prepare
     linkedin.deleteResponse(responseId);

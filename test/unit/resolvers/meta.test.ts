@@ -103,6 +103,7 @@ describe('metaResolver', () => {
       version: 'v23.0',
       leadId,
       hadToken: true,
+      tokenInUrl: false,
       hadProof: true,
     });
     expect(request?.fields?.split(',')).toEqual(
@@ -159,6 +160,38 @@ describe('metaResolver', () => {
     for (const resolved of [deleted, foreign]) {
       expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'permanent', reason: 'lead_not_found' } });
     }
+  });
+
+  it('sends the page token in the Authorization header, never in the URL', async () => {
+    // Prepare
+    const before = graph.requests().length;
+
+    // Act
+    const resolved = await resolver()(envelope(), source());
+
+    // Assess
+    expect(resolved.ok).toBe(true);
+    expect(graph.requests().slice(before)).toEqual([
+      expect.objectContaining({ hadToken: true, tokenInUrl: false }),
+    ]);
+  });
+
+  it('never follows a redirect with the page token: a configuration outcome', async () => {
+    // Prepare
+    const elsewhere = await startFakeGraph({ port: 0 });
+    graph.failNext({
+      status: 307,
+      error: { message: 'moved', type: 'OAuthException', code: 1 },
+      headers: { location: `${elsewhere.url}/v23.0/${leadId}` },
+    });
+
+    // Act
+    const resolved = await resolver()(envelope(), source());
+
+    // Assess
+    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message: /redirect/ } });
+    expect(elsewhere.requests()).toHaveLength(0);
+    await elsewhere.stop();
   });
 
   it('classifies an expired page token as configuration, never quoting the token', async () => {
