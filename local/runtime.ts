@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { createCaptureHandler } from '#functions/capture/handler.ts';
 import { createDeliverHandler } from '#functions/deliver/handler.ts';
 import { startGateway } from '#local/gateway.ts';
+import { liveSourceRegistry, type SourceState, sourceReporter } from '#local/liveSources.ts';
 import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
@@ -16,7 +17,6 @@ import { type CustomFieldNames, customFieldNames } from '#shared/leadsin/customF
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadResolvers } from '#shared/resolvers/index.ts';
 import { type SecretStore, secretsFromEnvironment } from '#shared/secrets.ts';
-import { sourceRegistry } from '#shared/sources/registry.ts';
 
 /** How many recent delivery attempts the runtime remembers. */
 const RECENT_ATTEMPTS = 200;
@@ -55,6 +55,11 @@ export interface RuntimeOptions {
   graphUrl?: string;
   /** LinkedIn API base URL for deliver's lead fetches (e.g. the fake, `local/fakes/linkedin.ts`). */
   linkedinUrl?: string;
+  /**
+   * How a reload of `sources/` is reported: readable lines (`text`) or a JSON log line (`json`);
+   * default `text` when stdout is a terminal, else `json`.
+   */
+  sourceReport?: 'text' | 'json';
 }
 
 export interface Runtime {
@@ -66,6 +71,8 @@ export interface Runtime {
   poller: Poller | undefined;
   /** The most recent delivery attempts, newest first (for the dashboard and `leadgate status`). */
   recentAttempts(): DeliveryAttempt[];
+  /** What the live source registry serves and which files on disk it refused (`local/liveSources.ts`). */
+  sourceState(): SourceState;
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
   stopSandbox(): Promise<void>;
   /** Stops the embedded queue only (tests of queue outages). */
@@ -114,7 +121,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const onpipelineUrl = options.onpipelineUrl ?? (sandbox as Sandbox).url;
     const secrets = options.secrets ?? localSecrets(join(dataDir, 'secrets.env'), !options.onpipelineUrl);
 
-    const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
+    const sources = liveSourceRegistry(options.sourcesDir ?? 'sources', {
+      onChange: sourceReporter(options.sourceReport ?? (process.stdout.isTTY ? 'text' : 'json')),
+    });
+    stops.push(async () => sources.close());
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl });
     const capture = createCaptureHandler(() => ({ sources, queue: leads, secrets }));
 
@@ -166,6 +176,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         sqs,
         queueUrls: urls,
         sources,
+        sourceProblems: (id) => (id === undefined ? sources.state().problems : sources.problemsOf(id)),
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
       }),
@@ -206,6 +217,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       },
       poller,
       recentAttempts: () => [...recent],
+      sourceState: () => sources.state(),
       async stopQueue() {
         await queue.stop();
       },
