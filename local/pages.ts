@@ -9,6 +9,12 @@ import {
   sampleEndpoint,
   sampleText,
 } from '#local/dashboard/api.ts';
+import {
+  bannerScript,
+  bannerStyles,
+  sourceProblemsBanner,
+  sourceProblemsEndpoint,
+} from '#local/dashboard/banner.ts';
 import { dashboardScript } from '#local/dashboard/client.ts';
 import type { DashboardContext } from '#local/dashboard/context.ts';
 import { errorPage, fragmentPage, jsonPage, securityHeaders, stylesheet } from '#local/dashboard/html.ts';
@@ -46,6 +52,7 @@ const asset = (contentType: string, body: string): LocalPage => ({
  *   Leadsin body sent, dead letters with redrive buttons, the mapping playground;
  * - `/thanks`: the demo form's thank-you page;
  * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET fragments/leads|dlq`, `GET sample`,
+ *   `GET source-problems` (the banner of invalid source files),
  *   `POST preview`, `POST dlq/redrive`, `GET app.js|app.css`.
  * Every answer refuses a non-loopback `Host` (DNS rebinding); the POST endpoints take JSON only and
  * refuse cross-site requests (`Origin`, `Sec-Fetch-Site`). Anything else falls through to the API.
@@ -95,6 +102,7 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
         letters,
         sources: first ? [first, ...sources.filter((source) => source !== first)] : sources,
         sample: first ? sampleText(first) : '',
+        banner: sourceProblemsBanner(context.sourceProblems?.() ?? []),
       });
     }
     case '/_local/status':
@@ -105,10 +113,12 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
       return fragmentPage(deadLetterList(await deadLetters(context)));
     case '/_local/sample':
       return sampleEndpoint(context, url);
+    case '/_local/source-problems':
+      return sourceProblemsEndpoint(context);
     case '/_local/app.js':
-      return asset('text/javascript; charset=utf-8', dashboardScript);
+      return asset('text/javascript; charset=utf-8', dashboardScript + bannerScript);
     case '/_local/app.css':
-      return asset('text/css; charset=utf-8', stylesheet);
+      return asset('text/css; charset=utf-8', stylesheet + bannerStyles);
     default:
       return errorPage(404, 'not_found', `No local page at ${path}.`);
   }

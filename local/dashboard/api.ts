@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalPage } from '#local/gateway.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
+import { formatProblem } from '#shared/sources/errors.ts';
 import { cacheLookup, readCustomFieldsCache } from '../../cli/custom-fields.ts';
 import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
 import { PayloadError, samplePayload } from '../../cli/payloads.ts';
@@ -94,7 +95,18 @@ export async function previewEndpoint(context: DashboardContext, body: unknown):
   if (!parsed.success) return errorPage(400, 'malformed_body', 'Send {"sourceId": "...", "payload": "..."}.');
   const { sourceId, payload, referer } = parsed.data;
   const source = context.sources.get(sourceId);
-  if (!source) return errorPage(404, 'unknown_source', `No source "${sourceId}" is configured.`);
+  const fileProblems = context.sourceProblems?.(sourceId) ?? [];
+  const file = fileProblems[0]?.file;
+  if (!source) {
+    return file
+      ? errorPage(
+          409,
+          'source_file_invalid',
+          `${file} on disk is invalid and has never validated, so leadgate does not serve "${sourceId}" ` +
+            `and there is nothing to preview: ${fileProblems.map(formatProblem).join('; ')}`,
+        )
+      : errorPage(404, 'unknown_source', `No source "${sourceId}" is configured.`);
+  }
   const names = await customFieldResolver(context);
   try {
     const leads = await previewLeads(source, payload, { referer, customFieldId: names.lookup });
@@ -102,6 +114,16 @@ export async function previewEndpoint(context: DashboardContext, body: unknown):
       sourceId: source.id,
       channel: source.channel,
       customFields: names.origin ?? null,
+      ...(file
+        ? {
+            fileInvalid: {
+              message:
+                `${file} on disk is invalid, so this preview uses the last version of ${source.id} that ` +
+                'validated: the one leadgate keeps serving until the file is fixed.',
+              problems: fileProblems.map(formatProblem),
+            },
+          }
+        : {}),
       leads: leads.map((lead) => ({
         ok: lead.result.ok,
         ...(lead.result.ok ? { body: lead.result.body } : { errors: lead.result.errors }),

@@ -22,6 +22,7 @@ function dashboardApp(): void {
   type PreviewAnswer = {
     error?: { message: string };
     customFields?: string | null;
+    fileInvalid?: { message: string; problems: string[] };
     leads?: {
       ok: boolean;
       body?: unknown;
@@ -124,11 +125,24 @@ function dashboardApp(): void {
       result.append(element('p', answer.error?.message ?? 'The preview failed.', 'error'));
       return;
     }
+    if (answer.fileInvalid) {
+      const stale = element('div', undefined, 'error preview-stale');
+      stale.setAttribute('role', 'alert');
+      stale.append(element('strong', `✘ ${answer.fileInvalid.message}`));
+      const list = element('ul');
+      for (const problem of answer.fileInvalid.problems) list.append(element('li', problem));
+      stale.append(list);
+      result.append(stale);
+    }
     answer.leads.forEach((lead, index) => {
       const block = element('div', undefined, `preview ${lead.ok ? 'ok' : 'bad'}`);
       const label = answer.leads && answer.leads.length > 1 ? ` (lead ${index + 1})` : '';
       block.append(
-        element('h3', lead.ok ? `✔ Leadsin body${label}` : `✘ This lead would be refused${label}`),
+        element(
+          'h3',
+          (lead.ok ? `✔ Leadsin body${label}` : `✘ This lead would be refused${label}`) +
+            (answer.fileInvalid ? ' (by the last valid version)' : ''),
+        ),
       );
       if (lead.spam)
         block.append(element('p', 'The honeypot field is filled in: this lead is dropped as spam.', 'note'));

@@ -187,10 +187,13 @@ export function dashboardPage(view: {
   letters: readonly DeadLetter[] | { error: string };
   sources: readonly Source[];
   sample: string;
+  /** The banner of invalid source files (`banner.ts`). */
+  banner?: Html;
 }): LocalPage {
   return page(
     'leadgate dashboard',
     html`${header(view.sandboxUrl)}<main>
+${view.banner}
 ${counts(view.status)}
 ${demoForm(view.error)}
 <section class="card" id="leads" aria-labelledby="leads-title"><h2 id="leads-title">Recent leads</h2>
