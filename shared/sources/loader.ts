@@ -184,10 +184,12 @@ function quoted(value: unknown): string {
 /** `unknown transform "lowercase" (did you mean "lower"?): expected one of "trim"|"lower"|…` */
 function unknownValueMessage(issue: z.core.$ZodIssue & { code: 'invalid_value' }, data: unknown): string {
   const bad = valueAt(data, issue.path as Key[]);
+  const options = issue.values.map(quoted).join('|');
+  if (bad === undefined) return `required: one of ${options}`;
   const valid = issue.values.map(String);
   const what = issue.path.includes('transform') ? 'unknown transform' : 'invalid option';
   const hint = typeof bad === 'string' ? didYouMean(bad, valid) : '';
-  return `${what} ${quoted(bad)}${hint}: expected one of ${issue.values.map(quoted).join('|')}`;
+  return `${what} ${quoted(bad)}${hint}: expected one of ${options}`;
 }
 
 const leadFields = keysAt(['lead']);

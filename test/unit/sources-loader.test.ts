@@ -165,6 +165,19 @@ describe('parseSource', () => {
     expect(problems[0]).toEqual({ file: 'contact.yaml', path, line: 7, message });
   });
 
+  it('says which values a missing channel may take', () => {
+    // Act
+    const problems = problemsOf(parseSource('contact', validForm.replace('channel: form\n', '')));
+
+    // Assess
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        path: 'channel',
+        message: 'required: one of "form"|"partner"|"google-ads"|"meta"|"linkedin"|"tiktok"',
+      }),
+    );
+  });
+
   it('suggests the channel section a misspelt one meant', () => {
     // Act
     const problems = problemsOf(
