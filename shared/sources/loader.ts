@@ -3,7 +3,12 @@ import { basename, join, relative } from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SourceConfigError, type SourceProblem } from '#shared/sources/errors.ts';
-import { type Source, sourceConfigSchema, sourceIdPattern } from '#shared/sources/schema.ts';
+import {
+  missingValueSource,
+  type Source,
+  sourceConfigSchema,
+  sourceIdPattern,
+} from '#shared/sources/schema.ts';
 import { didYouMean } from '#shared/suggest.ts';
 
 /**
@@ -95,12 +100,10 @@ export function parseSource(
   const data: unknown = doc.toJS({ maxAliasCount: 50 });
   const parsed = sourceConfigSchema.safeParse(data, { error: friendlyMessage });
   if (!parsed.success) {
-    return {
-      ok: false,
-      problems: expandUnions(parsed.error.issues, data).flatMap((issue) =>
-        toProblems(issue, file, data, doc, lineCounter),
-      ),
-    };
+    const problems = expandUnions(parsed.error.issues, data).flatMap((issue) =>
+      toProblems(issue, file, data, doc, lineCounter),
+    );
+    return { ok: false, problems: withoutEchoes(problems) };
   }
   return { ok: true, source: { ...parsed.data, id, file } };
 }
@@ -225,6 +228,21 @@ function toProblems(
   }
   const message = issue.code === 'invalid_value' ? unknownValueMessage(issue, data) : issue.message;
   return [{ file, path: formatPath(path), line: lineOf(doc, lineCounter, path), message }];
+}
+
+/**
+ * `{ form: email }` misses a value source only because `form` is a misspelt `from`: once the
+ * unknown key suggests one of them, "say where the value comes from" would point at the wrong thing.
+ */
+function withoutEchoes(problems: SourceProblem[]): SourceProblem[] {
+  const suggested = new Set(
+    problems
+      .filter((problem) => /\(did you mean "(from|value|template|default)"\?\)$/.test(problem.message))
+      .map((problem) => problem.path),
+  );
+  return problems.filter(
+    (problem) => !(problem.message === missingValueSource && suggested.has(problem.path)),
+  );
 }
 
 /** The line of the value at `path`, or of its nearest ancestor the parser has a position for. */

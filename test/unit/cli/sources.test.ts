@@ -124,6 +124,8 @@ describe('leadgate sources', () => {
       expect(result.out).toMatch(
         /contact\.yaml:9 lead\.Email\[0\]: unknown key "form" \(did you mean "from"\?\)/,
       );
+      expect(result.out).not.toContain('say where the value comes from');
+      expect(result.out).toContain('✘ 1 problem in 1 file');
     });
 
     it('gives scripts the problems as JSON', async () => {
