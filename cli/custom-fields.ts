@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { closestName } from '#shared/closest.ts';
 import { nameLookup } from '#shared/leadsin/customFields.ts';
 import { type CustomField, customFieldTables } from '#shared/leadsin/schema.ts';
 import type { SourceProblem } from '#shared/sources/errors.ts';
 import type { Source } from '#shared/sources/schema.ts';
+import { closestName } from '#shared/suggest.ts';
 
 /**
  * The committed custom-field cache, `sources/custom-fields.json`: Onpipeline's custom fields of

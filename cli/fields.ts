@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { closestName } from '#shared/closest.ts';
 import {
   createOnpipelineClient,
   DEFAULT_ONPIPELINE_URL,
@@ -10,6 +9,7 @@ import { nameLookup } from '#shared/leadsin/customFields.ts';
 import { type CustomField, type CustomFieldTable, customFieldTables } from '#shared/leadsin/schema.ts';
 import { formatProblem } from '#shared/sources/errors.ts';
 import { checkSources } from '#shared/sources/loader.ts';
+import { closestName } from '#shared/suggest.ts';
 import { redact } from '#shared/telemetry.ts';
 import { type CommandContext, stringOption } from './command.ts';
 import { namedCustomFields, unknownCustomFieldNames, writeCustomFieldsCache } from './custom-fields.ts';

@@ -53,14 +53,19 @@ Exit 1 on any problem.`,
     summary: 'the exact Leadsin body (or the field errors) a sample payload becomes',
     help: `Maps a sample payload with the source's mapping and prints the exact Leadsin body deliver would
 send, or the field errors that would refuse it. Use - to read the payload from stdin.
-Payloads, per channel:
-  form        a JSON object of fields, or urlencoded text (a=1&b=2, or one name=value per line)
-  google-ads  the webhook JSON (user_column_data[].column_id and string_value)
-  meta        the lead as the Graph API returns it (field_data[].name and values)
-  linkedin    a lead form response (formResponse.answers[])
-  tiktok      the webhook JSON (entry[].changes[].field and value)
-  partner     a JSON object, or an array of them (a batch)
-  any         a flat JSON object of field names and values
+The source is read from its file on disk: if that file is invalid, nothing is previewed and its
+problems are listed (a running leadgate keeps serving the last good version meanwhile).
+Accepted payloads:
+  JSON object        field names and values, for any channel ({"first_name": "Ana", ...})
+  JSON array         a partner batch: one object per lead
+  webhook payload    a channel's own JSON:
+                       google-ads  user_column_data[].column_id and string_value
+                       meta        the lead as the Graph API returns it (field_data[].name, values)
+                       linkedin    a lead form response (formResponse.answers[])
+                       tiktok      the notification (entry[].changes[].field and value)
+  name=value lines   forms only: one field per line, read literally: everything after the first =
+                     is the value as typed (+44 20 7946 0958 keeps its +; nothing is URL-decoded,
+                     a & does not split); repeat a name for several values (checkboxes)
 name: custom fields are resolved with sources/custom-fields.json (leadgate fields pull); without it
 they are shown as <unresolved: name>.
   --referer URL   the page a form was on (for $referer and $utm.* from its query string)

@@ -16,7 +16,8 @@ import type { Source, ValueExpression } from '#shared/sources/schema.ts';
  * - `samplePayload` writes a realistic payload for a source, from the field names its mapping reads,
  *   for `leadgate send-test` and to prefill the playground.
  *
- * Forms use the capture channel's own body parser. The ad-network and partner readers are small
+ * Forms use the capture channel's own body parser: a JSON object, or `name=value` lines read
+ * literally (see `encodeLines`). The ad-network and partner readers are small
  * stand-ins written from the networks' documented payloads (the channel modules do not export their
  * normalisers): Google Ads `user_column_data[].column_id`, Meta `field_data[].name` (the lead as the
  * Graph API returns it), LinkedIn `formResponse.answers[]`, TikTok `entry[].changes[].field`, partner
@@ -50,7 +51,7 @@ type Json = Record<string, unknown>;
  * Reads a sample payload of a source's channel into the leads capture would queue.
  *
  * @example
- * const [lead] = await leadInputs(source, 'first_name=Ana&last_name=Ruiz');
+ * const [lead] = await leadInputs(source, 'first_name=Ana\nlast_name=Ruiz');
  * lead.input.fields.first_name; // 'Ana'
  */
 export async function leadInputs(
@@ -86,11 +87,10 @@ export async function leadInputs(
 }
 
 async function formLead(source: Source, text: string, receivedAt: string, referer: string | undefined) {
-  const trimmed = text.trim();
-  const json = trimmed.startsWith('{');
-  // One `name=value` per line is accepted too: easier to write by hand than one long line.
-  const body = json ? trimmed : trimmed.split(/\r?\n/).filter(Boolean).join('&');
-  const fields = await parsed(json ? 'application/json' : 'application/x-www-form-urlencoded', body);
+  const json = text.trimStart().startsWith('{');
+  const fields = json
+    ? await parsed('application/json', text.trim())
+    : await parsed('application/x-www-form-urlencoded', encodeLines(text));
   const honeypot = source.form?.honeypot;
   let spam = false;
   if (honeypot && Object.hasOwn(fields, honeypot)) {
@@ -103,6 +103,30 @@ async function formLead(source: Source, text: string, receivedAt: string, refere
     fields,
   );
   return { input: { fields, context }, ...(spam ? { spam } : {}) };
+}
+
+/**
+ * A file of `name=value` lines, typed by a person, read literally: everything after the first `=` is
+ * the value exactly as written (`+44 20…` keeps its `+`, `1+1=2` its `+` and second `=`, `%20` stays
+ * `%20`), as a browser would post those values. Each line is percent-encoded as a browser encodes a
+ * form, so the capture channel's own parser reads it (same limits, repeated names become lists).
+ * Blank lines are skipped. Documented in docs/sources.md (the tutorial, step 4).
+ */
+export function encodeLines(text: string): string {
+  const pairs: string[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '') return;
+    const eq = line.indexOf('=');
+    if (eq <= 0) {
+      throw new PayloadError(
+        `line ${index + 1} is not name=value (a form sample is a JSON object or one name=value per line)`,
+      );
+    }
+    // A lone surrogate (only possible in text pasted into the playground) becomes U+FFFD, as in a browser.
+    const encode = (part: string) => encodeURIComponent(part.toWellFormed());
+    pairs.push(`${encode(line.slice(0, eq))}=${encode(line.slice(eq + 1))}`);
+  });
+  return pairs.join('&');
 }
 
 async function parsed(contentType: string, body: string): Promise<InputFields> {

@@ -144,7 +144,14 @@ export function loadSource(io: Io, space: Workspace, sourceId: string): Source {
   if (source) return source;
   const own = problems.filter((problem) => basename(problem.file).replace(/\.ya?ml$/, '') === sourceId);
   if (own.length > 0) {
-    throw new CliError(`the source ${sourceId} is invalid:`, { details: own.map(formatProblem) });
+    const file = own[0]?.file ?? sourceId;
+    throw new CliError(`the source ${sourceId} is invalid: its file ${file} on disk does not validate`, {
+      details: [
+        ...own.map(formatProblem),
+        'nothing was previewed: fix the file and run this again. Meanwhile a running leadgate keeps',
+        'serving the last version of this source that validated (if it had one) and shows these problems.',
+      ],
+    });
   }
   const known = [...sources.keys()];
   throw new CliError(`no source "${sourceId}" in ${display(io, space.sourcesDir)}/`, {

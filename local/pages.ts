@@ -8,6 +8,12 @@ import {
   sampleEndpoint,
   sampleText,
 } from '#local/dashboard/api.ts';
+import {
+  bannerScript,
+  bannerStyles,
+  sourceProblemsBanner,
+  sourceProblemsEndpoint,
+} from '#local/dashboard/banner.ts';
 import { activityCharts, chartStylesheet } from '#local/dashboard/charts.ts';
 import { dashboardScript } from '#local/dashboard/client.ts';
 import type { DashboardContext } from '#local/dashboard/context.ts';
@@ -47,8 +53,9 @@ const asset = (contentType: string, body: string): LocalPage => ({
  *   Leadsin body sent, dead letters with redrive buttons, the mapping playground;
  * - `/thanks`: the demo form's thank-you page;
  * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET activity` (the charts' per-minute
- *   series, JSON), `GET fragments/leads|dlq|activity`, `GET sample`, `POST preview`,
- *   `POST dlq/redrive`, `POST erase` (`leadgate erase`), `GET app.js|app.css`.
+ *   series, JSON), `GET fragments/leads|dlq|activity`, `GET sample`, `GET source-problems` (the
+ *   banner of invalid source files), `POST preview`, `POST dlq/redrive`, `POST erase`
+ *   (`leadgate erase`), `GET app.js|app.css`.
  * Every answer goes through `foreignRequestRefusal` (`local/loopback.ts`): a non-loopback `Host` (DNS
  * rebinding) or a cross-site request (`Origin`, `Sec-Fetch-Site`) is refused with 403; the POST
  * endpoints take JSON only. Anything else falls through to the API.
@@ -96,6 +103,7 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
         sources: first ? [first, ...sources.filter((source) => source !== first)] : sources,
         sample: first ? sampleText(first) : '',
         activity: context.activity?.(),
+        banner: sourceProblemsBanner(context.sourceProblems?.() ?? []),
       });
     }
     case '/_local/status':
@@ -114,10 +122,12 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
       return fragmentPage(deadLetterList(await deadLetters(context)));
     case '/_local/sample':
       return sampleEndpoint(context, url);
+    case '/_local/source-problems':
+      return sourceProblemsEndpoint(context);
     case '/_local/app.js':
-      return asset('text/javascript; charset=utf-8', dashboardScript);
+      return asset('text/javascript; charset=utf-8', dashboardScript + bannerScript);
     case '/_local/app.css':
-      return asset('text/css; charset=utf-8', stylesheet + chartStylesheet);
+      return asset('text/css; charset=utf-8', stylesheet + chartStylesheet + bannerStyles);
     default:
       return errorPage(404, 'not_found', `No local page at ${path}.`);
   }

@@ -5,6 +5,7 @@ import { createDeliverHandler } from '#functions/deliver/handler.ts';
 import { type ActivitySnapshot, activitySeries } from '#local/dashboard/activity.ts';
 import { deliveryLog, type ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import { startGateway } from '#local/gateway.ts';
+import { liveSourceRegistry, type SourceState, sourceReporter } from '#local/liveSources.ts';
 import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
@@ -19,7 +20,6 @@ import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
 import { leadResolvers } from '#shared/resolvers/index.ts';
 import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/secrets.ts';
-import { sourceRegistry } from '#shared/sources/registry.ts';
 
 /** How many recent delivery attempts the runtime remembers. */
 const RECENT_ATTEMPTS = 200;
@@ -69,6 +69,11 @@ export interface RuntimeOptions {
   graphUrl?: string;
   /** LinkedIn API base URL for deliver's lead fetches (e.g. the fake, `local/fakes/linkedin.ts`). */
   linkedinUrl?: string;
+  /**
+   * How a reload of `sources/` is reported: readable lines (`text`) or a JSON log line (`json`);
+   * default `text` when stdout is a terminal, else `json`.
+   */
+  sourceReport?: 'text' | 'json';
 }
 
 export interface Runtime {
@@ -84,6 +89,8 @@ export interface Runtime {
   activity(): ActivitySnapshot;
   /** What the developer should be told at start (e.g. the old `secrets.env` still to split). */
   warnings: readonly string[];
+  /** What the live source registry serves and which files on disk it refused (`local/liveSources.ts`). */
+  sourceState(): SourceState;
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
   stopSandbox(): Promise<void>;
   /** Stops the embedded queue only (tests of queue outages). */
@@ -147,7 +154,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       options.secrets ?? sandboxToken(localSecretStore(dataDir, 'api'), !options.onpipelineUrl);
     const legacyWarning = options.secrets ? undefined : legacySecretsWarning(dataDir);
 
-    const sources = sourceRegistry(options.sourcesDir ?? 'sources', { reload: true });
+    const sources = liveSourceRegistry(options.sourcesDir ?? 'sources', {
+      onChange: sourceReporter(options.sourceReport ?? (process.stdout.isTTY ? 'text' : 'json')),
+    });
+    stops.push(async () => sources.close());
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl, timeScale });
     const activity = activitySeries();
     const capture = createCaptureHandler(() => ({
@@ -203,6 +213,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         sqs,
         queueUrls: urls,
         sources,
+        sourceProblems: (id) => (id === undefined ? sources.state().problems : sources.problemsOf(id)),
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
         forgetAttempts: deliveries.forget,
@@ -244,6 +255,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       recentAttempts: deliveries.recent,
       activity: () => activity.snapshot(),
       warnings: legacyWarning ? [legacyWarning] : [],
+      sourceState: () => sources.state(),
       async stopQueue() {
         await queue.stop();
       },

@@ -42,7 +42,7 @@ leadgate is running on this machine
   API               ${runtime.gatewayUrl}/v1/forms/{sourceId}   (health: ${runtime.gatewayUrl}/health)
   Onpipeline        ${runtime.sandboxUrl ? `${runtime.sandboxUrl}/  (sandbox; received leads as JSON at ${runtime.sandboxUrl}/_sandbox/leads)` : `${onpipelineUrl} (real API, token from ONPIPELINE_TOKEN)`}
   Queue (SQS API)   ${runtime.queueEndpoint}   queues: leads, leads-dlq
-  State             ${process.env.LEADGATE_DATA_DIR ?? '.leadgate'}/   Sources: ${process.env.SOURCES_DIR ?? 'sources'}/*.yaml (edits apply within a second)
+  State             ${process.env.LEADGATE_DATA_DIR ?? '.leadgate'}/   Sources: ${process.env.SOURCES_DIR ?? 'sources'}/*.yaml (saved edits apply within a second; invalid ones are reported here)
 
 Press Ctrl-C to stop.
 `);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LocalPage } from '#local/gateway.ts';
 import { envelopeMatches, erasureSubject, stringsOf, valuesMatch } from '#shared/erasure.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
+import { formatProblem } from '#shared/sources/errors.ts';
 import { cacheLookup, cacheNamesById, readCustomFieldsCache } from '../../cli/custom-fields.ts';
 import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
 import { PayloadError, samplePayload } from '../../cli/payloads.ts';
@@ -82,7 +83,18 @@ export async function previewEndpoint(context: DashboardContext, body: unknown):
   if (!parsed.success) return errorPage(400, 'malformed_body', 'Send {"sourceId": "...", "payload": "..."}.');
   const { sourceId, payload, referer } = parsed.data;
   const source = context.sources.get(sourceId);
-  if (!source) return errorPage(404, 'unknown_source', `No source "${sourceId}" is configured.`);
+  const fileProblems = context.sourceProblems?.(sourceId) ?? [];
+  const file = fileProblems[0]?.file;
+  if (!source) {
+    return file
+      ? errorPage(
+          409,
+          'source_file_invalid',
+          `${file} on disk is invalid and has never validated, so leadgate does not serve "${sourceId}" ` +
+            `and there is nothing to preview: ${fileProblems.map(formatProblem).join('; ')}`,
+        )
+      : errorPage(404, 'unknown_source', `No source "${sourceId}" is configured.`);
+  }
   const names = await customFieldResolver(context);
   const namesById = customFieldNamesById(context);
   try {
@@ -91,6 +103,16 @@ export async function previewEndpoint(context: DashboardContext, body: unknown):
       sourceId: source.id,
       channel: source.channel,
       customFields: names.origin ?? null,
+      ...(file
+        ? {
+            fileInvalid: {
+              message:
+                `${file} on disk is invalid, so this preview uses the last version of ${source.id} that ` +
+                'validated: the one leadgate keeps serving until the file is fixed.',
+              problems: fileProblems.map(formatProblem),
+            },
+          }
+        : {}),
       leads: leads.map((lead) => ({
         ok: lead.result.ok,
         ...(lead.result.ok ? { body: lead.result.body } : { errors: lead.result.errors }),

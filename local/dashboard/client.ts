@@ -23,6 +23,7 @@ function dashboardApp(): void {
   type PreviewAnswer = {
     error?: { message: string };
     customFields?: string | null;
+    fileInvalid?: { message: string; problems: string[] };
     leads?: {
       ok: boolean;
       body?: unknown;
@@ -138,6 +139,15 @@ function dashboardApp(): void {
       result.append(element('p', answer.error?.message ?? 'The preview failed.', 'error'));
       return;
     }
+    if (answer.fileInvalid) {
+      const stale = element('div', undefined, 'error preview-stale');
+      stale.setAttribute('role', 'alert');
+      stale.append(element('strong', `✘ ${answer.fileInvalid.message}`));
+      const list = element('ul');
+      for (const problem of answer.fileInvalid.problems) list.append(element('li', problem));
+      stale.append(list);
+      result.append(stale);
+    }
     answer.leads.forEach((lead, index) => {
       const block = element('div', undefined, `preview ${lead.ok ? 'ok' : 'bad'}`);
       const label = answer.leads && answer.leads.length > 1 ? ` (lead ${index + 1})` : '';
@@ -145,11 +155,11 @@ function dashboardApp(): void {
       block.append(
         element(
           'h3',
-          !lead.ok
+          (!lead.ok
             ? `✘ This lead would be refused${label}`
             : unresolved
               ? `✘ Not ready to send${label}: custom field names not resolved to IDs`
-              : `✔ Leadsin body${label}`,
+              : `✔ Leadsin body${label}`) + (answer.fileInvalid ? ' (by the last valid version)' : ''),
         ),
       );
       if (lead.spam)

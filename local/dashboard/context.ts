@@ -3,6 +3,7 @@ import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
 import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
 import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
+import type { SourceProblem } from '#shared/sources/errors.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 
 /**
@@ -24,6 +25,11 @@ export interface DashboardContext {
   queueUrls: { leadsUrl: string; deadLetterUrl: string };
   /** The live source registry (edits apply within a second). */
   sources: SourceRegistry;
+  /**
+   * The problems of the source files on disk that do not validate (every file's, or one source's),
+   * for the dashboard's banner and the playground. Without it, none are shown.
+   */
+  sourceProblems?: ((sourceId?: string) => readonly SourceProblem[]) | undefined;
   /**
    * How deliver resolves `name:` custom fields (ListCustomFields of the sandbox or Onpipeline); the
    * playground uses it so previews match deliveries. Without it, `<sourcesDir>/custom-fields.json`.

@@ -199,10 +199,13 @@ export function dashboardPage(view: {
   sources: readonly Source[];
   sample: string;
   activity?: ActivitySnapshot | undefined;
+  /** The banner of invalid source files (`banner.ts`). */
+  banner?: Html;
 }): LocalPage {
   return page(
     'leadgate dashboard',
     html`${header(view.sandboxUrl)}<main>
+${view.banner}
 ${counts(view.status)}
 ${view.activity ? activitySection(view.activity) : ''}
 ${demoForm(view.error)}

@@ -20,7 +20,7 @@ export class SourceConfigError extends Error {
   }
 }
 
-/** `sources/demo.yaml:12 lead.Email[0].type: Invalid option: expected one of "work"|"home"|"other"` */
+/** `sources/demo.yaml:12 lead.Email[0].type: invalid option "office": expected one of "work"|"home"|"other"` */
 export function formatProblem(problem: SourceProblem): string {
   const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
   return `${where}${problem.path ? ` ${problem.path}` : ''}: ${problem.message}`;

@@ -1,9 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { isNode, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
 import { SourceConfigError, type SourceProblem } from '#shared/sources/errors.ts';
-import { type Source, sourceConfigSchema, sourceIdPattern } from '#shared/sources/schema.ts';
+import {
+  missingValueSource,
+  type Source,
+  sourceConfigSchema,
+  sourceIdPattern,
+} from '#shared/sources/schema.ts';
+import { didYouMean } from '#shared/suggest.ts';
 
 /**
  * Loads and validates every `<sourceId>.yaml` in a folder. Either all sources are valid, or a
@@ -91,12 +97,13 @@ export function parseSource(
       })),
     };
   }
-  const parsed = sourceConfigSchema.safeParse(doc.toJS({ maxAliasCount: 50 }), { error: friendlyMessage });
+  const data: unknown = doc.toJS({ maxAliasCount: 50 });
+  const parsed = sourceConfigSchema.safeParse(data, { error: friendlyMessage });
   if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => toProblem(issue, file, doc, lineCounter)),
-    };
+    const problems = expandUnions(parsed.error.issues, data).flatMap((issue) =>
+      toProblems(issue, file, data, doc, lineCounter),
+    );
+    return { ok: false, problems: withoutEchoes(problems) };
   }
   return { ok: true, source: { ...parsed.data, id, file } };
 }
@@ -113,20 +120,156 @@ function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
   return undefined;
 }
 
-function toProblem(
+type Key = string | number;
+
+/**
+ * A union's issue says only "no option matched". When the value's type fits exactly one option
+ * (an object for `{ from: … }`, a list for `transform: [...]`), that option's own issues say what is
+ * wrong, so they replace the union's.
+ */
+function expandUnions(
+  issues: readonly z.core.$ZodIssue[],
+  data: unknown,
+  base: Key[] = [],
+): z.core.$ZodIssue[] {
+  return issues.flatMap((issue): z.core.$ZodIssue[] => {
+    const path = [...base, ...(issue.path as Key[])];
+    if (issue.code !== 'invalid_union') return [{ ...issue, path }];
+    const value = valueAt(data, path);
+    const scalar = value === null || typeof value !== 'object';
+    // An option for another type fails at its root: a type error, or a list of options (an enum)
+    // given a list or an object.
+    const otherType = (inner: z.core.$ZodIssue) =>
+      inner.path.length === 0 &&
+      (inner.code === 'invalid_type' || (inner.code === 'invalid_value' && !scalar));
+    const fitting = issue.errors.filter((branch) => !branch.every(otherType));
+    const [only] = fitting;
+    return fitting.length === 1 && only ? expandUnions(only, data, path) : [{ ...issue, path }];
+  });
+}
+
+/** The keys the schema allows at a path of the config (`['lead']` → FirstName, LastName, …). */
+function keysAt(path: readonly Key[]): string[] {
+  let schema: z.core.$ZodType | undefined = sourceConfigSchema;
+  for (const key of [...path, undefined]) {
+    // Unwrap until an object (or a list, for a numeric key) is reached.
+    for (let guard = 0; schema && guard < 10; guard++) {
+      if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap();
+      else if (schema instanceof z.ZodPipe) schema = schema.in;
+      else if (schema instanceof z.ZodUnion) {
+        schema = (schema.options as z.core.$ZodType[]).find(
+          (option) => option instanceof z.ZodObject || option instanceof z.ZodArray,
+        );
+      } else break;
+    }
+    if (key === undefined) return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    if (typeof key === 'number') schema = schema instanceof z.ZodArray ? schema.element : undefined;
+    else
+      schema =
+        schema instanceof z.ZodObject ? (schema.shape as Record<string, z.core.$ZodType>)[key] : undefined;
+  }
+  return [];
+}
+
+function valueAt(data: unknown, path: readonly Key[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<Key, unknown>)[key];
+  }
+  return value;
+}
+
+function quoted(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+}
+
+/** `unknown transform "lowercase" (did you mean "lower"?): expected one of "trim"|"lower"|…` */
+function unknownValueMessage(issue: z.core.$ZodIssue & { code: 'invalid_value' }, data: unknown): string {
+  const bad = valueAt(data, issue.path as Key[]);
+  const options = issue.values.map(quoted).join('|');
+  if (bad === undefined) return `required: one of ${options}`;
+  const valid = issue.values.map(String);
+  const what = issue.path.includes('transform') ? 'unknown transform' : 'invalid option';
+  const hint = typeof bad === 'string' ? didYouMean(bad, valid) : '';
+  return `${what} ${quoted(bad)}${hint}: expected one of ${options}`;
+}
+
+const leadFields = keysAt(['lead']);
+
+/** `unknown key "FristName" (did you mean "FirstName"?)`, one message per unknown key. */
+function unknownKeyMessage(key: string, path: readonly Key[]): string {
+  if (path.length === 0 && leadFields.includes(key)) {
+    return `unknown key "${key}": ${key} is an Onpipeline field: is it indented under lead:?`;
+  }
+  const valid = keysAt(path);
+  const hint = didYouMean(key, valid);
+  if (hint) return `unknown key "${key}"${hint}`;
+  return valid.length > 0
+    ? `unknown key "${key}": the keys here are ${valid.join(', ')}`
+    : `unknown key "${key}"`;
+}
+
+function toProblems(
   issue: z.core.$ZodIssue,
   file: string,
+  data: unknown,
   doc: ReturnType<typeof parseDocument>,
   lineCounter: LineCounter,
-): SourceProblem {
-  const path = issue.path.map((key) => key as string | number);
-  const lookup = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...path, issue.keys[0]] : path;
-  let line: number | undefined;
-  for (let depth = lookup.length; depth >= 0 && line === undefined; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(lookup.slice(0, depth), true);
-    if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
+): SourceProblem[] {
+  const path = issue.path as Key[];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      file,
+      path: formatPath(path),
+      line: keyLine(doc, lineCounter, path, key) ?? lineOf(doc, lineCounter, path),
+      message: unknownKeyMessage(key, path),
+    }));
   }
-  return { file, path: formatPath(path), line, message: issue.message };
+  const message = issue.code === 'invalid_value' ? unknownValueMessage(issue, data) : issue.message;
+  return [{ file, path: formatPath(path), line: lineOf(doc, lineCounter, path), message }];
+}
+
+/**
+ * `{ form: email }` misses a value source only because `form` is a misspelt `from`: once the
+ * unknown key suggests one of them, "say where the value comes from" would point at the wrong thing.
+ */
+function withoutEchoes(problems: SourceProblem[]): SourceProblem[] {
+  const suggested = new Set(
+    problems
+      .filter((problem) => /\(did you mean "(from|value|template|default)"\?\)$/.test(problem.message))
+      .map((problem) => problem.path),
+  );
+  return problems.filter(
+    (problem) => !(problem.message === missingValueSource && suggested.has(problem.path)),
+  );
+}
+
+/** The line of the value at `path`, or of its nearest ancestor the parser has a position for. */
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: Key[],
+): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** The line of a key itself (`Extra:`), not of its value, which may start on the next line. */
+function keyLine(
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: Key[],
+  key: string,
+): number | undefined {
+  const map = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+  const range = isNode(pair?.key) ? pair.key.range : undefined;
+  return range ? lineCounter.linePos(range[0]).line : undefined;
 }
 
 function formatPath(path: (string | number)[]): string {

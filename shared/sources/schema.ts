@@ -68,12 +68,15 @@ const expressionShape = { ...plainExpressionShape, defaultCountry: defaultCountr
 
 type ExpressionFields = { [K in keyof typeof plainExpressionShape | 'defaultCountry']?: unknown };
 
+/** The problem of an expression with none of from, value, template, default. */
+export const missingValueSource = 'say where the value comes from: from, value, template or default';
+
 function checkExpression(expr: ExpressionFields, ctx: z.RefinementCtx): void {
   const sources = (['from', 'value', 'template'] as const).filter((key) => expr[key] !== undefined);
   if (sources.length === 0 && expr.default === undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: 'say where the value comes from: from, value, template or default',
+      message: missingValueSource,
     });
   }
   if (sources.length > 1) {

@@ -106,7 +106,7 @@ describe('leadgate against the running one-machine runtime', () => {
     const preview = await leadgate(
       ['sources', 'preview', 'demo-contact', '-', '--json'],
       {},
-      'first_name=A&last_name=B',
+      'first_name=A\nlast_name=B',
     );
 
     // Assess

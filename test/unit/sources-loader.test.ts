@@ -131,6 +131,99 @@ describe('parseSource', () => {
   });
 
   it.each([
+    [
+      'an unknown transform',
+      '  LastName: { from: last_name, transform: lowercase }',
+      'lead.LastName.transform',
+      'unknown transform "lowercase" (did you mean "lower"?): expected one of "trim"|"lower"|"upper"|"title"|"digits"|"collapse"|"e164"',
+    ],
+    [
+      'an unknown transform in a list',
+      '  LastName: { from: last_name, transform: [trim, titlecase] }',
+      'lead.LastName.transform[1]',
+      'unknown transform "titlecase" (did you mean "title"?): expected one of "trim"|"lower"|"upper"|"title"|"digits"|"collapse"|"e164"',
+    ],
+    [
+      'a misspelt Onpipeline field',
+      '  FristName: x\n  LastName: last_name',
+      'lead',
+      'unknown key "FristName" (did you mean "FirstName"?)',
+    ],
+    [
+      'a misspelt expression key',
+      '  LastName: { form: last_name }',
+      'lead.LastName',
+      'unknown key "form" (did you mean "from"?)',
+    ],
+  ])('names the bad value and suggests the closest valid one: %s', (_what, line, path, message) => {
+    // Act
+    const problems = problemsOf(
+      parseSource('contact', validForm.replace('  LastName: { from: last_name, default: "-" }', line)),
+    );
+
+    // Assess
+    expect(problems[0]).toEqual({ file: 'contact.yaml', path, line: 7, message });
+  });
+
+  it('says which values a missing channel may take', () => {
+    // Act
+    const problems = problemsOf(parseSource('contact', validForm.replace('channel: form\n', '')));
+
+    // Assess
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        path: 'channel',
+        message: 'required: one of "form"|"partner"|"google-ads"|"meta"|"linkedin"|"tiktok"',
+      }),
+    );
+  });
+
+  it('suggests the channel section a misspelt one meant', () => {
+    // Act
+    const problems = problemsOf(
+      parseSource('acme', validPartner.replace('partner: { apiKeys:', 'partner: { apikeys:')),
+    );
+
+    // Assess
+    expect(problems).toContainEqual({
+      file: 'acme.yaml',
+      path: 'partner',
+      line: 2,
+      message: 'unknown key "apikeys" (did you mean "apiKeys"?)',
+    });
+  });
+
+  it('asks whether a lead field at the top level is indented under lead:', () => {
+    // Act
+    const problems = problemsOf(
+      parseSource(
+        'contact',
+        `${validForm.replace(/ {2}Extra:\n.*\n$/, '')}Extra:\n  - { id: "1", value: x }\n`,
+      ),
+    );
+
+    // Assess
+    expect(problems).toEqual([
+      {
+        file: 'contact.yaml',
+        path: '',
+        line: 10,
+        message: 'unknown key "Extra": Extra is an Onpipeline field: is it indented under lead:?',
+      },
+    ]);
+  });
+
+  it('lists the valid keys when no key is close', () => {
+    // Act
+    const problems = problemsOf(parseSource('contact', `${validForm}colour: blue\n`));
+
+    // Assess
+    expect(problems[0]?.message).toBe(
+      'unknown key "colour": the keys here are channel, description, form, partner, googleAds, meta, linkedin, tiktok, lead',
+    );
+  });
+
+  it.each([
     ['a nested compact mapping', 'channel: form\nlead:\n  FirstName: a: b\n  LastName: c\n', 3],
     ['a wrong indentation', 'channel: form\nlead:\n  FirstName: a\n LastName: c\n', 4],
     ['a duplicate key', 'channel: form\nchannel: partner\n', 2],

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseBody } from '#shared/http/body.ts';
 import { customFieldsCacheText } from '../../../cli/custom-fields.ts';
 import { bufferIo } from '../../../cli/io.ts';
 import { main } from '../../../cli/leadgate.ts';
@@ -79,7 +80,51 @@ describe('leadgate sources', () => {
 
       // Assess
       expect(result.code).toBe(1);
-      expect(result.out).toMatch(/error .*spring\.yaml:8 lead\.Email\[0\]\.type: Invalid option/);
+      expect(result.out).toMatch(
+        /error .*spring\.yaml:8 lead\.Email\[0\]\.type: invalid option "office": expected one of "work"\|"home"\|"other"/,
+      );
+      expect(result.out).toContain('✘ 1 problem in 1 file');
+    });
+
+    it('names a bad transform or key, lists the valid ones and suggests the closest', async () => {
+      // Prepare
+      const root = project({
+        contact: contactForm
+          .replace('transform: [trim, lower]', 'transform: [trim, lowercase]')
+          .replace('  LastName:', '  FristName: { form: given_name }\n  LastName:')
+          .concat('Extra:\n  - { id: "1411084437", value: Website }\n'),
+      });
+
+      // Act
+      const result = await run(root, ['sources', 'check']);
+
+      // Assess
+      expect(result.code).toBe(1);
+      const lines = result.out.split('\n').map((line) => line.replace(/^error .*sources\//, ''));
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'contact.yaml:7 lead: unknown key "FristName" (did you mean "FirstName"?)',
+          'contact.yaml:10 lead.Email[0].transform[1]: unknown transform "lowercase" (did you mean "lower"?): ' +
+            'expected one of "trim"|"lower"|"upper"|"title"|"digits"|"collapse"|"e164"',
+          'contact.yaml:15: unknown key "Extra": Extra is an Onpipeline field: is it indented under lead:?',
+        ]),
+      );
+      expect(result.out).not.toContain('expected a field name');
+    });
+
+    it('suggests the key a misspelt expression key meant', async () => {
+      // Prepare
+      const root = project({ contact: contactForm.replace('{ from: email,', '{ form: email,') });
+
+      // Act
+      const result = await run(root, ['sources', 'check']);
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.out).toMatch(
+        /contact\.yaml:9 lead\.Email\[0\]: unknown key "form" \(did you mean "from"\?\)/,
+      );
+      expect(result.out).not.toContain('say where the value comes from');
       expect(result.out).toContain('✘ 1 problem in 1 file');
     });
 
@@ -239,10 +284,10 @@ describe('leadgate sources', () => {
       expect(result.out).toContain('Extra[0]: custom field "Lead source" is not defined in Onpipeline');
     });
 
-    it('reads urlencoded text, one name=value per line, with $utm values from the referer', async () => {
+    it('reads one name=value per line, with $utm values from the referer', async () => {
       // Prepare
       const root = project({ contact: contactForm });
-      const payload = 'name=Ana+Ruiz\ntopics=Pricing\ntopics=Demo\n';
+      const payload = 'name=Ana Ruiz\ntopics=Pricing\ntopics=Demo\n';
 
       // Act
       const result = await run(
@@ -257,6 +302,72 @@ describe('leadgate sources', () => {
       expect(result.out).toContain('"Value": "spring"');
       expect(result.out).toContain('"Value": "Pricing, Demo"');
       expect(result.out).toContain('custom field "Lead source" not resolved');
+    });
+
+    it('reads name=value lines literally, as a browser posts those values', async () => {
+      // Prepare: a person types a phone number with + and a sum into a sample file
+      const root = project({
+        contact: `channel: form
+form: { allowedOrigins: ["*"] }
+lead:
+  FirstName: { from: name, part: first }
+  LastName: { from: name, part: last }
+  Phone:
+    - { from: phone }
+  Extra:
+    - { id: "1411084441", from: note }
+`,
+      });
+      writeFileSync(
+        join(root, 'sample.txt'),
+        'name=Ana Ruiz\nphone=+44 20 7946 0958\nnote=1+1=2 & 50%25 off\n',
+      );
+
+      // Act
+      const result = await run(root, ['sources', 'preview', 'contact', 'sample.txt', '--json']);
+
+      // Assess: the same fields the gateway reads from a real form post of those values
+      expect(result.code).toBe(0);
+      const [lead] = JSON.parse(result.out).leads;
+      expect(lead.fields).toEqual({ name: 'Ana Ruiz', phone: '+44 20 7946 0958', note: '1+1=2 & 50%25 off' });
+      const posted = new URLSearchParams({
+        name: 'Ana Ruiz',
+        phone: '+44 20 7946 0958',
+        note: '1+1=2 & 50%25 off',
+      });
+      const { fields } = await parseBody('application/x-www-form-urlencoded', Buffer.from(posted.toString()));
+      expect(lead.fields).toEqual({ ...fields });
+      expect(lead.body.Phone).toEqual([{ Number: '+44 20 7946 0958', Type: 'mobile' }]);
+      expect(lead.body.Extra).toEqual([{ ID: '1411084441', Value: '1+1=2 & 50%25 off' }]);
+    });
+
+    it('says which line of a sample file is not name=value', async () => {
+      // Prepare
+      const root = project({ contact: contactForm });
+
+      // Act
+      const result = await run(root, ['sources', 'preview', 'contact', '-'], 'name=Ana Ruiz\n\nAna Ruiz\n');
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.err).toContain('line 3 is not name=value');
+    });
+
+    it('lists the accepted payload formats in its help', async () => {
+      // Act
+      const result = await run(mkdtempSync(join(tmpdir(), 'leadgate-help-')), [
+        'sources',
+        'preview',
+        '--help',
+      ]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      for (const format of ['JSON object', 'JSON array', 'webhook payload', 'name=value lines']) {
+        expect(result.out).toContain(format);
+      }
+      expect(result.out).toContain('read literally');
+      expect(result.out).toContain('+44 20 7946 0958 keeps its +');
     });
 
     it('lists the field errors of a lead the mapping refuses and exits 1', async () => {
@@ -280,7 +391,7 @@ describe('leadgate sources', () => {
       const result = await run(
         root,
         ['sources', 'preview', 'contact', '-'],
-        'name=Bot+Bot&_gotcha=http://spam',
+        'name=Bot Bot\n_gotcha=http://spam',
       );
 
       // Assess
@@ -301,8 +412,11 @@ describe('leadgate sources', () => {
       expect(unknown.code).toBe(1);
       expect(unknown.err).toContain('no source "autumn"');
       expect(unknown.err).toContain('known sources: contact');
-      expect(invalid.err).toContain('the source spring is invalid');
-      expect(invalid.err).toContain('lead.Email[0].type');
+      expect(invalid.err).toMatch(
+        /the source spring is invalid: its file .*spring\.yaml on disk does not validate/,
+      );
+      expect(invalid.err).toMatch(/spring\.yaml:8 lead\.Email\[0\]\.type: invalid option "office"/);
+      expect(invalid.err).toContain('nothing was previewed');
       expect(missingFile.err).toContain('cannot read nowhere.json: no such file');
       expect(unreadable.err).toContain('cannot be read as a form lead');
     });
