@@ -190,12 +190,12 @@ async function child(resultFile: string, iterations: number, runs: number): Prom
     return (originalWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
 
-  const { createCaptureHandler } = await import('#functions/capture/handler.ts');
+  const { createCaptureHandler } = await import('#functions/capture.ts');
   const { lambdaContext } = await import('#local/poller.ts');
-  const { secretStore } = await import('#shared/secrets.ts');
+  const { secretStore } = await import('#shared/security/secrets.ts');
   const { sourceRegistry } = await import('#shared/sources/registry.ts');
   const { json } = await import('#shared/http/response.ts');
-  const { newEnvelope } = await import('#shared/channels/enqueue.ts');
+  const { newEnvelope } = await import('#shared/channels/common/enqueue.ts');
   type Envelope = import('#shared/envelope.ts').Envelope;
   type LeadQueue = import('#shared/queue/client.ts').LeadQueue;
 

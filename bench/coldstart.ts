@@ -1,5 +1,5 @@
 /**
- * Cold start: each function bundled exactly as the CDK bundles it (`infra/constructs/LeadgateFunction.ts`
+ * Cold start: each function bundled exactly as the CDK bundles it (`infra/constructs/leadgate-function.ts`
  * → `NodejsFunction` → `esbuild --bundle <entry> --target=node24 --platform=node --format=esm
  * --outfile=index.mjs --minify --sourcemap=external --sources-content=false --banner:js=<require shim>
  * --main-fields=module,main`, no externals because `bundleAwsSDK: true`), then imported by fresh
@@ -30,20 +30,20 @@ import {
   summarize,
 } from './support.ts';
 
-/** `ESM_REQUIRE_BANNER` of infra/constructs/LeadgateFunction.ts (checked against that file below). */
+/** `ESM_REQUIRE_BANNER` of infra/constructs/leadgate-function.ts (checked against that file below). */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as topLevelCreateRequire } from 'node:module';" +
   'const require = topLevelCreateRequire(import.meta.url);';
 
 export const functions = {
-  capture: 'functions/capture/handler.ts',
-  deliver: 'functions/deliver/handler.ts',
+  capture: 'functions/capture.ts',
+  deliver: 'functions/deliver.ts',
 } as const;
 type FunctionName = keyof typeof functions;
 
 /** Fails loudly when the construct's bundling options drift from what this benchmark reproduces. */
 function checkConstruct(): void {
-  const text = readFileSync('infra/constructs/LeadgateFunction.ts', 'utf8');
+  const text = readFileSync('infra/constructs/leadgate-function.ts', 'utf8');
   const expected = [
     'format: OutputFormat.CJS',
     "mainFields: ['module', 'main']",
@@ -176,7 +176,7 @@ export const components: Record<string, string> = {
   'middy + busboy + ulid':
     "export { default as middy } from '@middy/core'; export { default as busboy } from 'busboy'; export { ulid } from 'ulid';",
   'leadgate schemas (zod at module level)':
-    "export * from '#shared/sources/schema.ts'; export * from '#shared/leadsin/schema.ts'; export * from '#shared/envelope.ts';",
+    "export * from '#shared/sources/schema.ts'; export * from '#shared/onpipeline/schema.ts'; export * from '#shared/envelope.ts';",
 };
 
 async function bundleComponent(name: string, contents: string, outfile: string) {

@@ -32,14 +32,14 @@ import {
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const { createDeliverHandler } = await import('#functions/deliver/handler.ts');
+const { createDeliverHandler } = await import('#functions/deliver.ts');
 const { lambdaContext, toRecord } = await import('#local/poller.ts');
 const { SANDBOX_TOKEN } = await import('#local/sandbox/server.ts');
-const { webhookRouters } = await import('#shared/channels/routers.ts');
-const { newEnvelope } = await import('#shared/channels/enqueue.ts');
-const { SqlitePersistenceLayer } = await import('#shared/idempotency/sqlitePersistence.ts');
-const { createOnpipelineClient } = await import('#shared/leadsin/client.ts');
-const { customFieldNames } = await import('#shared/leadsin/customFields.ts');
+const { webhookRouters } = await import('#shared/channels/common/routing.ts');
+const { newEnvelope } = await import('#shared/channels/common/enqueue.ts');
+const { SqlitePersistenceLayer } = await import('#shared/idempotency/sqlite-persistence.ts');
+const { createOnpipelineClient } = await import('#shared/onpipeline/client.ts');
+const { customFieldNames } = await import('#shared/onpipeline/custom-fields.ts');
 const { sourceRegistry } = await import('#shared/sources/registry.ts');
 
 const BATCH = 10;

@@ -8,7 +8,7 @@
  *   npx node bench/mapping.ts
  */
 import { readFileSync } from 'node:fs';
-import { googleAdsInput } from '#shared/channels/google-ads.ts';
+import { googleAdsInput } from '#shared/channels/google-ads/channel.ts';
 import type { LeadInput } from '#shared/envelope.ts';
 import { compileMapping, type MapFunction } from '#shared/mapping/engine.ts';
 import { parseSource } from '#shared/sources/loader.ts';

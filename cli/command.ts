@@ -1,5 +1,5 @@
-import type { Io } from './io.ts';
-import type { Workspace } from './workspace.ts';
+import type { Io } from '#cli/io.ts';
+import type { Workspace } from '#cli/workspace.ts';
 
 /** Option values as `node:util` `parseArgs` returns them. */
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -1,15 +1,15 @@
 import { GetQueueAttributesCommand, ListMessageMoveTasksCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { UNROUTED_SOURCE_ID } from '#shared/channels/types.ts';
+import { type CommandContext, type OptionValues, stringOption } from '#cli/command.ts';
+import { CliError, type Io, plural, printJson, styles, table, UsageError, utcTime } from '#cli/io.ts';
+import { customFieldNames } from '#cli/sources.ts';
+import { readRuntimeState, type Workspace } from '#cli/workspace.ts';
+import { localSqs, settleDeadLetters } from '#local/embedded-sqs.ts';
+import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
+import { cacheNamesById, readCustomFieldsCache } from '#shared/preview/custom-fields-cache.ts';
+import { previewInput, unresolvedId } from '#shared/preview/preview.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { checkSources } from '#shared/sources/loader.ts';
 import { redact } from '#shared/telemetry.ts';
-import { type CommandContext, type OptionValues, stringOption } from './command.ts';
-import { cacheNamesById, readCustomFieldsCache } from './custom-fields.ts';
-import { CliError, type Io, plural, printJson, styles, table, UsageError, utcTime } from './io.ts';
-import { localSqs, settleDeadLetters } from './local-queue.ts';
-import { previewInput, unresolvedId } from './preview.ts';
-import { customFieldNames } from './sources.ts';
-import { readRuntimeState, type Workspace } from './workspace.ts';
 
 /** Which queues a command works on: the local runtime's, or AWS's given by URL. */
 export interface QueueTarget {

@@ -1,10 +1,10 @@
+import { type CommandContext, type OptionValues, stringOption } from '#cli/command.ts';
+import { positiveInteger, withTarget } from '#cli/dlq.ts';
+import { CliError, plural, printJson, styles, UsageError } from '#cli/io.ts';
+import { notRunning, readRuntimeState } from '#cli/workspace.ts';
+import { settleDeadLetters } from '#local/embedded-sqs.ts';
 import { envelopeMatches, erasureSubject, isEmailLike, isPhoneLike } from '#shared/erasure.ts';
 import { type SweepResult, sweepQueue } from '#shared/queue/erase.ts';
-import { type CommandContext, type OptionValues, stringOption } from './command.ts';
-import { positiveInteger, withTarget } from './dlq.ts';
-import { CliError, plural, printJson, styles, UsageError } from './io.ts';
-import { settleDeadLetters } from './local-queue.ts';
-import { notRunning, readRuntimeState } from './workspace.ts';
 
 /** Default bounds of one erase: messages received per queue, and seconds for the whole sweep. */
 const DEFAULT_MAX_MESSAGES = 10_000;

@@ -1,21 +1,25 @@
 import { existsSync } from 'node:fs';
+import { type CommandContext, stringOption } from '#cli/command.ts';
+import { CliError, plural, printJson, styles } from '#cli/io.ts';
+import { cliSecrets } from '#cli/secrets.ts';
+import { display } from '#cli/sources.ts';
 import {
   createOnpipelineClient,
   DEFAULT_ONPIPELINE_URL,
   type OnpipelineClient,
   OnpipelineRequestError,
-} from '#shared/leadsin/client.ts';
-import { nameLookup } from '#shared/leadsin/customFields.ts';
-import { type CustomField, type CustomFieldTable, customFieldTables } from '#shared/leadsin/schema.ts';
+} from '#shared/onpipeline/client.ts';
+import { nameLookup } from '#shared/onpipeline/custom-fields.ts';
+import { type CustomField, type CustomFieldTable, customFieldTables } from '#shared/onpipeline/schema.ts';
+import {
+  namedCustomFields,
+  unknownCustomFieldNames,
+  writeCustomFieldsCache,
+} from '#shared/preview/custom-fields-cache.ts';
 import { formatProblem } from '#shared/sources/errors.ts';
 import { checkSources } from '#shared/sources/loader.ts';
 import { closestName } from '#shared/suggest.ts';
 import { redact } from '#shared/telemetry.ts';
-import { type CommandContext, stringOption } from './command.ts';
-import { namedCustomFields, unknownCustomFieldNames, writeCustomFieldsCache } from './custom-fields.ts';
-import { CliError, plural, printJson, styles } from './io.ts';
-import { cliSecrets } from './secrets.ts';
-import { display } from './sources.ts';
 
 /** The Onpipeline client of a `fields` command: URL and token from the options, env or secrets file. */
 async function onpipeline(

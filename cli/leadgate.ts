@@ -6,9 +6,9 @@
  * never loads the AWS SDK.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
-import type { CommandRun } from './command.ts';
-import { CliError, type Io, printJson, processIo, UsageError } from './io.ts';
-import { globalOptions, workspace } from './workspace.ts';
+import type { CommandRun } from '#cli/command.ts';
+import { CliError, type Io, printJson, processIo, UsageError } from '#cli/io.ts';
+import { globalOptions, workspace } from '#cli/workspace.ts';
 
 // The shared modules log JSON lines and emit metrics for Lambda; neither belongs in a terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -45,7 +45,7 @@ A name: custom field that Onpipeline does not have (per sources/custom-fields.js
 with \`leadgate fields push\`. Without sources/custom-fields.json, names are not checked (a warning).
 Exit 1 on any problem.`,
     options: {},
-    load: async () => (await import('./sources.ts')).check,
+    load: async () => (await import('#cli/sources.ts')).check,
   },
   {
     name: 'sources preview',
@@ -71,7 +71,7 @@ they are shown as <unresolved: name>.
   --referer URL   the page a form was on (for $referer and $utm.* from its query string)
 Exit 1 when the lead would be refused.`,
     options: { referer: { type: 'string' } },
-    load: async () => (await import('./sources.ts')).preview,
+    load: async () => (await import('#cli/sources.ts')).preview,
   },
   {
     name: 'fields pull',
@@ -86,7 +86,7 @@ from the environment, else .leadgate/api-tokens.env (the API tokens, as deliver 
 The local Onpipeline sandbox (npm start) accepts the token sandbox-token:
   ONPIPELINE_TOKEN=sandbox-token npx leadgate fields pull --url http://127.0.0.1:3001`,
     options: { url: { type: 'string' } },
-    load: async () => (await import('./fields.ts')).pull,
+    load: async () => (await import('#cli/fields.ts')).pull,
   },
   {
     name: 'fields push',
@@ -104,7 +104,7 @@ Onpipeline URL and token as for \`leadgate fields pull\` (ONPIPELINE_URL, ONPIPE
 Errors have a code with --json: token_missing, onpipeline_unreachable, onpipeline_refused.
 Exit 1 when a field was not created (refused, or a probable typo) or Onpipeline cannot be read.`,
     options: { url: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
-    load: async () => (await import('./fields.ts')).push,
+    load: async () => (await import('#cli/fields.ts')).push,
   },
   {
     name: 'send-test',
@@ -120,7 +120,7 @@ warning to split it into gateway-secrets.env and api-tokens.env.
   --wait          wait for the delivery outcome (local runtime only; up to 30 s)
 Exit 1 when the gateway refuses the lead (or, with --wait, when it is not delivered).`,
     options: { gateway: { type: 'string' }, wait: { type: 'boolean' } },
-    load: async () => (await import('./send-test.ts')).sendTest,
+    load: async () => (await import('#cli/send-test.ts')).sendTest,
   },
   {
     name: 'status',
@@ -132,7 +132,7 @@ most recent delivery attempts (local runtime only).
 ${awsHelp}
 Exit 1 when leadgate or its queue cannot be reached.`,
     options: { gateway: { type: 'string' }, ...awsOptions },
-    load: async () => (await import('./status.ts')).status,
+    load: async () => (await import('#cli/status.ts')).status,
   },
   {
     name: 'dlq list',
@@ -142,7 +142,7 @@ Exit 1 when leadgate or its queue cannot be reached.`,
   --max N   list at most N (default 100)
 ${awsHelp}`,
     options: { max: { type: 'string' }, ...awsOptions },
-    load: async () => (await import('./dlq.ts')).list,
+    load: async () => (await import('#cli/dlq.ts')).list,
   },
   {
     name: 'dlq show',
@@ -152,7 +152,7 @@ ${awsHelp}`,
 source config makes of it (so you know whether a redrive will succeed).
 ${awsHelp}`,
     options: { ...awsOptions },
-    load: async () => (await import('./dlq.ts')).show,
+    load: async () => (await import('#cli/dlq.ts')).show,
   },
   {
     name: 'dlq redrive',
@@ -174,7 +174,7 @@ Progress is reported on stderr.`,
       'move-task': { type: 'boolean' },
       ...awsOptions,
     },
-    load: async () => (await import('./dlq.ts')).redrive,
+    load: async () => (await import('#cli/dlq.ts')).redrive,
   },
   {
     name: 'erase',
@@ -201,7 +201,7 @@ wait in the queue as ids only, so they cannot be matched here). See docs/operati
       gateway: { type: 'string' },
       ...awsOptions,
     },
-    load: async () => (await import('./erase.ts')).erase,
+    load: async () => (await import('#cli/erase.ts')).erase,
   },
 ];
 

@@ -1,12 +1,12 @@
+import type { Io } from '#cli/io.ts';
+import type { Workspace } from '#cli/workspace.ts';
 import {
   legacySecretsWarning,
   localSecretValues,
   type SecretSide,
   type SecretStore,
   secretStore,
-} from '#shared/secrets.ts';
-import type { Io } from './io.ts';
-import type { Workspace } from './workspace.ts';
+} from '#shared/security/secrets.ts';
 
 /**
  * Secrets by name for the CLI, of the side that matches what the command does: `gateway` (the

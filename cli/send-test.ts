@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { type CommandContext, stringOption } from '#cli/command.ts';
+import { CliError, type Io, printJson, styles } from '#cli/io.ts';
+import { cliSecrets } from '#cli/secrets.ts';
+import { loadSource } from '#cli/sources.ts';
+import { notRunning, readRuntimeState, type Workspace } from '#cli/workspace.ts';
 import type { LocalStatus } from '#local/dashboard/status.ts';
-import { hmacSha256Hex } from '#shared/channels/hmac.ts';
-import { originMatcher } from '#shared/channels/origins.ts';
-import { signStandardWebhook } from '#shared/channels/signatures.ts';
+import { originMatcher } from '#shared/channels/form/origins.ts';
+import { samplePayload } from '#shared/preview/payloads.ts';
+import { hmacSha256Hex } from '#shared/security/hmac.ts';
+import { signStandardWebhook } from '#shared/security/signatures.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import { type CommandContext, stringOption } from './command.ts';
-import { CliError, type Io, printJson, styles } from './io.ts';
-import { samplePayload } from './payloads.ts';
-import { cliSecrets } from './secrets.ts';
-import { loadSource } from './sources.ts';
-import { notRunning, readRuntimeState, type Workspace } from './workspace.ts';
 
 interface TestRequest {
   path: string;

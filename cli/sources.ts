@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
-import { checkSources } from '#shared/sources/loader.ts';
-import type { Source } from '#shared/sources/schema.ts';
-import { type CommandContext, stringOption } from './command.ts';
+import { type CommandContext, stringOption } from '#cli/command.ts';
+import { CliError, type Io, plural, printJson, styles, UsageError } from '#cli/io.ts';
+import type { Workspace } from '#cli/workspace.ts';
 import {
   cacheLookup,
   namedCustomFields,
   readCustomFieldsCache,
   unknownCustomFieldNames,
-} from './custom-fields.ts';
-import { CliError, type Io, plural, printJson, styles, UsageError } from './io.ts';
-import { PayloadError } from './payloads.ts';
-import { type LeadPreview, previewLeads } from './preview.ts';
-import type { Workspace } from './workspace.ts';
+} from '#shared/preview/custom-fields-cache.ts';
+import { PayloadError } from '#shared/preview/payloads.ts';
+import { type LeadPreview, previewLeads } from '#shared/preview/preview.ts';
+import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
+import { checkSources } from '#shared/sources/loader.ts';
+import type { Source } from '#shared/sources/schema.ts';
 
 /**
  * `leadgate sources check`: validates every source config and the custom-field cache. Problems are

@@ -1,10 +1,10 @@
+import { type CommandContext, stringOption } from '#cli/command.ts';
+import { queueTarget } from '#cli/dlq.ts';
+import { CliError, type Io, plural, printJson, styles, table, utcTime } from '#cli/io.ts';
+import { sparkline } from '#cli/sparkline.ts';
+import { notRunning, readRuntimeState } from '#cli/workspace.ts';
 import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
 import type { AttemptSummary, LocalStatus, QueueDepth } from '#local/dashboard/status.ts';
-import { type CommandContext, stringOption } from './command.ts';
-import { queueTarget } from './dlq.ts';
-import { CliError, type Io, plural, printJson, styles, table, utcTime } from './io.ts';
-import { sparkline } from './sparkline.ts';
-import { notRunning, readRuntimeState } from './workspace.ts';
 
 /** How many recent attempts the readable output lists. */
 const SHOWN = 10;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { localSecretFiles } from '#shared/secrets.ts';
-import { CliError, type Io } from './io.ts';
+import { CliError, type Io } from '#cli/io.ts';
+import { localSecretFiles } from '#shared/security/secrets.ts';
 
 /** The options every command understands, besides its own. */
 export const globalOptions = {

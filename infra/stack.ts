@@ -32,10 +32,10 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { EdgeProtection } from '#infra/constructs/EdgeProtection.ts';
-import { EgressNetwork } from '#infra/constructs/EgressNetwork.ts';
-import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/LeadgateFunction.ts';
-import { Monitoring } from '#infra/constructs/Monitoring.ts';
+import { EdgeProtection } from '#infra/constructs/edge-protection.ts';
+import { EgressNetwork } from '#infra/constructs/egress-network.ts';
+import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/leadgate-function.ts';
+import { Monitoring } from '#infra/constructs/monitoring.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
 import { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { env } from '#shared/config.ts';
@@ -246,7 +246,7 @@ export class LeadgateStack extends Stack {
       LOG_LEVEL: settings.logLevel,
     };
     this.capture = new LeadgateFunction(this, 'Capture', {
-      entry: join(projectRoot, 'functions/capture/handler.ts'),
+      entry: join(projectRoot, 'functions/capture.ts'),
       projectRoot,
       description: 'leadgate capture: HTTP API → authenticate, validate → leads queue',
       timeout: Duration.seconds(CAPTURE_TIMEOUT_SECONDS),
@@ -257,7 +257,7 @@ export class LeadgateStack extends Stack {
       reservedConcurrentExecutions: settings.captureReservedConcurrency,
     });
     this.deliver = new LeadgateFunction(this, 'Deliver', {
-      entry: join(projectRoot, 'functions/deliver/handler.ts'),
+      entry: join(projectRoot, 'functions/deliver.ts'),
       projectRoot,
       description: 'leadgate deliver: leads queue → Onpipeline Leadsin, from the NAT egress IP',
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { listenOnLoopback } from '#local/loopback.ts';
 import { lambdaContext } from '#local/poller.ts';
-import { tooManyRequests } from '#local/rateLimit.ts';
+import { tooManyRequests } from '#local/rate-limit.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { errorResult, type HttpResult } from '#shared/http/response.ts';
 import { matchRoute, pathHasRoute } from '#shared/http/routes.ts';

@@ -1,25 +1,25 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createCaptureHandler } from '#functions/capture/handler.ts';
-import { createDeliverHandler } from '#functions/deliver/handler.ts';
+import { createCaptureHandler } from '#functions/capture.ts';
+import { createDeliverHandler } from '#functions/deliver.ts';
 import { type ActivitySnapshot, activitySeries } from '#local/dashboard/activity.ts';
 import { deliveryLog, type ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import { startGateway } from '#local/gateway.ts';
-import { liveSourceRegistry, type SourceState, sourceReporter } from '#local/liveSources.ts';
+import { liveSourceRegistry, type SourceState, sourceReporter } from '#local/live-sources.ts';
 import { localPages } from '#local/pages.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
-import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rateLimit.ts';
+import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rate-limit.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
-import { webhookRouters } from '#shared/channels/routers.ts';
+import { leadResolvers } from '#shared/channels/common/fetchers.ts';
+import { webhookRouters } from '#shared/channels/common/routing.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
-import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
-import { createOnpipelineClient } from '#shared/leadsin/client.ts';
-import { type CustomFieldNames, customFieldNames } from '#shared/leadsin/customFields.ts';
+import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
+import { createOnpipelineClient } from '#shared/onpipeline/client.ts';
+import { type CustomFieldNames, customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
-import { leadResolvers } from '#shared/resolvers/index.ts';
-import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/secrets.ts';
+import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/security/secrets.ts';
 
 /** How many recent delivery attempts the runtime remembers. */
 const RECENT_ATTEMPTS = 200;
@@ -89,7 +89,7 @@ export interface Runtime {
   activity(): ActivitySnapshot;
   /** What the developer should be told at start (e.g. the old `secrets.env` still to split). */
   warnings: readonly string[];
-  /** What the live source registry serves and which files on disk it refused (`local/liveSources.ts`). */
+  /** What the live source registry serves and which files on disk it refused (`local/live-sources.ts`). */
   sourceState(): SourceState;
   /** Stops the sandbox only (tests of Onpipeline outages); `startSandboxAgain` brings it back on the same port. */
   stopSandbox(): Promise<void>;

@@ -7,9 +7,9 @@ import { formatProblem, SourceConfigError } from '#shared/sources/errors.ts';
 // CloudWatch metrics (EMF lines) mean nothing on one machine; set before the handlers load.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { PortInUseError, startRuntime } = await import('#local/runtime.ts');
-const { rateLimitSettings } = await import('#local/rateLimit.ts');
+const { rateLimitSettings } = await import('#local/rate-limit.ts');
 const { logger } = await import('#shared/telemetry.ts');
-const { terminalLogWanted, useTerminalLog } = await import('#local/terminalLog.ts');
+const { terminalLogWanted, useTerminalLog } = await import('#local/terminal-log.ts');
 // One readable line per event at a terminal; JSON (as on AWS) when piped or LEADGATE_LOG_FORMAT=json.
 if (terminalLogWanted(process.env, process.stdout.isTTY === true)) useTerminalLog(logger);
 

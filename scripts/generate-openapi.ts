@@ -1,7 +1,7 @@
 /**
  * Writes `docs/openapi.json`, the OpenAPI 3.1 description of the partner API
  * (`POST /v1/partners/{sourceId}/leads`), generated from the zod schemas in
- * shared/channels/partner-api.ts so the document cannot drift from the code.
+ * shared/channels/partner/api.ts so the document cannot drift from the code.
  * `npm run openapi` writes it; `npm run openapi -- --check` fails when the committed file is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
   partnerApiSchemas,
   partnerErrorCodes,
-} from '#shared/channels/partner-api.ts';
+} from '#shared/channels/partner/api.ts';
 import { limits } from '#shared/http/limits.ts';
 
 const target = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));

@@ -1,6 +1,6 @@
 /**
  * The environment variables leadgate's functions read, in one place. Every value here is a location
- * or a setting, never a secret: secrets are read by name through `#shared/secrets.ts`.
+ * or a setting, never a secret: secrets are read by name through `#shared/security/secrets.ts`.
  */
 export const env = {
   /** URL of the `leads` queue. */

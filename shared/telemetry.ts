@@ -12,7 +12,7 @@ import type { MiddlewareObj } from '@middy/core';
  */
 export const logger = new Logger({ serviceName: 'leadgate' });
 
-/** The metrics' namespace and their one dimension, `service` (what infra/constructs/Monitoring.ts reads). */
+/** The metrics' namespace and their one dimension, `service` (what infra/constructs/monitoring.ts reads). */
 const NAMESPACE = 'leadgate';
 const SERVICE = 'leadgate';
 /** Most metrics one EMF document may carry (CloudWatch's limit). */

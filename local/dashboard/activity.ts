@@ -1,4 +1,4 @@
-import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 
 /**
  * What the dashboard's charts and `leadgate status` sparklines draw: a bounded, in-memory time series

@@ -1,17 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { DashboardContext } from '#local/dashboard/context.ts';
+import { errorPage, jsonPage } from '#local/dashboard/html.ts';
+import { withTimeout } from '#local/dashboard/status.ts';
+import { localSqs, settleDeadLetters } from '#local/embedded-sqs.ts';
 import type { LocalPage } from '#local/gateway.ts';
 import { envelopeMatches, erasureSubject, stringsOf, valuesMatch } from '#shared/erasure.ts';
+import { cacheLookup, cacheNamesById, readCustomFieldsCache } from '#shared/preview/custom-fields-cache.ts';
+import { PayloadError, samplePayload } from '#shared/preview/payloads.ts';
+import { previewLeads } from '#shared/preview/preview.ts';
 import { type DeadLetter, deadLetterQueue } from '#shared/queue/dlq.ts';
 import { formatProblem } from '#shared/sources/errors.ts';
-import { cacheLookup, cacheNamesById, readCustomFieldsCache } from '../../cli/custom-fields.ts';
-import { localSqs, settleDeadLetters } from '../../cli/local-queue.ts';
-import { PayloadError, samplePayload } from '../../cli/payloads.ts';
-import { previewLeads } from '../../cli/preview.ts';
-import type { DashboardContext } from './context.ts';
-import { errorPage, jsonPage } from './html.ts';
-import { withTimeout } from './status.ts';
 
 /** Largest JSON body the local endpoints read (a sample payload is at most 256 KB). */
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
+import type { DashboardContext } from '#local/dashboard/context.ts';
+import { type Html, html, jsonPage } from '#local/dashboard/html.ts';
 import type { LocalPage } from '#local/gateway.ts';
 import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
-import type { DashboardContext } from './context.ts';
-import { type Html, html, jsonPage } from './html.ts';
 
 /**
  * The red banner at the top of the dashboard while a file in `sources/` does not validate: one line

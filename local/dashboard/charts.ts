@@ -1,5 +1,5 @@
-import type { ActivitySnapshot } from './activity.ts';
-import { type Html, html } from './html.ts';
+import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
+import { type Html, html } from '#local/dashboard/html.ts';
 
 /**
  * The dashboard's charts, drawn on the server as small inline SVG (no script, no library, no inline

@@ -2,7 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
 import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
-import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
+import type { CustomFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { SourceProblem } from '#shared/sources/errors.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 

@@ -1,6 +1,6 @@
+import type { ActivitySeries } from '#local/dashboard/activity.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
-import type { ActivitySeries } from './activity.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 
 /**
  * The lead whose delivery a deduplicated attempt stands on: same dedupe key (a partner's lead id,

@@ -1,6 +1,6 @@
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
-import type { ObservedAttempt } from './deliveries.ts';
-import { type Html, html } from './html.ts';
+import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
+import { type Html, html } from '#local/dashboard/html.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 
 /**
  * How the recent-leads list shows an attempt that was answered from the idempotency record: a lead

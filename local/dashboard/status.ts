@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { DashboardContext } from '#local/dashboard/context.ts';
 import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
-import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import { redact } from '#shared/telemetry.ts';
-import type { DashboardContext } from './context.ts';
 
 /** Leads waiting in a queue, as SQS counts them (approximate). */
 export interface QueueDepth {

@@ -1,13 +1,13 @@
+import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
+import { activitySection } from '#local/dashboard/charts.ts';
+import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
+import { duplicateNote, isSending, sentAnchor, sentBody, shownOutcome } from '#local/dashboard/duplicates.ts';
+import { type Html, html, page } from '#local/dashboard/html.ts';
+import type { LocalStatus } from '#local/dashboard/status.ts';
 import type { LocalPage } from '#local/gateway.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
 import type { DeadLetter } from '#shared/queue/dlq.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import type { ActivitySnapshot } from './activity.ts';
-import { activitySection } from './charts.ts';
-import type { ObservedAttempt } from './deliveries.ts';
-import { duplicateNote, isSending, sentAnchor, sentBody, shownOutcome } from './duplicates.ts';
-import { type Html, html, page } from './html.ts';
-import type { LocalStatus } from './status.ts';
 
 /** The demo source the demo form posts to (shipped as `sources/demo-contact.yaml`). */
 export const DEMO_SOURCE = 'demo-contact';

@@ -6,7 +6,7 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
  * - `GET /rest/leadFormResponses/{id}`: a lead (its answers carry question ids only);
  * - `GET /rest/leadForms/{formId}`: the form, whose `content.questions[]` give each question id its
  *   `predefinedField` (FIRST_NAME, EMAIL…) and the texts of multiple-choice options. leadgate names
- *   answers through this call (see `shared/resolvers/linkedin.ts`), so the fake serves both.
+ *   answers through this call (see `shared/channels/linkedin/fetch.ts`), so the fake serves both.
  *
  * Every call must carry `Authorization: Bearer <token>` (else 401 INVALID_ACCESS_TOKEN),
  * `LinkedIn-Version: YYYYMM` (else 400 VERSION_MISSING; a version in `sunsetVersions` → 426

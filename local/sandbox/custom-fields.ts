@@ -1,5 +1,5 @@
-import type { CustomField, CustomFieldTable } from '#shared/leadsin/schema.ts';
-import { customFieldTables } from '#shared/leadsin/schema.ts';
+import type { CustomField, CustomFieldTable } from '#shared/onpipeline/schema.ts';
+import { customFieldTables } from '#shared/onpipeline/schema.ts';
 
 /**
  * The custom fields the sandbox knows when none are given, per table. `Role` (ID `1111111`) is the

@@ -32,7 +32,7 @@ import {
   customFieldTables,
   type LeadsinBody,
   leadsinBodySchema,
-} from '#shared/leadsin/schema.ts';
+} from '#shared/onpipeline/schema.ts';
 
 export { defaultCustomFields } from '#local/sandbox/custom-fields.ts';
 export type { FaultKind, SandboxFaults } from '#local/sandbox/faults.ts';

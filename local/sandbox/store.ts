@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ulid } from 'ulid';
 import { z } from 'zod';
-import { type LeadsinBody, leadsinBodySchema } from '#shared/leadsin/schema.ts';
+import { type LeadsinBody, leadsinBodySchema } from '#shared/onpipeline/schema.ts';
 
 /** A lead the sandbox accepted, as `GET /_sandbox/leads` lists it. */
 export interface ReceivedLead {

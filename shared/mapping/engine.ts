@@ -1,6 +1,4 @@
 import type { LeadInput } from '#shared/envelope.ts';
-import type { LeadsinBody, LeadsinTextField } from '#shared/leadsin/schema.ts';
-import { leadsinTextFields } from '#shared/leadsin/schema.ts';
 import {
   type CompiledExpression,
   compileExpression,
@@ -8,6 +6,8 @@ import {
   type ValueRecord,
 } from '#shared/mapping/expression.ts';
 import { isValidLeadsinBody, validateLeadsinBody } from '#shared/mapping/validate.ts';
+import type { LeadsinBody, LeadsinTextField } from '#shared/onpipeline/schema.ts';
+import { leadsinTextFields } from '#shared/onpipeline/schema.ts';
 import type { LeadMapping } from '#shared/sources/schema.ts';
 
 /**

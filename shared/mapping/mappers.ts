@@ -1,6 +1,6 @@
 import type { LeadInput } from '#shared/envelope.ts';
-import type { CustomFieldNames } from '#shared/leadsin/customFields.ts';
 import { compileMapping, type MapResult } from '#shared/mapping/engine.ts';
+import type { CustomFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count } from '#shared/telemetry.ts';
 

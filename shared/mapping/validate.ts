@@ -1,4 +1,4 @@
-import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/leadsin/schema.ts';
+import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/onpipeline/schema.ts';
 
 /**
  * The mapping engine's last check of a body it built: a hand-written twin of `leadsinBodySchema` for

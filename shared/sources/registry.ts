@@ -3,7 +3,7 @@ import type { Source } from '#shared/sources/schema.ts';
 
 /**
  * The lead sources a function serves. Loaded and validated once at start (an invalid config fails
- * start-up, as it fails `cdk synth`). On one machine, `local/liveSources.ts` implements the same
+ * start-up, as it fails `cdk synth`). On one machine, `local/live-sources.ts` implements the same
  * interface and follows the folder while leadgate runs.
  *
  * @example

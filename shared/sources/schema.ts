@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { emailTypes, phoneTypes } from '#shared/leadsin/schema.ts';
 import { isPhoneCountry } from '#shared/mapping/phone.ts';
+import { emailTypes, phoneTypes } from '#shared/onpipeline/schema.ts';
 
 /**
  * The lead source config (`sources/<sourceId>.yaml`): which channel a source posts through, how it

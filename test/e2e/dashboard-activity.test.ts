@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
-import { secretStore } from '#shared/secrets.ts';
+import { secretStore } from '#shared/security/secrets.ts';
 import { launchBrowser } from '#test/support/browser.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 

@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WAF_EVALUATION_WINDOW_SECONDS } from '#infra/constructs/EdgeProtection.ts';
+import { WAF_EVALUATION_WINDOW_SECONDS } from '#infra/constructs/edge-protection.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 
 const cdkJsonContext = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context;

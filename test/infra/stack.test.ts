@@ -11,7 +11,7 @@ import {
   REJECTED_THRESHOLD,
   SIGNATURE_REFUSED_THRESHOLD,
   TRANSIENT_THRESHOLD,
-} from '#infra/constructs/Monitoring.ts';
+} from '#infra/constructs/monitoring.ts';
 import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';

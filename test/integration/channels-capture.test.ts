@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
-import { secretStore } from '#shared/secrets.ts';
+import { secretStore } from '#shared/security/secrets.ts';
 import {
   bigIds,
   googleAdsLead,

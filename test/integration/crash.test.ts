@@ -48,8 +48,8 @@ async function endpoints(dataDir: string) {
 
 /**
  * The idempotency record key deliver writes for a form lead: Powertools hashes the dedupe key
- * (`form:<lead id>`, shared/channels/enqueue.ts) with MD5 behind the `leadgate-deliver` prefix
- * (shared/idempotency/sendOnce.ts).
+ * (`form:<lead id>`, shared/channels/common/enqueue.ts) with MD5 behind the `leadgate-deliver` prefix
+ * (shared/idempotency/send-once.ts).
  */
 function storeKey(leadId: string): string {
   const hash = createHash('md5')

@@ -10,10 +10,10 @@ import { ensureQueues, type QueueUrls, startEmbeddedQueue } from '#local/queue.t
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { json } from '#shared/http/response.ts';
+import { customFieldsCacheText } from '#shared/preview/custom-fields-cache.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 import { eventually, testWorkspace } from '#test/support/runtime.ts';
-import { customFieldsCacheText } from '../../cli/custom-fields.ts';
 
 const hostile = '<script>alert("x")</script>';
 

@@ -10,7 +10,7 @@
  *
  * What counts as personal data (see `personalValues`): every e-mail address and phone number
  * written in the integration tests, their support code and the sample data they post
- * (`cli/payloads.ts`, `local/fakes/`), the names given as first/last/full names there, and the
+ * (`shared/preview/payloads.ts`, `local/fakes/`), the names given as first/last/full names there, and the
  * secret values (API keys, tokens). On top of those lists, any e-mail address and any
  * international phone number in a log line is a hit, whatever it is.
  */
@@ -24,7 +24,7 @@ export const LOG_DIR = join('test-results', 'logs');
 export const CANARY_MESSAGE = 'log capture canary';
 
 /** Where the test data lives: the files whose literals the integration suite posts. */
-export const DATA_SOURCES = ['test/integration', 'test/support', 'cli/payloads.ts', 'local/fakes'];
+export const DATA_SOURCES = ['test/integration', 'test/support', 'shared/preview/payloads.ts', 'local/fakes'];
 
 /** Any e-mail address. */
 export const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RateLimitSettings, rateLimitSettings } from '#local/rateLimit.ts';
+import { type RateLimitSettings, rateLimitSettings } from '#local/rate-limit.ts';
 import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
 import { sqsClient } from '#shared/queue/client.ts';
 import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';

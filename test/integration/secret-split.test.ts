@@ -6,7 +6,7 @@ import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { type Sandbox, startSandbox } from '#local/sandbox/server.ts';
-import { legacySecretsWarning, localSecretStore } from '#shared/secrets.ts';
+import { legacySecretsWarning, localSecretStore } from '#shared/security/secrets.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const partner = (key: string) => `channel: partner

@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signStandardWebhook } from '#shared/channels/signatures.ts';
-import type { ChannelDeps } from '#shared/channels/types.ts';
+import type { ChannelDeps } from '#shared/channels/channel.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
-import { secretStore } from '#shared/secrets.ts';
+import { secretStore } from '#shared/security/secrets.ts';
+import { signStandardWebhook } from '#shared/security/signatures.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 
 /** Ids longer than 2^53, as ad networks send them (JSON numbers that `JSON.parse` would round). */

@@ -9,14 +9,14 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll } from 'vitest';
-import { createCaptureHandler } from '#functions/capture/handler.ts';
+import { createCaptureHandler } from '#functions/capture.ts';
 import { lambdaContext } from '#local/poller.ts';
-import { signStandardWebhook } from '#shared/channels/signatures.ts';
 import { type Envelope, envelopeSchema } from '#shared/envelope.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { leadQueue } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
-import { secretStore } from '#shared/secrets.ts';
+import { secretStore } from '#shared/security/secrets.ts';
+import { signStandardWebhook } from '#shared/security/signatures.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickIdKeys, type RequestFacts, requestContext, utmKeys } from '#shared/channels/context.ts';
+import { clickIdKeys, type RequestFacts, requestContext, utmKeys } from '#shared/channels/common/context.ts';
 import type { InputFields } from '#shared/envelope.ts';
 
 const receivedAt = '2025-03-01T10:00:00.000Z';

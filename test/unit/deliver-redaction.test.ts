@@ -1,10 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { leadDelivery } from '#shared/delivery/deliver.ts';
 import type { Envelope } from '#shared/envelope.ts';
-import type { OnpipelineClient } from '#shared/leadsin/client.ts';
-import { customFieldNames } from '#shared/leadsin/customFields.ts';
+import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
+import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { redact } from '#shared/telemetry.ts';
 import { sourcesFrom } from '#test/support/channels.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withErrorCode } from '#shared/channels/form.ts';
+import { withErrorCode } from '#shared/channels/form/channel.ts';
 
 describe('withErrorCode', () => {
   it.each([

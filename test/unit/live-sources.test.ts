@@ -8,7 +8,7 @@ import {
   type SourceState,
   sourceReporter,
   sourceStateLines,
-} from '#local/liveSources.ts';
+} from '#local/live-sources.ts';
 import { eventually } from '#test/support/runtime.ts';
 
 const form = (firstName: string) => `channel: form

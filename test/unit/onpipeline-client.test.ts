@@ -1,9 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOnpipelineClient, isLoopbackUrl, OnpipelineRequestError } from '#shared/leadsin/client.ts';
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
-import { MissingSecretError } from '#shared/secrets.ts';
+import { createOnpipelineClient, isLoopbackUrl, OnpipelineRequestError } from '#shared/onpipeline/client.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
+import { MissingSecretError } from '#shared/security/secrets.ts';
 
 interface Received {
   method: string | undefined;

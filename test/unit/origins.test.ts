@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { originMatcher, originOf } from '#shared/channels/origins.ts';
+import { originMatcher, originOf } from '#shared/channels/form/origins.ts';
 
 describe('originMatcher', () => {
   describe.each([

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { classifyAnswer, parseRetryAfter } from '#shared/leadsin/outcome.ts';
+import { classifyAnswer, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
 
 const now = new Date('2025-03-01T10:00:00.000Z');
 

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { leadQueue, MessageTooLargeError } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';

@@ -6,7 +6,7 @@ import {
   rateLimiter,
   rateLimitSettings,
   tooManyRequests,
-} from '#local/rateLimit.ts';
+} from '#local/rate-limit.ts';
 import { errorResult } from '#shared/http/response.ts';
 
 /** A clock the test moves by hand (milliseconds). */

@@ -11,7 +11,7 @@ import {
   startSandbox,
 } from '#local/sandbox/server.ts';
 import { describeIssues, formatPath } from '#local/sandbox/validation.ts';
-import { leadsinBodySchema, leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/leadsin/schema.ts';
+import { leadsinBodySchema, leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/onpipeline/schema.ts';
 
 /** The `Leadsin` example body of the Onpipeline REST API reference, verbatim. */
 const referenceExample = {

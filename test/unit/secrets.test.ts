@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MissingSecretError, parseEnvFile, secretStore } from '#shared/secrets.ts';
+import { MissingSecretError, parseEnvFile, secretStore } from '#shared/security/secrets.ts';
 
 describe('secretStore', () => {
   beforeEach(() => {

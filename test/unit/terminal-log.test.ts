@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import { lambdaContext } from '#local/poller.ts';
-import { formatLogLine, terminalLogWanted, useTerminalLog } from '#local/terminalLog.ts';
+import { formatLogLine, terminalLogWanted, useTerminalLog } from '#local/terminal-log.ts';
 import { redact } from '#shared/telemetry.ts';
 
 /** A logger like leadgate's, with the Lambda context the local poller makes up, writing to memory. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { googleAdsChannel } from '#shared/channels/google-ads.ts';
+import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
 import { bigIds, bodyOf, channelDeps, googleAdsLead, httpRequest } from '#test/support/channels.ts';
 
 const lead = `

@@ -1,8 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
-import { linkedinChannel, linkedinRouter, linkedinSignatureMatches } from '#shared/channels/linkedin.ts';
-import { UNROUTED_SOURCE_ID } from '#shared/channels/types.ts';
+import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
+import {
+  linkedinChannel,
+  linkedinRouter,
+  linkedinSignatureMatches,
+} from '#shared/channels/linkedin/channel.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import { bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
 

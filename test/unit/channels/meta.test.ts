@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
-import { metaChannel, metaRouter } from '#shared/channels/meta.ts';
-import { UNROUTED_SOURCE_ID } from '#shared/channels/types.ts';
+import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { metaChannel, metaRouter } from '#shared/channels/meta/channel.ts';
 import { bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
 
 const appSecret = 'meta-app-secret';

@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { partnerChannel } from '#shared/channels/partner.ts';
 import {
   type PartnerBatchAnswer,
   partnerBatchAnswerSchema,
   partnerErrorAnswerSchema,
   partnerErrorCodes,
-} from '#shared/channels/partner-api.ts';
+} from '#shared/channels/partner/api.ts';
+import { partnerChannel } from '#shared/channels/partner/channel.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import { bodyOf, channelDeps, httpRequest, standardWebhookHeaders } from '#test/support/channels.ts';

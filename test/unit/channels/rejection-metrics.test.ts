@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formChannel } from '#shared/channels/form.ts';
-import { googleAdsChannel } from '#shared/channels/google-ads.ts';
-import { linkedinChannel } from '#shared/channels/linkedin.ts';
-import { metaChannel } from '#shared/channels/meta.ts';
-import { partnerChannel } from '#shared/channels/partner.ts';
-import { tiktokChannel } from '#shared/channels/tiktok.ts';
-import type { ChannelDeps } from '#shared/channels/types.ts';
+import type { ChannelDeps } from '#shared/channels/channel.ts';
+import { formChannel } from '#shared/channels/form/channel.ts';
+import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
+import { linkedinChannel } from '#shared/channels/linkedin/channel.ts';
+import { metaChannel } from '#shared/channels/meta/channel.ts';
+import { partnerChannel } from '#shared/channels/partner/channel.ts';
+import { tiktokChannel } from '#shared/channels/tiktok/channel.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { HttpError } from '#shared/http/errors.ts';
+import { secretStore } from '#shared/security/secrets.ts';
 import {
   hmacSha256,
   secretsEqual,
@@ -10,9 +12,7 @@ import {
   verifyBase64Hmac,
   verifyHexHmac,
   verifyStandardWebhook,
-} from '#shared/channels/signatures.ts';
-import { HttpError } from '#shared/http/errors.ts';
-import { secretStore } from '#shared/secrets.ts';
+} from '#shared/security/signatures.ts';
 
 /** The test vector of the Standard Webhooks specification (standardwebhooks.com). */
 const spec = {

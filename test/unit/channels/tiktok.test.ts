@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tiktokChannel, tiktokRouter, tiktokSignatureValid } from '#shared/channels/tiktok.ts';
-import { UNROUTED_SOURCE_ID } from '#shared/channels/types.ts';
+import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
+import { tiktokChannel, tiktokRouter, tiktokSignatureValid } from '#shared/channels/tiktok/channel.ts';
 import {
   bigIds,
   bodyOf,

@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { bufferIo } from '../../../cli/io.ts';
-import { main } from '../../../cli/leadgate.ts';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 
 const LEADS_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/leadgate-leads';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/leadgate-leads-dlq';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { customFieldsCacheText } from '../../../cli/custom-fields.ts';
-import { bufferIo } from '../../../cli/io.ts';
-import { main } from '../../../cli/leadgate.ts';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
+import { customFieldsCacheText } from '#shared/preview/custom-fields-cache.ts';
 
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/leadgate-leads-dlq';
 

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 import { SANDBOX_TOKEN, type Sandbox, startSandbox } from '#local/sandbox/server.ts';
-import { bufferIo } from '../../../cli/io.ts';
-import { main } from '../../../cli/leadgate.ts';
 
 const partner = (names: string[]) => `channel: partner
 partner: { apiKeys: [ACME_KEY] }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bufferIo } from '../../../cli/io.ts';
-import { main } from '../../../cli/leadgate.ts';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 
 describe('leadgate (command line)', () => {
   const folders: string[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { PayloadError, sampleFields, samplePayload } from '#shared/preview/payloads.ts';
+import { previewLeads } from '#shared/preview/preview.ts';
 import { parseSource } from '#shared/sources/loader.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import { PayloadError, sampleFields, samplePayload } from '../../../cli/payloads.ts';
-import { previewLeads } from '../../../cli/preview.ts';
 
 function source(id: string, yaml: string): Source {
   const result = parseSource(id, yaml);

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { verifyStandardWebhook } from '#shared/channels/signatures.ts';
-import { bufferIo } from '../../../cli/io.ts';
-import { main } from '../../../cli/leadgate.ts';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
+import { verifyStandardWebhook } from '#shared/security/signatures.ts';
 
 const lead = `lead:
   FirstName: { from: [FIRST_NAME, first_name] }

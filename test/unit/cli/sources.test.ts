@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bufferIo } from '#cli/io.ts';
+import { main } from '#cli/leadgate.ts';
 import { parseBody } from '#shared/http/body.ts';
-import { customFieldsCacheText } from '../../../cli/custom-fields.ts';
-import { bufferIo } from '../../../cli/io.ts';
-import { main } from '../../../cli/leadgate.ts';
+import { customFieldsCacheText } from '#shared/preview/custom-fields-cache.ts';
 
 const contactForm = `channel: form
 form:

@@ -1,7 +1,7 @@
 import type { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { leadQueue } from '#shared/queue/client.ts';
 import { fieldName, text } from '#test/support/fuzz.ts';
 

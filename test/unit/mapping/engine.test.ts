@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import type { LeadInput } from '#shared/envelope.ts';
-import { leadsinBodySchema } from '#shared/leadsin/schema.ts';
 import { compileMapping, type MapResult, mapLead } from '#shared/mapping/engine.ts';
+import { leadsinBodySchema } from '#shared/onpipeline/schema.ts';
 import { type LeadMapping, leadMappingSchema } from '#shared/sources/schema.ts';
 
 /** The `lead:` block of the example source in ARCHITECTURE.md ("Lead source config"), verbatim. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LeadInput } from '#shared/envelope.ts';
-import { leadsinBodySchema } from '#shared/leadsin/schema.ts';
 import { compileMapping, type MapResult, mapLead } from '#shared/mapping/engine.ts';
+import { leadsinBodySchema } from '#shared/onpipeline/schema.ts';
 import { type LeadMapping, leadMappingSchema, transforms } from '#shared/sources/schema.ts';
 
 const hostileNames = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];

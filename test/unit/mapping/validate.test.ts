@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/leadsin/schema.ts';
 import {
   addIssues,
   formatLeadsinPath,
   isValidLeadsinBody,
   validateLeadsinBody,
 } from '#shared/mapping/validate.ts';
+import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/onpipeline/schema.ts';
 
 /** Mostly valid leaves, with every kind of invalid one mixed in, so both outcomes are common. */
 const text = fc.oneof(

@@ -7,10 +7,10 @@ import {
   type LinkedinFault,
   startFakeLinkedin,
 } from '#local/fakes/linkedin.ts';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { classifyLinkedinError, linkedinResolver } from '#shared/channels/linkedin/fetch.ts';
 import type { Envelope } from '#shared/envelope.ts';
-import { classifyLinkedinError, linkedinResolver } from '#shared/resolvers/linkedin.ts';
-import { secretStore } from '#shared/secrets.ts';
+import { secretStore } from '#shared/security/secrets.ts';
 import { parseSource } from '#shared/sources/loader.ts';
 
 const formId = '6955637458260688897';

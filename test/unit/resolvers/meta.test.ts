@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeGraph, type GraphFault, startFakeGraph } from '#local/fakes/graph.ts';
-import { newEnvelope } from '#shared/channels/enqueue.ts';
+import { newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { classifyGraphError, metaLeadFields, metaResolver } from '#shared/channels/meta/fetch.ts';
 import type { Envelope } from '#shared/envelope.ts';
-import { classifyGraphError, metaLeadFields, metaResolver } from '#shared/resolvers/meta.ts';
-import { secretStore } from '#shared/secrets.ts';
+import { secretStore } from '#shared/security/secrets.ts';
 import { parseSource } from '#shared/sources/loader.ts';
 import type { Source } from '#shared/sources/schema.ts';
 

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDeliverHandler } from '#functions/deliver/handler.ts';
+import { createDeliverHandler } from '#functions/deliver.ts';
 import { lambdaContext } from '#local/poller.ts';
 import { type DeliveryDeps, leadDelivery, RetryLaterError } from '#shared/delivery/deliver.ts';
-import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
-import type { OnpipelineClient } from '#shared/leadsin/client.ts';
-import { customFieldNames } from '#shared/leadsin/customFields.ts';
-import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
+import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
+import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
+import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
+import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
 import { envelopeFactory, recordingLeadQueue, sqsRecordFactory } from '#test/support/queue.ts';

@@ -1,11 +1,11 @@
-import { isLinkedinResponseId } from '#shared/channels/linkedin.ts';
-import type { LeadResolver } from '#shared/channels/types.ts';
+import type { LeadResolver } from '#shared/channels/channel.ts';
+import { isLinkedinResponseId } from '#shared/channels/linkedin/channel.ts';
+import { fetchFailure, isRecord, scrubbed } from '#shared/channels/meta/fetch.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { idString, parseJsonExact } from '#shared/json.ts';
-import { isLoopbackUrl } from '#shared/leadsin/client.ts';
-import { type DeliveryOutcome, parseRetryAfter } from '#shared/leadsin/outcome.ts';
-import { fetchFailure, isRecord, scrubbed } from '#shared/resolvers/meta.ts';
-import type { SecretStore } from '#shared/secrets.ts';
+import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
+import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
+import type { SecretStore } from '#shared/security/secrets.ts';
 import { logger } from '#shared/telemetry.ts';
 
 export const DEFAULT_LINKEDIN_API_URL = 'https://api.linkedin.com';

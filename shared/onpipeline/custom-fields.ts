@@ -1,5 +1,5 @@
-import type { OnpipelineClient } from '#shared/leadsin/client.ts';
-import { type CustomField, customFieldTables } from '#shared/leadsin/schema.ts';
+import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
+import { type CustomField, customFieldTables } from '#shared/onpipeline/schema.ts';
 
 /**
  * Resolves custom-field NAMES (as marketing ops write them in `name:` entries) to the numeric IDs

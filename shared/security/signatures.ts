@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { HttpError } from '#shared/http/errors.ts';
-import type { SecretStore } from '#shared/secrets.ts';
+import type { SecretStore } from '#shared/security/secrets.ts';
 import { logger } from '#shared/telemetry.ts';
 
 /**

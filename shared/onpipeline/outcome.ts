@@ -1,4 +1,4 @@
-import { leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/leadsin/schema.ts';
+import { leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/onpipeline/schema.ts';
 
 /**
  * What became of one delivery attempt, per ARCHITECTURE's classification table:

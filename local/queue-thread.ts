@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type EmbeddedQueueOptions, type QueueThreadMessage, startFauxqsHere } from '#local/queue.ts';
 
 const port = parentPort;
-if (!port) throw new Error('local/queueThread.ts runs as a worker thread of startEmbeddedQueue');
+if (!port) throw new Error('local/queue-thread.ts runs as a worker thread of startEmbeddedQueue');
 const tell = (message: QueueThreadMessage) => port.postMessage(message);
 
 try {

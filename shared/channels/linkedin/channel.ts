@@ -1,13 +1,13 @@
-import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
-import { hexHmacSha256Matches, hmacSha256Hex } from '#shared/channels/hmac.ts';
-import { firstOf, gatewaySecret } from '#shared/channels/meta.ts';
-import { countRejection } from '#shared/channels/rejections.ts';
-import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/types.ts';
+import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
+import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { countRejection } from '#shared/channels/common/rejections.ts';
+import { firstOf, gatewaySecret } from '#shared/channels/meta/channel.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
+import { hexHmacSha256Matches, hmacSha256Hex } from '#shared/security/hmac.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';

@@ -1,11 +1,11 @@
-import { hmacSha256Hex } from '#shared/channels/hmac.ts';
-import { META_APP_SECRET } from '#shared/channels/meta.ts';
-import type { LeadResolver } from '#shared/channels/types.ts';
+import type { LeadResolver } from '#shared/channels/channel.ts';
+import { META_APP_SECRET } from '#shared/channels/meta/channel.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { idString, parseJsonExact } from '#shared/json.ts';
-import { isLoopbackUrl, isRedirectRefused, redirectRefused } from '#shared/leadsin/client.ts';
-import { type DeliveryOutcome, parseRetryAfter } from '#shared/leadsin/outcome.ts';
-import type { SecretStore } from '#shared/secrets.ts';
+import { isLoopbackUrl, isRedirectRefused, redirectRefused } from '#shared/onpipeline/client.ts';
+import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
+import { hmacSha256Hex } from '#shared/security/hmac.ts';
+import type { SecretStore } from '#shared/security/secrets.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_GRAPH_VERSION = 'v23.0';

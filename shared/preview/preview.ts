@@ -1,8 +1,8 @@
 import type { LeadInput } from '#shared/envelope.ts';
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
 import { compileMapping } from '#shared/mapping/engine.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
+import { leadInputs, type ReadOptions } from '#shared/preview/payloads.ts';
 import type { Source } from '#shared/sources/schema.ts';
-import { leadInputs, type ReadOptions } from './payloads.ts';
 
 /**
  * What a source's mapping makes of a sample payload: the exact `Leadsin` body deliver would send, or

@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { requestContext } from '#shared/channels/context.ts';
-import { googleAdsInput } from '#shared/channels/google-ads.ts';
-import { tiktokEntryInput } from '#shared/channels/tiktok.ts';
+import { requestContext } from '#shared/channels/common/context.ts';
+import { googleAdsInput } from '#shared/channels/google-ads/channel.ts';
+import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { idString, parseJsonExact } from '#shared/json.ts';
-import type { LeadsinTextField } from '#shared/leadsin/schema.ts';
+import type { LeadsinTextField } from '#shared/onpipeline/schema.ts';
 import type { Source, ValueExpression } from '#shared/sources/schema.ts';
 
 /**

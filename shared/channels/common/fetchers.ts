@@ -1,12 +1,12 @@
-import { env, setting } from '#shared/config.ts';
-import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
 import {
   DEFAULT_LINKEDIN_API_URL,
   DEFAULT_LINKEDIN_VERSION,
   linkedinResolver,
-} from '#shared/resolvers/linkedin.ts';
-import { DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, metaResolver } from '#shared/resolvers/meta.ts';
-import type { SecretStore } from '#shared/secrets.ts';
+} from '#shared/channels/linkedin/fetch.ts';
+import { DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, metaResolver } from '#shared/channels/meta/fetch.ts';
+import { env, setting } from '#shared/config.ts';
+import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
+import type { SecretStore } from '#shared/security/secrets.ts';
 
 /**
  * Deliver's lead fetchers for the channels whose notifications carry only an id (Meta, LinkedIn),

@@ -6,10 +6,10 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '#local/poller.ts';
-import { DELIVERED_KEY_TTL_SECONDS, sendOnce } from '#shared/idempotency/sendOnce.ts';
-import { SqlitePersistenceLayer } from '#shared/idempotency/sqlitePersistence.ts';
-import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
+import { DELIVERED_KEY_TTL_SECONDS, sendOnce } from '#shared/idempotency/send-once.ts';
+import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
+import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 
 /**
  * The idempotency layer on its own (docs/operations.md, "Delivery guarantees"): a delivered key is

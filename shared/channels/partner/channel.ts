@@ -1,5 +1,7 @@
-import { requestContext } from '#shared/channels/context.ts';
-import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
+import type { CaptureChannel, ChannelDeps } from '#shared/channels/channel.ts';
+import { requestContext } from '#shared/channels/common/context.ts';
+import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { countRejectedStatus, countRejection } from '#shared/channels/common/rejections.ts';
 import {
   DEFAULT_MAX_BATCH,
   MAX_IDEMPOTENCY_KEY_LENGTH,
@@ -8,16 +10,7 @@ import {
   type PartnerErrorCode,
   type PartnerItemResult,
   partnerErrorCodes,
-} from '#shared/channels/partner-api.ts';
-import { countRejectedStatus, countRejection } from '#shared/channels/rejections.ts';
-import {
-  authUnavailable,
-  secretsEqualAny,
-  secretValues,
-  standardWebhooksKey,
-  verifyStandardWebhook,
-} from '#shared/channels/signatures.ts';
-import type { CaptureChannel, ChannelDeps } from '#shared/channels/types.ts';
+} from '#shared/channels/partner/api.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError, queueUnavailable } from '#shared/http/errors.ts';
@@ -26,6 +19,13 @@ import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json, type LogFields, withLogFields } from '#shared/http/response.ts';
 import { parseJsonExact } from '#shared/json.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
+import {
+  authUnavailable,
+  secretsEqualAny,
+  secretValues,
+  standardWebhooksKey,
+  verifyStandardWebhook,
+} from '#shared/security/signatures.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
 

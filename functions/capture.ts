@@ -1,20 +1,20 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { formChannel } from '#shared/channels/form.ts';
-import { googleAdsChannel } from '#shared/channels/google-ads.ts';
-import { linkedinChannel } from '#shared/channels/linkedin.ts';
-import { metaChannel } from '#shared/channels/meta.ts';
-import { partnerChannel } from '#shared/channels/partner.ts';
-import { tiktokChannel } from '#shared/channels/tiktok.ts';
-import type { ChannelDeps } from '#shared/channels/types.ts';
+import type { ChannelDeps } from '#shared/channels/channel.ts';
+import { formChannel } from '#shared/channels/form/channel.ts';
+import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
+import { linkedinChannel } from '#shared/channels/linkedin/channel.ts';
+import { metaChannel } from '#shared/channels/meta/channel.ts';
+import { partnerChannel } from '#shared/channels/partner/channel.ts';
+import { tiktokChannel } from '#shared/channels/tiktok/channel.ts';
 import { env, setting } from '#shared/config.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { httpErrors, requestLog } from '#shared/http/middleware.ts';
 import { readRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { secretsFromEnvironment } from '#shared/secrets.ts';
+import { secretsFromEnvironment } from '#shared/security/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { nameLookup } from '#shared/leadsin/customFields.ts';
-import { type CustomField, customFieldTables } from '#shared/leadsin/schema.ts';
+import { nameLookup } from '#shared/onpipeline/custom-fields.ts';
+import { type CustomField, customFieldTables } from '#shared/onpipeline/schema.ts';
 import type { SourceProblem } from '#shared/sources/errors.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { closestName } from '#shared/suggest.ts';

@@ -1,19 +1,19 @@
-import { requestContext } from '#shared/channels/context.ts';
-import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
-import { countRejection } from '#shared/channels/rejections.ts';
-import { authUnavailable, secretValues, verifyHexHmac } from '#shared/channels/signatures.ts';
 import {
   type CaptureChannel,
   type ChannelDeps,
   UNROUTED_SOURCE_ID,
   type WebhookRouter,
-} from '#shared/channels/types.ts';
+} from '#shared/channels/channel.ts';
+import { requestContext } from '#shared/channels/common/context.ts';
+import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { countRejection } from '#shared/channels/common/rejections.ts';
 import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
+import { authUnavailable, secretValues, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';

@@ -3,14 +3,14 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { webhookRouters } from '#shared/channels/routers.ts';
+import { leadResolvers } from '#shared/channels/common/fetchers.ts';
+import { webhookRouters } from '#shared/channels/common/routing.ts';
 import { env, setting } from '#shared/config.ts';
 import { type DeliveryDeps, leadDelivery } from '#shared/delivery/deliver.ts';
-import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/leadsin/client.ts';
-import { customFieldNames } from '#shared/leadsin/customFields.ts';
+import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/onpipeline/client.ts';
+import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { leadResolvers } from '#shared/resolvers/index.ts';
-import { secretsFromEnvironment } from '#shared/secrets.ts';
+import { secretsFromEnvironment } from '#shared/security/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 

@@ -39,7 +39,7 @@ export interface LeadgateFunctionProps {
  *
  * @example
  * const capture = new LeadgateFunction(this, 'Capture', {
- *   entry: join(root, 'functions/capture/handler.ts'),
+ *   entry: join(root, 'functions/capture.ts'),
  *   projectRoot: root,
  *   description: 'HTTP API → leads queue',
  *   timeout: Duration.seconds(10),

@@ -1,9 +1,9 @@
 import type { Envelope, InputFields } from '#shared/envelope.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
-import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
-import type { SecretStore } from '#shared/secrets.ts';
+import type { SecretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 

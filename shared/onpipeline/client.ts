@@ -1,10 +1,10 @@
-import { classifyAnswer, type DeliveryOutcome } from '#shared/leadsin/outcome.ts';
+import { classifyAnswer, type DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import {
   type CustomField,
   type CustomFieldTable,
   type LeadsinBody,
   listCustomFieldsAnswerSchema,
-} from '#shared/leadsin/schema.ts';
+} from '#shared/onpipeline/schema.ts';
 
 export const DEFAULT_ONPIPELINE_URL = 'https://api.onpipeline.com';
 

@@ -1,7 +1,7 @@
-import { requestContext } from '#shared/channels/context.ts';
-import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
-import { originMatcher, originOf } from '#shared/channels/origins.ts';
-import { countRejection } from '#shared/channels/rejections.ts';
+import { requestContext } from '#shared/channels/common/context.ts';
+import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { countRejection } from '#shared/channels/common/rejections.ts';
+import { originMatcher, originOf } from '#shared/channels/form/origins.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError, payloadTooLarge, unknownSource } from '#shared/http/errors.ts';

@@ -7,8 +7,8 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import type { DeliveryOutcome } from '#shared/leadsin/outcome.ts';
-import type { LeadsinBody } from '#shared/leadsin/schema.ts';
+import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 
 /** How long a delivered dedupe key is remembered: longer than any retry or redrive window (SQS keeps 14 days). */
 export const DELIVERED_KEY_TTL_SECONDS = 30 * 24 * 60 * 60;

@@ -1,14 +1,14 @@
-import { requestContext } from '#shared/channels/context.ts';
-import { enqueue, newEnvelope } from '#shared/channels/enqueue.ts';
-import { countRejection } from '#shared/channels/rejections.ts';
-import { secretsEqual, secretValues } from '#shared/channels/signatures.ts';
-import type { CaptureChannel, ChannelDeps } from '#shared/channels/types.ts';
+import type { CaptureChannel, ChannelDeps } from '#shared/channels/channel.ts';
+import { requestContext } from '#shared/channels/common/context.ts';
+import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { countRejection } from '#shared/channels/common/rejections.ts';
 import type { InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
+import { secretsEqual, secretValues } from '#shared/security/signatures.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
 
