@@ -17,7 +17,12 @@ export const backoff = {
   baseSeconds: 10,
   /** At most one hour between attempts: after an outage, waiting leads go out within the hour. */
   capSeconds: 60 * 60,
-  configurationSeconds: 15 * 60,
+  /**
+   * About half an hour (±20 %) for 401/403/404 answers and expired vendor tokens: a person must fix
+   * something, and an outage that shows itself as a 403 or 404 (a maintenance page, a WAF) must not
+   * park leads early either: 59 waits of at least 25.6 min keep a lead for over 24 h.
+   */
+  configurationSeconds: 32 * 60,
 } as const;
 
 /** SQS's longest visibility timeout (ChangeMessageVisibility): no delay may be longer. */
