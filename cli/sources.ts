@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { type CommandContext, stringOption } from '#cli/command.ts';
 import { CliError, type Io, plural, printJson, styles, UsageError } from '#cli/io.ts';
 import type { Workspace } from '#cli/workspace.ts';
@@ -11,15 +11,20 @@ import {
 } from '#shared/preview/custom-fields-cache.ts';
 import { PayloadError } from '#shared/preview/payloads.ts';
 import { type LeadPreview, previewLeads } from '#shared/preview/preview.ts';
+import { localSecretValues, type SecretSide, secretStore } from '#shared/security/secrets.ts';
 import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
 import { checkSources } from '#shared/sources/loader.ts';
 import type { Source } from '#shared/sources/schema.ts';
+import { type MissingSecrets, missingSecrets } from '#shared/sources/secret-names.ts';
 
 /**
  * `leadgate sources check`: validates every source config and the custom-field cache. Problems are
  * printed with file, line and path. A `name:` custom field missing from the cache is a problem (its
  * leads would be parked at delivery), with the closest cached name or `leadgate fields push` as the
- * fix; without a cache, names cannot be checked and that is a warning. Exit 1 on any problem.
+ * fix; without a cache, names cannot be checked and that is a warning. A secret a source needs that
+ * this machine does not have (environment, `<dataDir>/gateway-secrets.env` or `api-tokens.env`) is a
+ * warning naming the secret and the file it goes into, never a value. Exit 1 on any problem; missing
+ * secrets do not change the exit code: in CI and on AWS the secrets are in Secrets Manager, not here.
  */
 export async function check({ io, json, space }: CommandContext): Promise<number> {
   const { sources, problems } = checkSources(space.sourcesDir);
@@ -37,9 +42,14 @@ export async function check({ io, json, space }: CommandContext): Promise<number
   } catch (error) {
     problems.push({ file: display(io, space.customFieldsFile), path: '', message: (error as Error).message });
   }
+  const unset = await missingSecrets(sources.values(), {
+    gateway: localSecrets(io, space, 'gateway'),
+    api: localSecrets(io, space, 'api'),
+  });
+  warnings.push(...missingSecretWarnings(io, space, sources, unset));
   const ids = [...sources.keys()];
   if (json) {
-    printJson(io, { ok: problems.length === 0, sources: ids, problems, warnings });
+    printJson(io, { ok: problems.length === 0, sources: ids, problems, warnings, missingSecrets: unset });
     return problems.length === 0 ? 0 : 1;
   }
   const style = styles(io);
@@ -52,6 +62,34 @@ export async function check({ io, json, space }: CommandContext): Promise<number
   }
   io.out(style.ok(`✔ ${plural(ids.length, 'source')} valid${ids.length > 0 ? `: ${ids.join(', ')}` : ''}`));
   return 0;
+}
+
+/** The secrets of one side on this machine, as `npm start` reads them (values stay in here). */
+function localSecrets(io: Io, space: Workspace, side: SecretSide) {
+  return secretStore(async () => localSecretValues(space.dataDir, side, io.env), 0);
+}
+
+/** One warning per missing secret: the source's file, the setting naming it, and the file it goes into. */
+function missingSecretWarnings(
+  io: Io,
+  space: Workspace,
+  sources: ReadonlyMap<string, Source>,
+  unset: readonly MissingSecrets[],
+): SourceProblem[] {
+  const fileOf = { gateway: space.gatewaySecretsFile, api: space.apiTokensFile } as const;
+  const kind = { gateway: 'a gateway secret', api: 'an API token' } as const;
+  return unset.flatMap(({ sourceId, channel, missing }) => {
+    const name = basename(sources.get(sourceId)?.file ?? `${sourceId}.yaml`);
+    const file = display(io, join(space.sourcesDir, name));
+    return missing.map((secret) => ({
+      file,
+      path: secret.setting ?? '',
+      message:
+        `secret ${secret.name} is not set (${kind[secret.side]}` +
+        `${secret.setting ? '' : ` every ${channel} source needs`}): add a line ${secret.name}=<value> to ` +
+        `${display(io, fileOf[secret.side])} or set it in the environment`,
+    }));
+  });
 }
 
 /**

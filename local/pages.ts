@@ -17,7 +17,20 @@ import {
 import { activityCharts, chartStylesheet } from '#local/dashboard/charts.ts';
 import { dashboardScript } from '#local/dashboard/client.ts';
 import type { DashboardContext } from '#local/dashboard/context.ts';
-import { errorPage, fragmentPage, jsonPage, securityHeaders, stylesheet } from '#local/dashboard/html.ts';
+import {
+  errorPage,
+  fragmentPage,
+  html,
+  jsonPage,
+  securityHeaders,
+  stylesheet,
+} from '#local/dashboard/html.ts';
+import {
+  missingSecretsEndpoint,
+  missingSecretsNotice,
+  missingSecretsScript,
+  missingSecretsStyles,
+} from '#local/dashboard/missing-secrets.ts';
 import { localStatus } from '#local/dashboard/status.ts';
 import {
   dashboardPage,
@@ -54,7 +67,8 @@ const asset = (contentType: string, body: string): LocalPage => ({
  * - `/thanks`: the demo form's thank-you page;
  * - `/_local/*`: `GET status` (JSON for `leadgate status`), `GET activity` (the charts' per-minute
  *   series, JSON), `GET fragments/leads|dlq|activity`, `GET sample`, `GET source-problems` (the
- *   banner of invalid source files), `POST preview`, `POST dlq/redrive`, `POST erase`
+ *   banner of invalid source files), `GET missing-secrets` (the notice of sources whose secrets are not
+ *   set), `POST preview`, `POST dlq/redrive`, `POST erase`
  *   (`leadgate erase`), `GET app.js|app.css`.
  * Every answer goes through `foreignRequestRefusal` (`local/loopback.ts`): a non-loopback `Host` (DNS
  * rebinding) or a cross-site request (`Origin`, `Sec-Fetch-Site`) is refused with 403; the POST
@@ -91,7 +105,11 @@ export function localPages(context: DashboardContext | DemoOnlyOptions): LocalPa
 async function get(context: DashboardContext, path: string, url: URL): Promise<LocalPage | undefined> {
   switch (path) {
     case '/': {
-      const [status, letters] = await Promise.all([localStatus(context), deadLetters(context)]);
+      const [status, letters, secrets] = await Promise.all([
+        localStatus(context),
+        deadLetters(context),
+        missingSecretsNotice(context),
+      ]);
       const sources = [...context.sources.all()].sort((a, b) => a.id.localeCompare(b.id));
       const first = sources.find((source) => source.id === 'demo-contact') ?? sources[0];
       return dashboardPage({
@@ -103,7 +121,7 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
         sources: first ? [first, ...sources.filter((source) => source !== first)] : sources,
         sample: first ? sampleText(first) : '',
         activity: context.activity?.(),
-        banner: sourceProblemsBanner(context.sourceProblems?.() ?? []),
+        banner: html`${sourceProblemsBanner(context.sourceProblems?.() ?? [])}${secrets}`,
       });
     }
     case '/_local/status':
@@ -124,10 +142,15 @@ async function get(context: DashboardContext, path: string, url: URL): Promise<L
       return sampleEndpoint(context, url);
     case '/_local/source-problems':
       return sourceProblemsEndpoint(context);
+    case '/_local/missing-secrets':
+      return missingSecretsEndpoint(context);
     case '/_local/app.js':
-      return asset('text/javascript; charset=utf-8', dashboardScript + bannerScript);
+      return asset('text/javascript; charset=utf-8', dashboardScript + bannerScript + missingSecretsScript);
     case '/_local/app.css':
-      return asset('text/css; charset=utf-8', stylesheet + chartStylesheet + bannerStyles);
+      return asset(
+        'text/css; charset=utf-8',
+        stylesheet + chartStylesheet + bannerStyles + missingSecretsStyles,
+      );
     default:
       return errorPage(404, 'not_found', `No local page at ${path}.`);
   }

@@ -19,7 +19,13 @@ import { createOnpipelineClient } from '#shared/onpipeline/client.ts';
 import { type CustomFieldNames, customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
-import { legacySecretsWarning, localSecretStore, type SecretStore } from '#shared/security/secrets.ts';
+import {
+  legacySecretsWarning,
+  localSecretFiles,
+  localSecretStore,
+  type SecretStore,
+} from '#shared/security/secrets.ts';
+import { missingSecrets } from '#shared/sources/secret-names.ts';
 
 /** How many recent delivery attempts the runtime remembers. */
 const RECENT_ATTEMPTS = 200;
@@ -217,6 +223,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         customFields: dashboardNames,
         sourcesDir: options.sourcesDir ?? 'sources',
         forgetAttempts: deliveries.forget,
+        secrets: {
+          missing: () => missingSecrets(sources.all(), { gateway: gatewaySecrets, api: apiTokens }),
+          files: {
+            gateway: join(dataDir, localSecretFiles.gateway),
+            api: join(dataDir, localSecretFiles.api),
+          },
+        },
       }),
       ...(options.rateLimit ? { limit: gatewayLimit(rateLimiter(options.rateLimit)) } : {}),
     }).catch(portInUse('the gateway', gatewayPort, 'PORT'));

@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ActivitySnapshot } from '#local/dashboard/activity.ts';
 import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
+import type { SecretsView } from '#local/dashboard/missing-secrets.ts';
 import type { DeliveryAttempt } from '#shared/delivery/deliver.ts';
 import type { CustomFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { SourceProblem } from '#shared/sources/errors.ts';
@@ -42,4 +43,6 @@ export interface DashboardContext {
    * how many; without it the endpoint forgets nothing.
    */
   forgetAttempts?: ((matches: (attempt: DeliveryAttempt) => boolean) => number) | undefined;
+  /** Which sources miss a secret on this machine, for the dashboard's notice; without it, none shown. */
+  secrets?: SecretsView | undefined;
 }

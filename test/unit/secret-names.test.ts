@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { secretStore } from '#shared/security/secrets.ts';
+import { parseSource } from '#shared/sources/loader.ts';
+import type { Source } from '#shared/sources/schema.ts';
+import { missingSecrets, secretReferences } from '#shared/sources/secret-names.ts';
+
+const lead = 'lead:\n  FirstName: first_name\n  LastName: last_name\n';
+
+function source(id: string, settings: string): Source {
+  const parsed = parseSource(id, `${settings}\n${lead}`);
+  if (!parsed.ok) throw new Error(parsed.problems.map((problem) => problem.message).join('; '));
+  return parsed.source;
+}
+
+const form = source('contact', 'channel: form\nform: { allowedOrigins: ["*"] }');
+const gads = source('gads-spring', 'channel: google-ads\ngoogleAds: { key: GADS_SPRING_KEY }');
+const linkedin = source('linkedin-webinar', 'channel: linkedin');
+const tiktok = source('tiktok-spring', 'channel: tiktok\ntiktok: { advertiserId: "7000000000000000001" }');
+const partner = source(
+  'acme',
+  'channel: partner\npartner: { apiKeys: [ACME_API_KEY, ACME_API_KEY], signingSecrets: [ACME_SIGNING_SECRET] }',
+);
+
+describe('the secret names a source needs', () => {
+  it('names each channel’s secrets with the side that reads them', () => {
+    // Act
+    const references = Object.fromEntries(
+      [form, gads, linkedin, tiktok].map((item) => [item.id, secretReferences(item)]),
+    );
+
+    // Assess
+    expect(references).toEqual({
+      contact: [],
+      'gads-spring': [{ name: 'GADS_SPRING_KEY', side: 'gateway', setting: 'googleAds.key' }],
+      'linkedin-webinar': [
+        { name: 'LINKEDIN_CLIENT_SECRET', side: 'gateway' },
+        { name: 'LINKEDIN_ACCESS_TOKEN', side: 'api' },
+      ],
+      'tiktok-spring': [{ name: 'TIKTOK_APP_SECRET', side: 'gateway' }],
+    });
+  });
+
+  it('lists only the sources missing a secret, each name once, looking in the store of its side', async () => {
+    // Prepare: the access token is in the gateway store, where deliver never looks
+    const gateway = secretStore(async () => ({ ACME_SIGNING_SECRET: 'set', LINKEDIN_ACCESS_TOKEN: 'set' }));
+    const api = secretStore(async () => ({ LINKEDIN_CLIENT_SECRET: 'set' }));
+
+    // Act
+    const missing = await missingSecrets([tiktok, partner, form, linkedin], { gateway, api });
+
+    // Assess
+    expect(missing).toEqual([
+      {
+        sourceId: 'acme',
+        channel: 'partner',
+        missing: [{ name: 'ACME_API_KEY', side: 'gateway', setting: 'partner.apiKeys' }],
+      },
+      {
+        sourceId: 'linkedin-webinar',
+        channel: 'linkedin',
+        missing: [
+          { name: 'LINKEDIN_CLIENT_SECRET', side: 'gateway' },
+          { name: 'LINKEDIN_ACCESS_TOKEN', side: 'api' },
+        ],
+      },
+      {
+        sourceId: 'tiktok-spring',
+        channel: 'tiktok',
+        missing: [{ name: 'TIKTOK_APP_SECRET', side: 'gateway' }],
+      },
+    ]);
+  });
+});
