@@ -191,7 +191,7 @@ function loadTime(id: string, yaml: string): ReturnType<typeof summarize> {
 
 /**
  * Milliseconds to map one lead with multi-megabyte values through every step (split, template,
- * transforms, lookup), the input of test/unit/mapping/robustness.test.ts's "huge values" test, which
+ * transforms, lookup), the input of test/unit/shared/mapping/engine.robustness.test.ts's "huge values" test, which
  * checks the result; the time goal lives here, not in the test.
  */
 function hugeValuesTime(): ReturnType<typeof summarize> {

@@ -7,7 +7,8 @@ import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#s
 import { loadSources } from '#shared/sources/loader.ts';
 import { type LeadMapping, leadMappingSchema, transforms } from '#shared/sources/schema.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
-import { fuzzSourceFiles, prototypeKeys, text } from '#test/support/fuzz.ts';
+import { fuzzSourceFiles } from '#test/support/fuzz/sources.ts';
+import { prototypeKeys, text } from '#test/support/fuzz/text.ts';
 
 /** Where the engine may report an error: a Leadsin path, or `body`. */
 const leadsinPath = new RegExp(

@@ -1,20 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { fuzzCaptureWithLogs } from '#test/support/fuzz/capture.ts';
+import { contractProblems } from '#test/support/fuzz/contract.ts';
+import type { LogLine } from '#test/support/fuzz/logs.ts';
 import {
   apiEvent,
-  contractProblems,
   describeRequest,
-  FORM_ORIGIN,
   type FuzzRequest,
-  fuzzCaptureWithLogs,
   fuzzRequest,
-  fuzzSecrets,
-  type LogLine,
   type RouteName,
   routeNames,
-  watchCrashes,
-  within,
-} from '#test/support/fuzz.ts';
+} from '#test/support/fuzz/requests.ts';
+import { FORM_ORIGIN, fuzzSecrets } from '#test/support/fuzz/sources.ts';
+import { watchCrashes, within } from '#test/support/fuzz/watch.ts';
 
 // Log at INFO, as deployed, so the log properties see every line (set before the logger is built).
 const previousLogLevel = vi.hoisted(() => {

@@ -1,17 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { sign } from '#test/support/fuzz/auth.ts';
+import { fuzzCaptureWithLogs } from '#test/support/fuzz/capture.ts';
 import {
   apiEvent,
   describeRequest,
-  FORM_ORIGIN,
   type FuzzRequest,
-  fuzzCaptureWithLogs,
-  fuzzIds,
   fuzzRequest,
-  fuzzSecrets,
   routeNames,
-  sign,
-} from '#test/support/fuzz.ts';
+} from '#test/support/fuzz/requests.ts';
+import { FORM_ORIGIN, fuzzIds, fuzzSecrets } from '#test/support/fuzz/sources.ts';
 
 // Log at INFO, as deployed (set before the logger is built).
 const previousLogLevel = vi.hoisted(() => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { leadQueue } from '#shared/queue/client.ts';
-import { fieldName, text } from '#test/support/fuzz.ts';
+import { fieldName, text } from '#test/support/fuzz/text.ts';
 
 /** SQS's documented message-body characters: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. */
 const sqsAllowed = /^[\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;

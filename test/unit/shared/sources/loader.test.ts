@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem, SourceConfigError, type SourceProblem } from '#shared/sources/errors.ts';
 import { checkSources, loadSources, parseSource } from '#shared/sources/loader.ts';
 
-const shippedSources = join(import.meta.dirname, '../../sources');
+const shippedSources = join(process.cwd(), 'sources');
 
 /** A valid form source; tests replace one line at a time. */
 const validForm = `channel: form

@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, toEvent } from '#local/gateway.ts';
 import { routes } from '#shared/http/routes.ts';
-import { fuzzCapture, interceptLogLines, text, watchCrashes } from '#test/support/fuzz.ts';
+import { fuzzCapture } from '#test/support/fuzz/capture.ts';
+import { interceptLogLines } from '#test/support/fuzz/logs.ts';
+import { text } from '#test/support/fuzz/text.ts';
+import { watchCrashes } from '#test/support/fuzz/watch.ts';
 
 let capture: ReturnType<typeof fuzzCapture>;
 let gateway: Awaited<ReturnType<typeof startGateway>>;

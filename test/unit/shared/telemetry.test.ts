@@ -3,7 +3,10 @@ import type { Request } from '@middy/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { count, flushMetrics } from '#shared/telemetry.ts';
-import { apiEvent, type FuzzRequest, fuzzCapture, fuzzIds, sign } from '#test/support/fuzz.ts';
+import { sign } from '#test/support/fuzz/auth.ts';
+import { fuzzCapture } from '#test/support/fuzz/capture.ts';
+import { apiEvent, type FuzzRequest } from '#test/support/fuzz/requests.ts';
+import { fuzzIds } from '#test/support/fuzz/sources.ts';
 
 // Metrics on, as deployed (Powertools reads the setting when the metrics object is built).
 const previous = vi.hoisted(() => {

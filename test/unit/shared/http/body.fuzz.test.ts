@@ -4,7 +4,10 @@ import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
-import { fuzzBody, jsonText, multipartBody, percentEncode, within } from '#test/support/fuzz.ts';
+import { fuzzBody, multipartBody } from '#test/support/fuzz/bodies.ts';
+import { jsonText } from '#test/support/fuzz/json.ts';
+import { percentEncode } from '#test/support/fuzz/text.ts';
+import { within } from '#test/support/fuzz/watch.ts';
 
 const URLENCODED = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sourceJsonSchema } from '#scripts/generate-schema.ts';
 import { loadSources } from '#shared/sources/loader.ts';
-import { sourceJsonSchema } from '../../scripts/generate-schema.ts';
 
 describe('the shipped sources/ folder', () => {
   it('holds only valid source configs', () => {

@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { hexHmac, idLike } from '#test/support/fuzz/channels/common.ts';
+import { jsonLeaf, jsonText, jsonValue } from '#test/support/fuzz/json.ts';
+import { fuzzSecrets } from '#test/support/fuzz/sources.ts';
+import { fieldName } from '#test/support/fuzz/text.ts';
+
+/** TikTok lead notifications and the TikTok-Signature signer. */
+
+export const tiktokNotification = fc
+  .record(
+    {
+      object: fc.constant(1),
+      entry: fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.array(
+            fc.record(
+              {
+                id: idLike,
+                advertiser_id: idLike,
+                page_id: idLike,
+                campaign_id: idLike,
+                create_time: fc.integer(),
+                changes: fc.oneof(
+                  fc.array(
+                    fc.record(
+                      { field: fieldName, value: fc.oneof(jsonLeaf, fc.array(jsonLeaf, { maxLength: 3 })) },
+                      { requiredKeys: [] },
+                    ),
+                    { maxLength: 8 },
+                  ),
+                  jsonLeaf,
+                ),
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 4 },
+          ),
+        },
+        { weight: 1, arbitrary: jsonValue },
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .map(jsonText);
+
+/** The `tiktok-signature` header TikTok sends for `body`. */
+export const signTiktok = (body: Buffer) =>
+  `t=1714644422,s=${hexHmac(fuzzSecrets.TIKTOK_APP_SECRET, Buffer.concat([Buffer.from('1714644422.'), body]))}`;
