@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
 import { secretStore } from '#shared/security/secrets.ts';
-import { launchBrowser } from '#test/support/browser.ts';
+import { launchBrowser, watchedPage } from '#test/support/browser.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const SCREENSHOTS = 'test-results';
@@ -33,12 +33,8 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
       retryDelay: () => 1, // a lead that meets its twin in flight is retried a second later
     });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // Script errors and Content-Security-Policy violations show up here.
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    // Script errors, CSP violations and dialogs land in `problems`.
+    page = await watchedPage(browser, problems);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
-import { launchBrowser } from '#test/support/browser.ts';
+import { launchBrowser, watchedPage } from '#test/support/browser.ts';
 import {
   attemptsFor,
   eventually,
@@ -36,12 +36,8 @@ describe('the demo form and the dashboard in a real browser', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     runtime = await startTestRuntime(workspace);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // Script errors and Content-Security-Policy violations show up here.
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    // Script errors, CSP violations and dialogs land in `problems`.
+    page = await watchedPage(browser, problems);
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
  * Flags for a headless Chromium on a machine with no display and a closed network. Deliberately
@@ -38,4 +38,25 @@ export async function chromiumPath(): Promise<string> {
 /** Launches headless Chromium (see `chromiumPath`) for the e2e tests. */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: await chromiumPath(), headless: true, args: FLAGS });
+}
+
+/**
+ * A new 1280×900 page whose script errors, console errors and Content-Security-Policy violations,
+ * and any dialog it opens (dismissed), are pushed to `problems`: a browser test asserts it is empty.
+ *
+ * @example
+ * const problems: string[] = [];
+ * const page = await watchedPage(browser, problems);
+ */
+export async function watchedPage(browser: Browser, problems: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return page;
 }
