@@ -1,35 +1,19 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Runtime } from '#local/runtime.ts';
 import { guaranteedWindowSeconds, retryDelaySeconds } from '#shared/delivery/backoff.ts';
-import { sqsClient } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
-import { deadLetters, eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  deadLetters,
+  eventually,
+  postForm,
+  queueDrained,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 /** One second of the retry schedule lasts half a millisecond: a day of outage passes in 43.2 s. */
 const TIME_SCALE = 1 / 2000;
 const DAY_SECONDS = 24 * 60 * 60;
 const LEADS = 20;
-
-/** Messages still on `leads`, visible or in flight. */
-async function waitingOnLeads(runtime: Runtime): Promise<number> {
-  const sqs = sqsClient(runtime.queueEndpoint);
-  try {
-    const answer = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: runtime.queueUrls.leadsUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const attributes = answer.Attributes ?? {};
-    return (
-      Number(attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-    );
-  } finally {
-    sqs.destroy();
-  }
-}
 
 describe('a 24-hour Onpipeline outage, time-compressed (docs/operations.md, "Outage window")', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -80,7 +64,7 @@ describe('a 24-hour Onpipeline outage, time-compressed (docs/operations.md, "Out
       30_000,
       'every lead delivered after the outage',
     );
-    await eventually(async () => (await waitingOnLeads(runtime)) === 0, 30_000, 'an empty leads queue');
+    await queueDrained(runtime, 30_000);
 
     // Assess
     expect(answers.map((answer) => answer.status)).toEqual(names.map(() => 202));

@@ -2,12 +2,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RateLimitSettings, rateLimitSettings } from '#local/rate-limit.ts';
 import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
-import { sqsClient } from '#shared/queue/client.ts';
-import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  eventually,
+  postForm,
+  queueDrained,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 /** The runtime's rate-limit option (`rateLimit`). */
 type RateLimitedOptions = RuntimeOptions & { rateLimit?: RateLimitSettings };
@@ -78,26 +82,6 @@ function postFrom(
   });
 }
 
-/** Messages still on `leads`, visible or in flight. */
-async function waitingOnLeads(runtime: Runtime): Promise<number> {
-  const sqs = sqsClient(runtime.queueEndpoint);
-  try {
-    const answer = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: runtime.queueUrls.leadsUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const attributes = answer.Attributes ?? {};
-    return (
-      Number(attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-    );
-  } finally {
-    sqs.destroy();
-  }
-}
-
 describe('rate limiting on one machine (a token bucket per client IP)', () => {
   it('accepts 300 concurrent form posts from 300 clients with the defaults, and delivers each exactly once', async () => {
     // Prepare
@@ -115,7 +99,7 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
       90_000,
       'all 300 leads delivered',
     );
-    await eventually(async () => (await waitingOnLeads(runtime)) === 0, 30_000, 'an empty leads queue');
+    await queueDrained(runtime, 30_000);
 
     // Assess
     expect(answers.filter((answer) => answer.status !== 202)).toEqual([]);
@@ -149,7 +133,7 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
       error: { code: 'rate_limited', message: expect.any(String) },
     });
     await eventually(() => (runtime.sandbox?.leads().length ?? 0) >= 4, 10_000, 'the accepted leads');
-    await eventually(async () => (await waitingOnLeads(runtime)) === 0, 10_000, 'an empty leads queue');
+    await queueDrained(runtime, 10_000);
     const delivered = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
     expect(delivered.sort()).toEqual(['Flood-0', 'Flood-1', 'Flood-2', 'Other-1']);
   });
