@@ -7,10 +7,13 @@ import {
   StartDeploymentCommand,
 } from '@aws-sdk/client-appconfig';
 import { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import { type FakeAppConfig, startFakeAppConfig } from '#local/fakes/appconfig.ts';
+import { leadDelivery } from '#shared/delivery/deliver.ts';
+import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
+import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import {
   appConfigSourceRegistry,
   BUNDLED_VERSION,
@@ -18,6 +21,8 @@ import {
   type VersionedSourceRegistry,
 } from '#shared/sources/appconfig.ts';
 import { loadSources } from '#shared/sources/loader.ts';
+import { logger } from '#shared/telemetry.ts';
+import { envelopeFactory, recordingLeadQueue, sqsRecordFactory } from '#test/support/queue.ts';
 
 const ids = { application: 'app1234', environment: 'env1234', profile: 'prof123', strategy: 'strat12' };
 const credentials = { accessKeyId: 'test-key', secretAccessKey: 'test-secret' };
@@ -226,6 +231,46 @@ describe('published sources: leadgate sources publish/history/rollback and the f
     expect(afterInvalid).toBe('1');
     expect(registry.version()).toBe('1');
     expect(firstName(registry, 'demo')).toBe('first_name');
+  });
+
+  it('maps each lead with the configuration current at delivery and names its version in the log line and the DLQ entry', async () => {
+    // Prepare
+    const { leadgate, registry, sourcesDir, nextPoll } = await setup({
+      'deliver-form.yaml': form('first_name'),
+    });
+    writeFiles(sourcesDir, { 'deliver-form.yaml': form('given_name') });
+    await leadgate('sources', 'publish');
+    const recording = recordingLeadQueue();
+    const onpipeline: OnpipelineClient = {
+      sendLead: async () => ({ kind: 'delivered', status: 201, leadId: 'op-1' }),
+      listCustomFields: async () => [],
+      addCustomField: async () => {
+        throw new Error('not used');
+      },
+    };
+    const delivery = leadDelivery({
+      sources: registry,
+      onpipeline,
+      customFields: customFieldNames(onpipeline),
+      queue: recording.queue,
+    });
+    const info = vi.spyOn(logger, 'info');
+    cleanups.push(() => info.mockRestore());
+
+    // Act: version 1 maps FirstName from given_name, which the form did not send: parked
+    await delivery.deliver(sqsRecordFactory(envelopeFactory()));
+    writeFiles(sourcesDir, { 'deliver-form.yaml': form('first_name') });
+    await leadgate('sources', 'publish');
+    await nextPoll();
+    await delivery.deliver(sqsRecordFactory(envelopeFactory()));
+
+    // Assess
+    expect(recording.parked()).toEqual([
+      expect.objectContaining({
+        attributes: expect.objectContaining({ reason: 'mapping_failed', configVersion: '1' }),
+      }),
+    ]);
+    expect(info).toHaveBeenCalledWith('lead delivered', expect.objectContaining({ configVersion: '2' }));
   });
 
   it('validates a published document with the file rules, naming the source', () => {
