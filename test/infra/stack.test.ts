@@ -41,6 +41,9 @@ const allowedEnvironmentNames = new Set([
   'POWERTOOLS_METRICS_NAMESPACE',
   'LOG_LEVEL',
   'NODE_OPTIONS',
+  'APPCONFIG_APPLICATION_ID',
+  'APPCONFIG_ENVIRONMENT_ID',
+  'APPCONFIG_PROFILE_ID',
 ]);
 
 /** Twenty or more letters and digits mixed, as API tokens and keys are. */
