@@ -24,6 +24,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -400,11 +401,11 @@ export class LeadgateStack extends Stack {
     if (!rollbackAlarms.every((id) => this.monitoring.node.tryFindChild(id))) {
       throw new Error('infra/stack.ts: a rollback alarm of the published sources no longer exists');
     }
-    new Alarm(this, 'SourcesParkedLeads', {
+    const parkedLeads = new Alarm(this, 'SourcesParkedLeads', {
       alarmName: `${settings.stackName}-sources-parked-leads`,
       alarmDescription:
-        'A lead was parked (mapping failed, Onpipeline refused it): rolls back a sources deployment ' +
-        'during its bake. No notification: dlq-not-empty notifies. Runbook: docs/operations.md#alarms',
+        'A lead was parked in the last minute (mapping failed, Onpipeline refused it). During the bake of ' +
+        'a published sources version, AppConfig rolls that version back. Runbook: docs/operations.md#alarms',
       metric: new Metric({
         ...CUSTOM_METRICS,
         metricName: 'delivery_permanent',
@@ -416,6 +417,8 @@ export class LeadgateStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    parkedLeads.addAlarmAction(new SnsAction(this.monitoring.topic));
+    parkedLeads.addOkAction(new SnsAction(this.monitoring.topic));
     this.liveConfig = new LiveConfig(this, 'LiveConfig', {
       name: settings.stackName,
       rollbackAlarmNames: [...rollbackAlarms, 'sources-parked-leads'].map(

@@ -172,15 +172,21 @@ export class LiveConfig extends Construct {
         }),
       ],
     });
-    Validations.of(this.publishPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'The two wildcards are the version numbers of this one configuration profile ' +
-        '(hostedconfigurationversion/*, for reading a version to diff and roll back) and the deployment ' +
-        'numbers of this one environment (deployment/*, for reading and stopping a deployment): both are ' +
-        'assigned by AppConfig at publish time and cannot be named in advance. No other profile, ' +
-        'environment or application is reachable.',
-    });
+    const wildcard = (resource: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:appconfig:<AWS::Region>:<AWS::AccountId>:application/<${stack.getLogicalId(this.application)}>/${resource}/*]`;
+    const reason =
+      'The two wildcards are the version numbers of this one configuration profile ' +
+      '(hostedconfigurationversion/*, for reading a version to diff and roll back) and the deployment ' +
+      'numbers of this one environment (deployment/*, for reading and stopping a deployment): both are ' +
+      'assigned by AppConfig at publish time and cannot be named in advance. No other profile, ' +
+      'environment or application is reachable.';
+    Validations.of(this.publishPolicy).acknowledge(
+      {
+        id: wildcard(`configurationprofile/<${stack.getLogicalId(this.profile)}>/hostedconfigurationversion`),
+        reason,
+      },
+      { id: wildcard(`environment/<${stack.getLogicalId(this.environment)}>/deployment`), reason },
+    );
   }
 
   /** Lets a function read the configuration through AppConfigData, and names it in its environment. */
