@@ -12,6 +12,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { startFakeAppConfig } from '#local/fakes/appconfig.ts';
 import { startGateway } from '#local/gateway.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { startEmbeddedQueue } from '#local/queue.ts';
@@ -186,12 +187,31 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         if (secret) Object.assign(secret.values, testValues(id));
       }
     }
+    // AppConfig (the published sources): the stand-in under the ids the template's Refs resolve to.
+    // Nothing is published, as on a fresh stack: the functions serve the sources bundled at synth.
+    const appConfigIds = {
+      application: 'rehearsalapp',
+      environment: 'rehearsalenv',
+      profile: 'rehearsalprf',
+      strategy: 'rehearsalstr',
+    };
+    const appConfigTypes = {
+      'AWS::AppConfig::Application': appConfigIds.application,
+      'AWS::AppConfig::Environment': appConfigIds.environment,
+      'AWS::AppConfig::ConfigurationProfile': appConfigIds.profile,
+      'AWS::AppConfig::DeploymentStrategy': appConfigIds.strategy,
+    };
+    for (const [type, ref] of Object.entries(appConfigTypes)) {
+      for (const [id] of resourcesOf(template, type)) locals.set(id, { ref, attributes: {} });
+    }
+    const appConfig = await startFakeAppConfig(appConfigIds);
+    stops.push(() => appConfig.close());
     const secretsManager = await startSecretsManager(
       [...secrets.values()].map((secret) => ({ ...secret, value: JSON.stringify(secret.values) })),
     );
     stops.push(() => secretsManager.stop());
     log(
-      `stand-ins: SQS ${queue.endpoint}, DynamoDB ${dynamo.endpoint}, Secrets Manager ${secretsManager.endpoint}, Onpipeline sandbox ${sandbox.url}`,
+      `stand-ins: SQS ${queue.endpoint}, DynamoDB ${dynamo.endpoint}, Secrets Manager ${secretsManager.endpoint}, AppConfig ${appConfig.url}, Onpipeline sandbox ${sandbox.url}`,
     );
 
     // ── 3. the functions, each from its package, as Lambda runs it ──
@@ -199,6 +219,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      AWS_ENDPOINT_URL_APPCONFIGDATA: appConfig.url,
     };
     for (const [id, fn] of functions) {
       if (!httpFunctions.has(id) && !queueFunctions.has(id)) continue;
