@@ -21,6 +21,7 @@ import { env as settingNames } from '#shared/config.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { routes } from '#shared/http/routes.ts';
 import { type RehearsalLambda, startLambda } from './lambda.ts';
+import { rehearsePublishing } from './live-config.ts';
 import { type LocalSecret, startDynamoDb, startSecretsManager } from './standins.ts';
 import {
   LOCAL_ACCOUNT,
@@ -220,6 +221,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
       AWS_ENDPOINT_URL_APPCONFIGDATA: appConfig.url,
+      // the second deliberate change: AppConfig's shortest poll interval, so step 7 takes seconds
+      [settingNames.appConfigPollSeconds]: '15',
     };
     for (const [id, fn] of functions) {
       if (!httpFunctions.has(id) && !queueFunctions.has(id)) continue;
@@ -391,6 +394,20 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         delivered: outcome === 'delivered',
       };
     });
+    // ── 7. a published mapping is in use within a minute, no deployment; a rollback too ──
+    problems.push(
+      ...(await rehearsePublishing({
+        scratch,
+        sourcesDir,
+        gatewayUrl: gateway.url,
+        appConfigUrl: appConfig.url,
+        ids: appConfigIds,
+        credentials: DUMMY_CREDENTIALS,
+        region: LOCAL_REGION,
+        leads: () => sandbox.leads(),
+        log,
+      })),
+    );
     if (secretsManager.reads() === 0) problems.push('no function read its secrets from Secrets Manager');
     return {
       ok: problems.length === 0 && leads.every((lead) => lead.delivered),

@@ -130,7 +130,14 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
 
   async function poll(): Promise<void> {
     try {
-      client ??= options.client?.() ?? new AppConfigDataClient({});
+      // short timeouts: deliver waits for a due poll before mapping a lead, and must not spend its
+      // own timeout on an AppConfig that does not answer (a failed poll keeps the sources in use)
+      client ??=
+        options.client?.() ??
+        new AppConfigDataClient({
+          maxAttempts: 2,
+          requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+        });
       if (token === undefined) {
         const session = await client.send(
           new StartConfigurationSessionCommand({
