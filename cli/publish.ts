@@ -125,6 +125,14 @@ async function checked(context: CommandContext): Promise<void> {
   }
 }
 
+/**
+ * The description travels as an HTTP header of CreateHostedConfigurationVersion: printable ASCII
+ * only (other characters become ?), at most 1024 characters.
+ */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
+}
+
 /** Who published: `--by`, else the OS user. */
 function author(values: CommandContext['values']): string {
   return stringOption(values, 'by') ?? userInfo().username;
@@ -236,7 +244,9 @@ export async function publish(context: CommandContext): Promise<number> {
   const { io, values, space } = context;
   await checked(context);
   const message = stringOption(values, 'message') ?? '';
-  const description = `${new Date().toISOString()} by ${author(values)}${message ? `: ${message}` : ''}`;
+  const description = headerSafe(
+    `${new Date().toISOString()} by ${author(values)}${message ? `: ${message}` : ''}`,
+  );
   if (values.local === true) return publishLocal(context, description);
   const target = publishTarget(io, values);
   const client = appConfig(io, values);

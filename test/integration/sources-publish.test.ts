@@ -135,7 +135,7 @@ describe('published sources: leadgate sources publish/history/rollback and the f
   it('lists versions with who published them and rolls back to the previous one', async () => {
     // Prepare
     const { leadgate, registry, sourcesDir, nextPoll } = await setup({ 'demo.yaml': form('first_name') });
-    await leadgate('sources', 'publish', '-m', 'first');
+    await leadgate('sources', 'publish', '-m', 'first — café');
     writeFiles(sourcesDir, { 'demo.yaml': form('given_name') });
     await leadgate('sources', 'publish', '-m', 'second');
     await nextPoll();
@@ -159,6 +159,8 @@ describe('published sources: leadgate sources publish/history/rollback and the f
     expect(history.live).toBe('1');
     expect(history.versions.map((version) => version.version)).toEqual(['2', '1']);
     expect(history.versions[0]?.description).toMatch(/ by ops: second$/);
+    // the description is an HTTP header: printable ASCII only
+    expect(history.versions[1]?.description).toMatch(/ by ops: first \? caf\?$/);
   });
 
   it('refuses to publish sources that fail sources check, with its problems', async () => {
