@@ -275,6 +275,45 @@ describe('published sources: leadgate sources publish/history/rollback and the f
     expect(info).toHaveBeenCalledWith('lead delivered', expect.objectContaining({ configVersion: '2' }));
   });
 
+  it('reads the ids from the stack outputs file, and says which are missing without one', async () => {
+    // Prepare
+    const { fake, sourcesDir, dataDir } = await setup({ 'demo.yaml': form('first_name') });
+    const root = join(sourcesDir, '..');
+    const outputs = join(root, 'outputs.json');
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        Leadgate: {
+          AppConfigApplicationId: ids.application,
+          AppConfigEnvironmentId: ids.environment,
+          AppConfigProfileId: ids.profile,
+          AppConfigDeploymentStrategyId: ids.strategy,
+        },
+      }),
+    );
+    const run = async (...args: string[]) => {
+      const io = bufferIo({
+        cwd: root,
+        env: {
+          AWS_ENDPOINT_URL_APPCONFIG: fake.url,
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        },
+      });
+      const code = await main([...args, '--sources', sourcesDir, '--data-dir', dataDir, '--json'], io);
+      return { code, out: JSON.parse(io.stdout()) };
+    };
+
+    // Act
+    const missing = await run('sources', 'history');
+    const fromFile = await run('sources', 'publish', '--outputs', outputs);
+
+    // Assess
+    expect(missing).toMatchObject({ code: 1, out: { error: { code: 'appconfig_target_missing' } } });
+    expect(fromFile).toMatchObject({ code: 0, out: { published: true, version: '1' } });
+  });
+
   it('validates a published document with the file rules, naming the source', () => {
     // Prepare
     const text = JSON.stringify({
