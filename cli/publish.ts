@@ -172,17 +172,19 @@ function diffValues(path: string, before: unknown, after: unknown): string[] {
   return [`~ ${path} ${show(before)} → ${show(after)}`];
 }
 
-/** The state of the environment: the live version (last completed deployment) and one in progress. */
+/**
+ * The state of the environment (it holds this one profile): the live version (the newest completed
+ * deployment; ListDeployments answers newest first, one page of up to 50) and one in progress.
+ */
 async function deploymentState(client: AppConfigClient, target: PublishTarget) {
-  const { Items = [] } = await client.send(
+  const { Items: deployments = [] } = await client.send(
     new ListDeploymentsCommand({ ApplicationId: target.application, EnvironmentId: target.environment }),
   );
-  const mine = Items;
-  const running = mine.find((item) =>
+  const running = deployments.find((item) =>
     ['DEPLOYING', 'BAKING', 'VALIDATING', 'ROLLING_BACK'].includes(item.State ?? ''),
   );
-  const live = mine.find((item) => item.State === 'COMPLETE');
-  return { deployments: mine, running, live: live?.ConfigurationVersion };
+  const live = deployments.find((item) => item.State === 'COMPLETE');
+  return { deployments, running, live: live?.ConfigurationVersion };
 }
 
 async function versionContent(client: AppConfigClient, target: PublishTarget, version: string) {
