@@ -170,6 +170,8 @@ export async function show(context: CommandContext): Promise<number> {
       `${letter.attempts ?? '?'} ` +
         `(first ${utcTime(letter.firstAttemptAt) || '?'}, last ${utcTime(letter.lastAttemptAt) || '?'})`,
     ],
+    // which sources version mapped it (docs/operations.md, "Publishing sources")
+    ...(letter.configVersion ? [['Sources version', letter.configVersion] as [string, string]] : []),
   ];
   io.out(table(rows));
   if (envelope) {

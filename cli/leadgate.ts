@@ -33,6 +33,25 @@ const awsHelp = `Against the local runtime by default (read from .leadgate/runti
   --queue-url URL   the leads queue URL       --dlq-url URL   the leads-dlq URL
   --region REGION   AWS region (default: AWS_REGION / your AWS profile); default AWS credentials`;
 
+const appConfigOptions = {
+  application: { type: 'string' },
+  environment: { type: 'string' },
+  profile: { type: 'string' },
+  strategy: { type: 'string' },
+  outputs: { type: 'string' },
+  region: { type: 'string' },
+  message: { type: 'string', short: 'm' },
+  by: { type: 'string' },
+  local: { type: 'boolean' },
+} as const;
+
+const appConfigHelp = `On AWS by default; the ids come from --application, --environment, --profile,
+--strategy, else LEADGATE_APPCONFIG_APPLICATION|ENVIRONMENT|PROFILE|STRATEGY, else the stack outputs
+file (--outputs FILE, default cdk-outputs.json from cdk deploy --outputs-file). --region REGION.
+  --message, -m TEXT  why (kept with the version)   --by NAME  who (default: your OS user)
+  --local             one machine: snapshots under .leadgate/config-versions/; rollback writes
+                      the snapshot's files back into sources/ (the running leadgate reloads them)`;
+
 const commands: CommandSpec[] = [
   {
     name: 'sources check',
@@ -46,6 +65,38 @@ with \`leadgate fields push\`. Without sources/custom-fields.json, names are not
 Exit 1 on any problem.`,
     options: {},
     load: async () => (await import('#cli/sources.ts')).check,
+  },
+  {
+    name: 'sources publish',
+    synopsis: 'sources publish [--message TEXT] [--local]',
+    summary: 'publish the sources to AWS AppConfig: in use within a minute, no deployment',
+    help: `Checks every source exactly as \`sources check\` does (nothing is published on a problem),
+publishes them as one AppConfig hosted configuration version, starts its deployment and prints
+the version and what changed against the live version. docs/sources.md, "Change a mapping on AWS".
+${appConfigHelp}`,
+    options: appConfigOptions,
+    load: async () => (await import('#cli/publish.ts')).publish,
+  },
+  {
+    name: 'sources history',
+    synopsis: 'sources history [--local]',
+    summary: 'the published source versions: number, deployment state, when and by whom',
+    help: `Lists the published versions, newest first, with their last deployment and description
+(time, who, message). (live) marks the version in use.
+${appConfigHelp}`,
+    options: appConfigOptions,
+    load: async () => (await import('#cli/publish.ts')).history,
+  },
+  {
+    name: 'sources rollback',
+    synopsis: 'sources rollback [version] [--local]',
+    summary: 'deploy an earlier published version again (default: the one before the live one)',
+    help: `Deploys an earlier version again; without a version, the highest one below the live one.
+While a deployment is in progress, rollback without a version stops it (AppConfig restores the
+previous version).
+${appConfigHelp}`,
+    options: appConfigOptions,
+    load: async () => (await import('#cli/publish.ts')).rollback,
   },
   {
     name: 'sources preview',

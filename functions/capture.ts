@@ -15,7 +15,7 @@ import { readRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { secretsFromEnvironment } from '#shared/security/secrets.ts';
-import { sourceRegistry } from '#shared/sources/registry.ts';
+import { refreshSources, sourcesFromEnvironment } from '#shared/sources/appconfig.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 export type CaptureDeps = ChannelDeps;
@@ -30,7 +30,10 @@ export type CaptureDeps = ChannelDeps;
 export function createCaptureHandler(deps: () => CaptureDeps) {
   let channels: ReturnType<typeof captureChannels> | undefined;
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    channels ??= captureChannels(deps());
+    const current = deps();
+    // AppConfig: the published sources, polled when due (docs/operations.md, "Publishing sources")
+    await refreshSources(current.sources);
+    channels ??= captureChannels(current);
     const request = readRequest(event);
     switch (event.routeKey) {
       case 'GET /health':
@@ -79,7 +82,7 @@ function captureChannels(deps: CaptureDeps) {
 /** Dependencies from the Lambda environment (queue URLs, bundled sources), built on first use. */
 export function captureDepsFromEnvironment(): CaptureDeps {
   return {
-    sources: sourceRegistry(setting(env.sourcesDir, 'sources')),
+    sources: sourcesFromEnvironment(),
     queue: leadQueue({
       sqs: sqsClient(),
       leadsUrl: requiredSetting(env.leadsQueueUrl),

@@ -11,7 +11,7 @@ import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/onpipeli
 import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { secretsFromEnvironment } from '#shared/security/secrets.ts';
-import { sourceRegistry } from '#shared/sources/registry.ts';
+import { sourcesFromEnvironment } from '#shared/sources/appconfig.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 /**
@@ -47,7 +47,7 @@ export function deliveryDepsFromEnvironment(): DeliveryDeps {
   });
   const table = setting(env.idempotencyTable);
   return {
-    sources: sourceRegistry(setting(env.sourcesDir, 'sources')),
+    sources: sourcesFromEnvironment(),
     ...(table ? { idempotency: new DynamoDBPersistenceLayer({ tableName: table }) } : {}),
     onpipeline,
     customFields: customFieldNames(onpipeline),

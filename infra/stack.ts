@@ -23,6 +23,8 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -35,7 +37,8 @@ import type { Construct } from 'constructs';
 import { EdgeProtection } from '#infra/constructs/edge-protection.ts';
 import { EgressNetwork } from '#infra/constructs/egress-network.ts';
 import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/leadgate-function.ts';
-import { Monitoring } from '#infra/constructs/monitoring.ts';
+import { LiveConfig } from '#infra/constructs/live-config.ts';
+import { CUSTOM_METRICS, Monitoring } from '#infra/constructs/monitoring.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
 import { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
 import { env } from '#shared/config.ts';
@@ -143,6 +146,8 @@ export class LeadgateStack extends Stack {
   readonly network: EgressNetwork;
   readonly monitoring: Monitoring;
   readonly edge: EdgeProtection | undefined;
+  /** The published sources (AWS AppConfig): see docs/operations.md, "Publishing sources". */
+  readonly liveConfig: LiveConfig;
 
   constructor(scope: Construct, id: string, props: LeadgateStackProps = {}) {
     // Deleting the stack needs a deliberate step first: it holds the address Onpipeline whitelisted
@@ -388,7 +393,54 @@ export class LeadgateStack extends Stack {
       alarmEmail: settings.alarmEmail,
     });
 
+    // ── Published sources: AWS AppConfig, read at run time; the bundled files are the fallback ──
+    // A deployment of a published version rolls back by itself when one of these fires during it
+    // or its bake (docs/operations.md, "Publishing sources"). Not dlq-not-empty: it stays in alarm
+    // while parked leads wait, and would refuse the very mapping fix they wait for.
+    const rollbackAlarms = ['deliver-errors', 'capture-errors', 'capture-5xx'];
+    if (!rollbackAlarms.every((id) => this.monitoring.node.tryFindChild(id))) {
+      throw new Error('infra/stack.ts: a rollback alarm of the published sources no longer exists');
+    }
+    const parkedLeads = new Alarm(this, 'SourcesParkedLeads', {
+      alarmName: `${settings.stackName}-sources-parked-leads`,
+      alarmDescription:
+        'A lead was parked in the last minute (mapping failed, Onpipeline refused it). During the bake of ' +
+        'a published sources version, AppConfig rolls that version back. Runbook: docs/operations.md#alarms',
+      metric: new Metric({
+        ...CUSTOM_METRICS,
+        metricName: 'delivery_permanent',
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    parkedLeads.addAlarmAction(new SnsAction(this.monitoring.topic));
+    parkedLeads.addOkAction(new SnsAction(this.monitoring.topic));
+    this.liveConfig = new LiveConfig(this, 'LiveConfig', {
+      name: settings.stackName,
+      rollbackAlarmNames: [...rollbackAlarms, 'sources-parked-leads'].map(
+        (id) => `${settings.stackName}-${id}`,
+      ),
+    });
+    for (const fn of [this.capture, this.deliver]) {
+      this.liveConfig.grantRead(fn.role);
+      fn.fn.addEnvironment(env.appConfigApplication, this.liveConfig.application.ref);
+      fn.fn.addEnvironment(env.appConfigEnvironment, this.liveConfig.environment.ref);
+      fn.fn.addEnvironment(env.appConfigProfile, this.liveConfig.profile.ref);
+    }
+
     // ── Outputs ──
+    new CfnOutput(this, 'AppConfigApplicationId', { value: this.liveConfig.application.ref });
+    new CfnOutput(this, 'AppConfigEnvironmentId', { value: this.liveConfig.environment.ref });
+    new CfnOutput(this, 'AppConfigProfileId', { value: this.liveConfig.profile.ref });
+    new CfnOutput(this, 'AppConfigDeploymentStrategyId', { value: this.liveConfig.strategy.ref });
+    new CfnOutput(this, 'PublishPolicyArn', {
+      description: 'Attach to who may run leadgate sources publish|history|rollback (and nothing else)',
+      value: this.liveConfig.publishPolicy.managedPolicyArn,
+    });
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: stage.url });
     if (this.network.eip !== undefined) {
       new CfnOutput(this, 'EgressIp', {

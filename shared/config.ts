@@ -31,6 +31,15 @@ export const env = {
   linkedinApiVersion: 'LINKEDIN_API_VERSION',
   /** Timeout of one lead fetch (Graph, LinkedIn) in milliseconds; default 10000. */
   leadFetchTimeoutMs: 'LEAD_FETCH_TIMEOUT_MS',
+  /**
+   * AWS AppConfig application, environment and configuration profile ids of the published sources
+   * (AWS only; unset: the bundled sources alone). docs/operations.md, "Publishing sources".
+   */
+  appConfigApplication: 'APPCONFIG_APPLICATION_ID',
+  appConfigEnvironment: 'APPCONFIG_ENVIRONMENT_ID',
+  appConfigProfile: 'APPCONFIG_PROFILE_ID',
+  /** Seconds between AppConfig polls (at least 15); default 30. */
+  appConfigPollSeconds: 'APPCONFIG_POLL_SECONDS',
 } as const;
 
 /** Reads an environment variable, or the fallback when it is unset or empty. */

@@ -12,6 +12,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { startFakeAppConfig } from '#local/fakes/appconfig.ts';
 import { startGateway } from '#local/gateway.ts';
 import { type Poller, startPoller } from '#local/poller.ts';
 import { startEmbeddedQueue } from '#local/queue.ts';
@@ -20,6 +21,7 @@ import { env as settingNames } from '#shared/config.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { routes } from '#shared/http/routes.ts';
 import { type RehearsalLambda, startLambda } from './lambda.ts';
+import { rehearsePublishing } from './live-config.ts';
 import { type LocalSecret, startDynamoDb, startSecretsManager } from './standins.ts';
 import {
   LOCAL_ACCOUNT,
@@ -186,12 +188,31 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         if (secret) Object.assign(secret.values, testValues(id));
       }
     }
+    // AppConfig (the published sources): the stand-in under the ids the template's Refs resolve to.
+    // Nothing is published, as on a fresh stack: the functions serve the sources bundled at synth.
+    const appConfigIds = {
+      application: 'rehearsalapp',
+      environment: 'rehearsalenv',
+      profile: 'rehearsalprf',
+      strategy: 'rehearsalstr',
+    };
+    const appConfigTypes = {
+      'AWS::AppConfig::Application': appConfigIds.application,
+      'AWS::AppConfig::Environment': appConfigIds.environment,
+      'AWS::AppConfig::ConfigurationProfile': appConfigIds.profile,
+      'AWS::AppConfig::DeploymentStrategy': appConfigIds.strategy,
+    };
+    for (const [type, ref] of Object.entries(appConfigTypes)) {
+      for (const [id] of resourcesOf(template, type)) locals.set(id, { ref, attributes: {} });
+    }
+    const appConfig = await startFakeAppConfig(appConfigIds);
+    stops.push(() => appConfig.close());
     const secretsManager = await startSecretsManager(
       [...secrets.values()].map((secret) => ({ ...secret, value: JSON.stringify(secret.values) })),
     );
     stops.push(() => secretsManager.stop());
     log(
-      `stand-ins: SQS ${queue.endpoint}, DynamoDB ${dynamo.endpoint}, Secrets Manager ${secretsManager.endpoint}, Onpipeline sandbox ${sandbox.url}`,
+      `stand-ins: SQS ${queue.endpoint}, DynamoDB ${dynamo.endpoint}, Secrets Manager ${secretsManager.endpoint}, AppConfig ${appConfig.url}, Onpipeline sandbox ${sandbox.url}`,
     );
 
     // ── 3. the functions, each from its package, as Lambda runs it ──
@@ -199,6 +220,9 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      AWS_ENDPOINT_URL_APPCONFIGDATA: appConfig.url,
+      // the second deliberate change: AppConfig's shortest poll interval, so step 7 takes seconds
+      [settingNames.appConfigPollSeconds]: '15',
     };
     for (const [id, fn] of functions) {
       if (!httpFunctions.has(id) && !queueFunctions.has(id)) continue;
@@ -370,6 +394,20 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         delivered: outcome === 'delivered',
       };
     });
+    // ── 7. a published mapping is in use within a minute, no deployment; a rollback too ──
+    problems.push(
+      ...(await rehearsePublishing({
+        scratch,
+        sourcesDir,
+        gatewayUrl: gateway.url,
+        appConfigUrl: appConfig.url,
+        ids: appConfigIds,
+        credentials: DUMMY_CREDENTIALS,
+        region: LOCAL_REGION,
+        leads: () => sandbox.leads(),
+        log,
+      })),
+    );
     if (secretsManager.reads() === 0) problems.push('no function read its secrets from Secrets Manager');
     return {
       ok: problems.length === 0 && leads.every((lead) => lead.delivered),

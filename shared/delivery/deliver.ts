@@ -12,6 +12,7 @@ import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
+import { configVersionOf, refreshSources } from '#shared/sources/appconfig.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Channel } from '#shared/sources/schema.ts';
 import { count, leadValues, logger, redact } from '#shared/telemetry.ts';
@@ -83,13 +84,17 @@ export function leadDelivery(deps: DeliveryDeps) {
 
   async function attempt(
     envelope: Envelope,
-    sent: { body?: LeadsinBody },
+    sent: { body?: LeadsinBody; configVersion?: string },
     context?: Context,
   ): Promise<Attempted> {
     // A key delivered before is done: checked first, so a replayed notification costs no Graph or
     // LinkedIn fetch, no mapping and no Onpipeline call.
     const earlier = await once?.delivered(envelope.dedupeKey);
     if (earlier) return { ...earlier, replayed: true };
+    // the configuration current now maps the lead (AppConfig: polled when due); its version is read
+    // in the same synchronous step as the source, so it is the one that mapped it
+    await refreshSources(deps.sources);
+    sent.configVersion = configVersionOf(deps.sources);
     const source =
       envelope.sourceId === UNROUTED_SOURCE_ID
         ? deps.routers?.[envelope.channel]?.(envelope, deps.sources)
@@ -148,6 +153,7 @@ export function leadDelivery(deps: DeliveryDeps) {
     envelope: Envelope | undefined,
     outcome: Parked,
     values: string[],
+    configVersion: string | undefined,
   ): Promise<void> {
     const attempts = record.attributes.ApproximateReceiveCount ?? '1';
     const firstAttempt = record.attributes.ApproximateFirstReceiveTimestamp;
@@ -159,6 +165,7 @@ export function leadDelivery(deps: DeliveryDeps) {
       [dlqAttributeNames.attempts]: attempts,
       [dlqAttributeNames.firstAttemptAt]: firstAttempt ? new Date(Number(firstAttempt)).toISOString() : '',
       [dlqAttributeNames.lastAttemptAt]: new Date().toISOString(),
+      [dlqAttributeNames.configVersion]: configVersion ?? '',
     });
   }
 
@@ -168,7 +175,7 @@ export function leadDelivery(deps: DeliveryDeps) {
       const started = performance.now();
       const parsed = safeEnvelope(record.body);
       const envelope = parsed.success ? parsed.envelope : undefined;
-      const sent: { body?: LeadsinBody } = {};
+      const sent: { body?: LeadsinBody; configVersion?: string } = {};
       const outcome: Attempted = envelope
         ? await attempt(envelope, sent, context)
         : { kind: 'permanent', reason: 'invalid_envelope', message: parsed.success ? '' : parsed.message };
@@ -180,6 +187,7 @@ export function leadDelivery(deps: DeliveryDeps) {
         outcome: outcome.kind,
         status: 'status' in outcome ? outcome.status : undefined,
         attempt: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+        configVersion: sent.configVersion,
         durationMs: Math.round(performance.now() - started),
       };
       count(`delivery_${outcome.kind}`);
@@ -205,7 +213,7 @@ export function leadDelivery(deps: DeliveryDeps) {
           logger.info('lead already in Onpipeline (409): treated as delivered', log);
           return;
         case 'permanent':
-          await park(record, envelope, outcome, values);
+          await park(record, envelope, outcome, values, sent.configVersion);
           logger.warn('lead dead-lettered', {
             ...log,
             reason: outcome.reason,

@@ -42,4 +42,6 @@ export const dlqAttributeNames = {
   attempts: 'attempts',
   firstAttemptAt: 'firstAttemptAt',
   lastAttemptAt: 'lastAttemptAt',
+  /** The source configuration version that mapped the lead (`bundled`, or a published version). */
+  configVersion: 'configVersion',
 } as const;

@@ -24,6 +24,8 @@ export interface DeadLetter {
   attempts: string | undefined;
   firstAttemptAt: string | undefined;
   lastAttemptAt: string | undefined;
+  /** The source configuration version that mapped the lead (`bundled`, or a published version). */
+  configVersion?: string | undefined;
   envelope: Envelope | undefined;
 }
 
@@ -227,6 +229,7 @@ export function describe(message: Message): DeadLetter {
         : message.Attributes?.ApproximateReceiveCount),
     firstAttemptAt: attribute('firstAttemptAt'),
     lastAttemptAt: attribute('lastAttemptAt'),
+    ...(attribute('configVersion') === undefined ? {} : { configVersion: attribute('configVersion') }),
     envelope,
   };
 }

@@ -75,6 +75,8 @@ describe('cdk-nag AwsSolutions checks', () => {
     // Assess
     const eniArn = (type: string) =>
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`;
+    const appConfigArn = (path: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:appconfig:<AWS::Region>:<AWS::AccountId>:application/<LiveConfigApplication6090066F>/${path}/*]`;
     expect(Object.fromEntries([...found].map(([rule, paths]) => [rule, [...paths.keys()]]))).toEqual({
       'AwsSolutions-APIG4': ['Leadgate/Api'],
       'AwsSolutions-IAM5[Resource::*]': [
@@ -86,6 +88,12 @@ describe('cdk-nag AwsSolutions checks', () => {
       [eniArn('subnet')]: ['Leadgate/Deliver/VpcAccess'],
       [eniArn('security-group')]: ['Leadgate/Deliver/VpcAccess'],
       'AwsSolutions-SMG4': ['Leadgate/GatewaySecrets', 'Leadgate/ApiTokens'],
+      [appConfigArn('configurationprofile/<LiveConfigProfileE1919686>/hostedconfigurationversion')]: [
+        'Leadgate/LiveConfig/PublishPolicy',
+      ],
+      [appConfigArn('environment/<LiveConfigEnvironment461E2355>/deployment')]: [
+        'Leadgate/LiveConfig/PublishPolicy',
+      ],
     });
     for (const paths of found.values()) {
       for (const reason of paths.values()) expect(reason.length).toBeGreaterThan(150);

@@ -41,6 +41,9 @@ const allowedEnvironmentNames = new Set([
   'POWERTOOLS_METRICS_NAMESPACE',
   'LOG_LEVEL',
   'NODE_OPTIONS',
+  'APPCONFIG_APPLICATION_ID',
+  'APPCONFIG_ENVIRONMENT_ID',
+  'APPCONFIG_PROFILE_ID',
 ]);
 
 /** Twenty or more letters and digits mixed, as API tokens and keys are. */
@@ -537,6 +540,8 @@ describe('LeadgateStack', () => {
         .flatMap(({ statement }) => asArray<string>(statement.Action));
       expect(actions.sort()).toEqual(
         [
+          'appconfig:GetLatestConfiguration',
+          'appconfig:StartConfigurationSession',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
           'secretsmanager:GetSecretValue',
@@ -735,7 +740,8 @@ describe('LeadgateStack', () => {
       // Assess
       const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
       const alarms = ofType('AWS::CloudWatch::Alarm');
-      expect(alarms).toHaveLength(8 + 6 + 2 * channels.length);
+      // + 1: sources-parked-leads, the rollback trigger of published sources (infra/stack.ts)
+      expect(alarms).toHaveLength(8 + 6 + 2 * channels.length + 1);
       for (const [, alarm] of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual([topic]);
         expect(alarm.Properties.OKActions).toEqual([topic]);

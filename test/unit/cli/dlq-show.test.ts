@@ -46,6 +46,7 @@ function parkedLead(): SQSClient {
             MessageAttributes: {
               reason: { DataType: 'String', StringValue: 'mapping_failed' },
               attempts: { DataType: 'String', StringValue: '1' },
+              configVersion: { DataType: 'String', StringValue: '7' },
             },
           },
         ],
@@ -94,6 +95,7 @@ describe('leadgate dlq show: custom fields', () => {
     // Assess
     expect(text.code).toBe(0);
     expect(text.out).toContain('✔ a redrive would send this Leadsin body');
+    expect(text.out).toMatch(/Sources version +7\n/);
     expect(text.out).toMatch(/Custom fields\n {2}1411084437: Lead source\n {2}1411084438: UTM campaign/);
   });
 

@@ -282,6 +282,7 @@ describe('leadDelivery: what the deliver worker does with each kind of lead', ()
           attempts: '4',
           firstAttemptAt: '2026-12-01T10:00:00.000Z',
           lastAttemptAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          configVersion: 'bundled',
         },
       },
     ]);
