@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { partnerOpenApi } from '#scripts/generate-openapi.ts';
 import {
   type PartnerBatchAnswer,
   partnerBatchAnswerSchema,
@@ -12,7 +13,6 @@ import { partnerChannel } from '#shared/channels/partner/channel.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import { bodyOf, channelDeps, httpRequest, standardWebhookHeaders } from '#test/support/channels.ts';
-import { partnerOpenApi } from '../../../scripts/generate-openapi.ts';
 
 const lead = `
   FirstName: first_name
