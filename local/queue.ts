@@ -36,7 +36,7 @@ export interface EmbeddedQueueOptions {
  * await queue.stop();
  */
 export async function startEmbeddedQueue(options: EmbeddedQueueOptions): Promise<EmbeddedQueue> {
-  const worker = new Worker(new URL('./queueThread.ts', import.meta.url), { workerData: options });
+  const worker = new Worker(new URL('./queue-thread.ts', import.meta.url), { workerData: options });
   const port = await new Promise<number>((resolvePort, reject) => {
     const failed = (error: unknown) => {
       worker.off('message', ready);
