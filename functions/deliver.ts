@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { leadResolvers } from '#shared/channels/common/fetchers.ts';
-import { webhookRouters } from '#shared/channels/common/routing.ts';
+import { webhookRouters } from '#shared/channels/index.ts';
 import { env, setting } from '#shared/config.ts';
 import { type DeliveryDeps, leadDelivery } from '#shared/delivery/deliver.ts';
 import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/onpipeline/client.ts';

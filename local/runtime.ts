@@ -12,7 +12,7 @@ import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rate-limit.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
 import { leadResolvers } from '#shared/channels/common/fetchers.ts';
-import { webhookRouters } from '#shared/channels/common/routing.ts';
+import { webhookRouters } from '#shared/channels/index.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
 import { createOnpipelineClient } from '#shared/onpipeline/client.ts';

@@ -1,10 +1,9 @@
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejection } from '#shared/channels/common/rejections.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
+import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { constantTimeEquals, hexHmacSha256Matches } from '#shared/security/hmac.ts';
@@ -56,68 +55,54 @@ export interface MetaLeadgen {
 export function metaChannel(deps: ChannelDeps) {
   const now = deps.now ?? (() => new Date());
 
-  const rejected = (error: unknown): HttpResult => {
-    if (!(error instanceof HttpError)) throw error;
-    countRejection('meta', error);
-    return withLogFields(errorResult(error), { channel: 'meta' });
-  };
-
   return {
     /** Answers Meta's `hub.challenge` when `hub.verify_token` matches `META_VERIFY_TOKEN`; else 403. */
     async verify(request: HttpRequest): Promise<HttpResult> {
-      try {
-        const challenge = request.query['hub.challenge'] ?? '';
-        if (challenge === '' || challenge.length > 256) {
-          throw new HttpError(400, 'malformed_verification', 'hub.challenge is missing or too long.');
-        }
-        if (request.query['hub.mode'] !== 'subscribe') {
-          throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe".');
-        }
-        const expected = await gatewaySecret(deps.secrets, META_VERIFY_TOKEN, 'meta');
-        if (!constantTimeEquals(request.query['hub.verify_token'] ?? '', expected)) {
-          throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
-        }
-        count('meta_verified');
-        const echo: HttpResult = {
-          statusCode: 200,
-          headers: {
-            'content-type': 'text/plain; charset=utf-8',
-            'cache-control': 'no-store',
-            'x-content-type-options': 'nosniff',
-          },
-          body: challenge,
-        };
-        return withLogFields(echo, { channel: 'meta' });
-      } catch (error) {
-        return rejected(error);
+      const challenge = request.query['hub.challenge'] ?? '';
+      if (challenge === '' || challenge.length > 256) {
+        throw new HttpError(400, 'malformed_verification', 'hub.challenge is missing or too long.');
       }
+      if (request.query['hub.mode'] !== 'subscribe') {
+        throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe".');
+      }
+      const expected = await gatewaySecret(deps.secrets, META_VERIFY_TOKEN, 'meta');
+      if (!constantTimeEquals(request.query['hub.verify_token'] ?? '', expected)) {
+        throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
+      }
+      count('meta_verified');
+      const echo: HttpResult = {
+        statusCode: 200,
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+        body: challenge,
+      };
+      return withLogFields(echo, { channel: 'meta' });
     },
 
     /** Verifies, splits and enqueues one notification; 200 only once every lead of it is queued. */
     async capture(request: HttpRequest): Promise<HttpResult> {
-      try {
-        if (request.body.length > META_MAX_BODY_BYTES) throw payloadTooLarge(META_MAX_BODY_BYTES);
-        const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
-        checkMetaSignature(appSecret, request);
-        const { leads, ignored, invalid } = parseMetaNotification(request.body);
-        const receivedAt = now().toISOString();
-        const envelopes = leads.map((lead) => metaEnvelope(lead, deps.sources, receivedAt));
-        await enqueueAll(deps.queue, envelopes);
-        const unrouted = envelopes.filter((envelope) => envelope.sourceId === UNROUTED_SOURCE_ID).length;
-        count('meta_leadgen', envelopes.length);
-        if (unrouted > 0) count('meta_unrouted', unrouted);
-        if (invalid > 0) count('meta_change_invalid', invalid);
-        return withLogFields(json(200, { received: envelopes.length }), {
-          channel: 'meta',
-          leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
-          leads: envelopes.length,
-          unrouted,
-          ignoredChanges: ignored,
-          invalidChanges: invalid,
-        });
-      } catch (error) {
-        return rejected(error);
-      }
+      if (request.body.length > META_MAX_BODY_BYTES) throw payloadTooLarge(META_MAX_BODY_BYTES);
+      const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
+      checkMetaSignature(appSecret, request);
+      const { leads, ignored, invalid } = parseMetaNotification(request.body);
+      const receivedAt = now().toISOString();
+      const envelopes = leads.map((lead) => metaEnvelope(lead, deps.sources, receivedAt));
+      await enqueueAll(deps.queue, envelopes);
+      const unrouted = envelopes.filter((envelope) => envelope.sourceId === UNROUTED_SOURCE_ID).length;
+      count('meta_leadgen', envelopes.length);
+      if (unrouted > 0) count('meta_unrouted', unrouted);
+      if (invalid > 0) count('meta_change_invalid', invalid);
+      return withLogFields(json(200, { received: envelopes.length }), {
+        channel: 'meta',
+        leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
+        leads: envelopes.length,
+        unrouted,
+        ignoredChanges: ignored,
+        invalidChanges: invalid,
+      });
     },
   };
 }

@@ -1,0 +1,16 @@
+import type { Channel } from '#shared/channels/channel.ts';
+import { tiktokChannel, tiktokRouter } from '#shared/channels/tiktok/channel.ts';
+
+/**
+ * TikTok lead webhooks (`TikTok-Signature`); unrouted leads are routed again in deliver.
+ *
+ * @example
+ * const capture = tiktok.routes['POST /v1/webhooks/tiktok']?.(deps);
+ */
+export const tiktok: Channel = {
+  name: 'tiktok',
+  metric: 'tiktok',
+  errors: { logChannel: 'tiktok' },
+  routes: { 'POST /v1/webhooks/tiktok': (deps) => tiktokChannel(deps).capture },
+  route: tiktokRouter,
+};
