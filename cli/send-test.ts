@@ -7,8 +7,7 @@ import { notRunning, readRuntimeState, type Workspace } from '#cli/workspace.ts'
 import type { LocalStatus } from '#local/dashboard/status.ts';
 import { originMatcher } from '#shared/channels/form/origins.ts';
 import { samplePayload } from '#shared/preview/payloads.ts';
-import { hmacSha256Hex } from '#shared/security/hmac.ts';
-import { signStandardWebhook } from '#shared/security/signatures.ts';
+import { hmacSha256Hex, signStandardWebhook } from '#shared/security/signatures.ts';
 import type { Source } from '#shared/sources/schema.ts';
 
 interface TestRequest {

@@ -21,7 +21,7 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '#local/loopback.ts';
-import { hmacSha256Hex } from '#shared/security/hmac.ts';
+import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /** The port the fake Graph API listens on when none is given. */
 export const FAKE_GRAPH_DEFAULT_PORT = 3003;

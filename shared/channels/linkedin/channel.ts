@@ -1,12 +1,12 @@
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { firstOf, gatewaySecret } from '#shared/channels/meta/channel.ts';
+import { firstById } from '#shared/channels/common/routing.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
-import { hexHmacSha256Matches, hmacSha256Hex } from '#shared/security/hmac.ts';
+import { gatewaySecret, hmacSha256Hex, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -160,7 +160,7 @@ export function linkedinSignatureMatches(
   header: string | undefined,
 ): boolean {
   const signed = Buffer.concat([Buffer.from('hmacsha256=', 'utf8'), body]);
-  return hexHmacSha256Matches(clientSecret, signed, header?.trim() ?? '');
+  return verifyHexHmac(clientSecret, signed, header?.trim() ?? '');
 }
 
 /**
@@ -213,7 +213,7 @@ export function linkedinSourceFor(sources: SourceRegistry, formId: string | unde
     if (formIds.length === 0) everyForm.push(source);
     else if (formId !== undefined && formIds.includes(formId)) specific.push(source);
   }
-  return firstOf(specific, 'linkedin') ?? firstOf(everyForm, 'linkedin');
+  return firstById(specific, 'linkedin') ?? firstById(everyForm, 'linkedin');
 }
 
 /**

@@ -1,13 +1,13 @@
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { firstById } from '#shared/channels/common/routing.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
-import { constantTimeEquals, hexHmacSha256Matches } from '#shared/security/hmac.ts';
-import type { SecretStore } from '#shared/security/secrets.ts';
+import { gatewaySecret, secretsEqual, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -66,7 +66,7 @@ export function metaChannel(deps: ChannelDeps) {
         throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe".');
       }
       const expected = await gatewaySecret(deps.secrets, META_VERIFY_TOKEN, 'meta');
-      if (!constantTimeEquals(request.query['hub.verify_token'] ?? '', expected)) {
+      if (!secretsEqual(request.query['hub.verify_token'] ?? '', expected)) {
         throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
       }
       count('meta_verified');
@@ -116,7 +116,7 @@ export function metaChannel(deps: ChannelDeps) {
  */
 export function metaSignatureMatches(appSecret: string, body: Buffer, header: string | undefined): boolean {
   const match = /^sha256=([0-9a-fA-F]{64})$/i.exec(header?.trim() ?? '');
-  return match?.[1] !== undefined && hexHmacSha256Matches(appSecret, body, match[1]);
+  return match?.[1] !== undefined && verifyHexHmac(appSecret, body, match[1]);
 }
 
 function checkMetaSignature(appSecret: string, request: HttpRequest): void {
@@ -215,7 +215,7 @@ export function metaSourceFor(
     if (source.meta.formIds.length === 0) wholePage.push(source);
     else if (formId !== undefined && source.meta.formIds.includes(formId)) specific.push(source);
   }
-  return firstOf(specific, 'meta') ?? firstOf(wholePage, 'meta');
+  return firstById(specific, 'meta') ?? firstById(wholePage, 'meta');
 }
 
 /**
@@ -275,56 +275,6 @@ async function enqueueAll(queue: LeadQueue, envelopes: Envelope[]): Promise<void
   };
   await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, envelopes.length) }, worker));
   if (failure !== undefined) throw failure;
-}
-
-/**
- * A gateway secret (app secret, verify token, client secret), or a 503 `HttpError` (so the sender
- * retries) when it is unset or the secret store is unreachable. Logs the secret's name, never its value.
- *
- * @example
- * const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
- */
-export async function gatewaySecret(secrets: SecretStore, name: string, channel: string): Promise<string> {
-  let value: string | undefined;
-  try {
-    value = await secrets.get(name);
-  } catch (error) {
-    logger.error('secrets unavailable: webhook refused with 503', {
-      channel,
-      secret: name,
-      error: error instanceof Error ? error.name : 'unknown',
-    });
-    throw authUnavailable();
-  }
-  if (value === undefined || value === '') {
-    count(`${channel}_not_configured`);
-    logger.error(`secret ${name} is not set: ${channel} webhooks are refused with 503`, { channel });
-    throw authUnavailable();
-  }
-  return value;
-}
-
-/** `503 auth_unavailable` (the code every channel uses): the secret to check against cannot be read. */
-const authUnavailable = () =>
-  new HttpError(503, 'auth_unavailable', 'The request cannot be authenticated right now. Please retry.', {
-    headers: { 'retry-after': '30' },
-  });
-
-/**
- * The routing tie-break shared by the webhook channels: the first candidate by source id (a warning
- * is logged when there are several: two sources claim the same page or form).
- *
- * @example
- * firstOf(specificSources, 'linkedin')?.id;
- */
-export function firstOf(candidates: Source[], channel: string): Source | undefined {
-  if (candidates.length > 1) {
-    logger.warn('several sources match one lead: the first by id wins', {
-      channel,
-      sourceIds: candidates.map((source) => source.id),
-    });
-  }
-  return [...candidates].sort((a, b) => a.id.localeCompare(b.id))[0];
 }
 
 function unixSecondsToIso(value: unknown): string | undefined {

@@ -4,8 +4,8 @@ import type { InputFields } from '#shared/envelope.ts';
 import { idString, parseJsonExact } from '#shared/json.ts';
 import { isLoopbackUrl, isRedirectRefused, redirectRefused } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
-import { hmacSha256Hex } from '#shared/security/hmac.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
+import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_GRAPH_VERSION = 'v23.0';

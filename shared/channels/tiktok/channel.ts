@@ -6,6 +6,7 @@ import {
 } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { firstById } from '#shared/channels/common/routing.ts';
 import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
@@ -72,10 +73,10 @@ export function tiktokSourceFor(
   advertiserId: string | undefined,
 ): Source | undefined {
   if (!advertiserId) return undefined;
-  return sources
+  const candidates = sources
     .all()
-    .filter((source) => source.channel === 'tiktok' && source.tiktok?.advertiserId === advertiserId)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0];
+    .filter((source) => source.channel === 'tiktok' && source.tiktok?.advertiserId === advertiserId);
+  return firstById(candidates, 'tiktok');
 }
 
 /**
