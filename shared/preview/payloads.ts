@@ -5,7 +5,7 @@ import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError } from '#shared/http/errors.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, isRecord, parseJsonExact } from '#shared/json.ts';
 import type { LeadsinTextField } from '#shared/onpipeline/schema.ts';
 import type { Source, ValueExpression } from '#shared/sources/schema.ts';
 
@@ -146,13 +146,9 @@ function readJson(text: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** A flat JSON object of field → value (nested objects become `parent.child`), as forms read JSON. */
 async function flatFields(value: unknown): Promise<InputFields> {
-  if (!isObject(value)) throw new PayloadError('expected a JSON object of field names and values');
+  if (!isRecord(value)) throw new PayloadError('expected a JSON object of field names and values');
   return parsed('application/json', JSON.stringify(value));
 }
 
@@ -183,7 +179,7 @@ async function googleLead(
   sourceId: string,
   receivedAt: string,
 ): Promise<SampleLead> {
-  if (!isObject(payload) || !Array.isArray(payload.user_column_data)) {
+  if (!isRecord(payload) || !Array.isArray(payload.user_column_data)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
@@ -192,19 +188,19 @@ async function googleLead(
 }
 
 async function metaLead(payload: unknown, base: BaseContext): Promise<SampleLead> {
-  if (isObject(payload) && Array.isArray(payload.entry)) {
+  if (isRecord(payload) && Array.isArray(payload.entry)) {
     throw new PayloadError(
       'this is a Meta webhook notification: it carries only the lead id. Paste the lead as the Graph API ' +
         'returns it: {"id": "...", "field_data": [{"name": "email", "values": ["..."]}]}',
     );
   }
-  if (!isObject(payload) || !Array.isArray(payload.field_data)) {
+  if (!isRecord(payload) || !Array.isArray(payload.field_data)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
   const pairs: [string, string][] = [];
   for (const item of payload.field_data) {
-    if (!isObject(item) || typeof item.name !== 'string') continue;
+    if (!isRecord(item) || typeof item.name !== 'string') continue;
     const values = Array.isArray(item.values) ? item.values : [item.values];
     for (const value of values) {
       const text = typeof value === 'string' ? value : idString(value);
@@ -220,28 +216,28 @@ async function metaLead(payload: unknown, base: BaseContext): Promise<SampleLead
 }
 
 async function linkedinLead(payload: unknown, base: BaseContext): Promise<SampleLead> {
-  const answers = isObject(payload)
-    ? isObject(payload.formResponse) && Array.isArray(payload.formResponse.answers)
+  const answers = isRecord(payload)
+    ? isRecord(payload.formResponse) && Array.isArray(payload.formResponse.answers)
       ? payload.formResponse.answers
       : Array.isArray(payload.answers)
         ? payload.answers
         : undefined
     : undefined;
-  if (!answers || !isObject(payload)) {
+  if (!answers || !isRecord(payload)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
   const pairs: [string, string][] = [];
   for (const answer of answers) {
-    if (!isObject(answer)) continue;
+    if (!isRecord(answer)) continue;
     const key = idString(answer.predefinedField) ?? idString(answer.name) ?? idString(answer.questionId);
     if (!key) continue;
-    const details = isObject(answer.answerDetails) ? answer.answerDetails : {};
-    const text = isObject(details.textQuestionAnswer)
+    const details = isRecord(answer.answerDetails) ? answer.answerDetails : {};
+    const text = isRecord(details.textQuestionAnswer)
       ? idString(details.textQuestionAnswer.answer)
       : undefined;
     const options =
-      isObject(details.multipleChoiceAnswer) && Array.isArray(details.multipleChoiceAnswer.options)
+      isRecord(details.multipleChoiceAnswer) && Array.isArray(details.multipleChoiceAnswer.options)
         ? details.multipleChoiceAnswer.options.map(idString).filter((value) => value !== undefined)
         : undefined;
     const direct = idString(answer.answer) ?? idString(answer.value);
@@ -262,7 +258,7 @@ async function tiktokLeads(
   sourceId: string,
   receivedAt: string,
 ): Promise<SampleLead[]> {
-  const entries = isObject(payload)
+  const entries = isRecord(payload)
     ? Array.isArray(payload.entry)
       ? payload.entry
       : Array.isArray(payload.changes)
@@ -275,7 +271,7 @@ async function tiktokLeads(
   }
   if (entries.length === 0) throw new PayloadError('the notification has an empty entry list');
   return entries.map((entry) => {
-    if (!isObject(entry)) throw new PayloadError('every entry must be an object with changes');
+    if (!isRecord(entry)) throw new PayloadError('every entry must be an object with changes');
     const { fields, context } = tiktokEntryInput(entry, sourceId, receivedAt);
     return { input: { fields, context } };
   });

@@ -1,8 +1,8 @@
 import type { LeadResolver } from '#shared/channels/channel.ts';
 import { isLinkedinResponseId } from '#shared/channels/linkedin/channel.ts';
-import { fetchFailure, isRecord, scrubbed } from '#shared/channels/meta/fetch.ts';
+import { fetchFailure, scrubbed } from '#shared/channels/meta/fetch.ts';
 import type { InputFields } from '#shared/envelope.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, isRecord, safeJson } from '#shared/json.ts';
 import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
@@ -305,12 +305,4 @@ function linkedinLeadContext(
 
 function failed(outcome: DeliveryOutcome): { ok: false; outcome: DeliveryOutcome } {
   return { ok: false, outcome };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return parseJsonExact(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,12 +1,11 @@
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
-import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { enqueueAll, newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { firstById } from '#shared/channels/common/routing.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
-import { idString, readJsonObject } from '#shared/json.ts';
-import type { LeadQueue } from '#shared/queue/client.ts';
+import { idString, isRecord, readJsonObject } from '#shared/json.ts';
 import { gatewaySecret, secretsEqual, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
@@ -27,8 +26,6 @@ export const META_MAX_BODY_BYTES = 1024 * 1024;
  * stops only forged fan-out (each lead costs an envelope and a Graph fetch).
  */
 export const META_MAX_LEADS_PER_NOTIFICATION = 1000;
-/** How many envelopes of one notification are sent to the queue at once. */
-const ENQUEUE_CONCURRENCY = 10;
 
 /** One `leadgen` change of a notification: the ids Meta sends (the lead itself is fetched in deliver). */
 export interface MetaLeadgen {
@@ -90,7 +87,7 @@ export function metaChannel(deps: ChannelDeps) {
       const { leads, ignored, invalid } = parseMetaNotification(request.body);
       const receivedAt = now().toISOString();
       const envelopes = leads.map((lead) => metaEnvelope(lead, deps.sources, receivedAt));
-      await enqueueAll(deps.queue, envelopes);
+      await enqueueAll(deps.queue, envelopes, { concurrency: 10 });
       const unrouted = envelopes.filter((envelope) => envelope.sourceId === UNROUTED_SOURCE_ID).length;
       count('meta_leadgen', envelopes.length);
       if (unrouted > 0) count('meta_unrouted', unrouted);
@@ -167,13 +164,13 @@ export function parseMetaNotification(body: Buffer): {
   let ignored = 0;
   let invalid = 0;
   for (const entry of parsed.entry) {
-    const changes = isObject(entry) && Array.isArray(entry.changes) ? entry.changes : [];
+    const changes = isRecord(entry) && Array.isArray(entry.changes) ? entry.changes : [];
     for (const change of changes) {
-      if (!isObject(change) || change.field !== 'leadgen') {
+      if (!isRecord(change) || change.field !== 'leadgen') {
         ignored += 1;
         continue;
       }
-      const value = isObject(change.value) ? change.value : {};
+      const value = isRecord(change.value) ? change.value : {};
       const leadgenId = idString(value.leadgen_id);
       if (leadgenId === undefined || !/^\d+$/.test(leadgenId)) {
         invalid += 1;
@@ -183,7 +180,7 @@ export function parseMetaNotification(body: Buffer): {
       if (leads.size >= META_MAX_LEADS_PER_NOTIFICATION) throw tooManyLeads(META_MAX_LEADS_PER_NOTIFICATION);
       leads.set(leadgenId, {
         leadgenId,
-        pageId: idString(value.page_id) ?? (isObject(entry) ? idString(entry.id) : undefined),
+        pageId: idString(value.page_id) ?? (isRecord(entry) ? idString(entry.id) : undefined),
         formId: idString(value.form_id),
         adId: idString(value.ad_id),
         adgroupId: idString(value.adgroup_id),
@@ -258,32 +255,9 @@ function metaEnvelope(lead: MetaLeadgen, sources: SourceRegistry, receivedAt: st
   });
 }
 
-/** Enqueues every envelope (a few at a time); the first queue failure becomes the 503 once all settle. */
-async function enqueueAll(queue: LeadQueue, envelopes: Envelope[]): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < envelopes.length) {
-      const envelope = envelopes[next++];
-      if (!envelope) break;
-      try {
-        await enqueue(queue, envelope);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, envelopes.length) }, worker));
-  if (failure !== undefined) throw failure;
-}
-
 function unixSecondsToIso(value: unknown): string | undefined {
   const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
   const date = new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

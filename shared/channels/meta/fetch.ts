@@ -1,7 +1,7 @@
 import type { LeadResolver } from '#shared/channels/channel.ts';
 import { META_APP_SECRET } from '#shared/channels/meta/channel.ts';
 import type { InputFields } from '#shared/envelope.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, isRecord, safeJson } from '#shared/json.ts';
 import { isLoopbackUrl, isRedirectRefused, redirectRefused } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
@@ -279,24 +279,6 @@ export function scrubbed(text: string, secrets: string[]): string {
   return result;
 }
 
-/**
- * Whether a value is a plain JSON object.
- *
- * @example
- * isRecord({ error: {} }); // true; isRecord([]) → false
- */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function failed(outcome: DeliveryOutcome): { ok: false; outcome: DeliveryOutcome } {
   return { ok: false, outcome };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return parseJsonExact(text);
-  } catch {
-    return undefined;
-  }
 }

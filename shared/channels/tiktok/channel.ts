@@ -5,7 +5,7 @@ import {
   type WebhookRouter,
 } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
-import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { enqueueAll, newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { firstById } from '#shared/channels/common/routing.ts';
 import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
@@ -118,17 +118,17 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
       const entries = parseEntries(request.body);
       const receivedAt = now().toISOString();
       const envelopes = entries.map((entry) => entryEnvelope(entry, deps.sources, receivedAt));
-      for (const envelope of envelopes) {
-        if (envelope.sourceId === UNROUTED_SOURCE_ID) {
+      await enqueueAll(deps.queue, envelopes, {
+        onBeforeQueue: (envelope) => {
+          if (envelope.sourceId !== UNROUTED_SOURCE_ID) return;
           count('tiktok_unrouted');
           logger.warn('tiktok lead matches no source: queued as unrouted', {
             channel: 'tiktok',
             leadId: envelope.id,
             advertiserId: envelope.context['tiktok.advertiser_id'],
           });
-        }
-        await enqueue(deps.queue, envelope);
-      }
+        },
+      });
       return withLogFields(json(200, {}), {
         channel: 'tiktok',
         leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
