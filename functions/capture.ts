@@ -1,17 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { captureDeps } from '#functions/deps.ts';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
 import { type CaptureRoute, captureRoutes } from '#shared/channels/index.ts';
-import { env, setting } from '#shared/config.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { httpErrors, requestLog } from '#shared/http/middleware.ts';
 import { readRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
 import type { RouteKey } from '#shared/http/routes.ts';
-import { leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { secretsFromEnvironment } from '#shared/security/secrets.ts';
-import { sourceRegistry } from '#shared/sources/registry.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 export type CaptureDeps = ChannelDeps;
@@ -51,21 +48,7 @@ function routeOf(table: Record<RouteKey, CaptureRoute>, routeKey: string): Captu
 
 /** Dependencies from the Lambda environment (queue URLs, bundled sources), built on first use. */
 export function captureDepsFromEnvironment(): CaptureDeps {
-  return {
-    sources: sourceRegistry(setting(env.sourcesDir, 'sources')),
-    queue: leadQueue({
-      sqs: sqsClient(),
-      leadsUrl: requiredSetting(env.leadsQueueUrl),
-      deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
-    }),
-    secrets: secretsFromEnvironment('gateway'),
-  };
-}
-
-function requiredSetting(name: string): string {
-  const value = setting(name);
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+  return captureDeps();
 }
 
 let environmentDeps: CaptureDeps | undefined;
