@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { requestContext } from '#shared/channels/common/context.ts';
+import { honeypotFilled } from '#shared/channels/form/channel.ts';
 import { googleAdsInput } from '#shared/channels/google-ads/channel.ts';
 import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
@@ -92,12 +93,8 @@ async function formLead(source: Source, text: string, receivedAt: string, refere
     ? await parsed('application/json', text.trim())
     : await parsed('application/x-www-form-urlencoded', encodeLines(text));
   const honeypot = source.form?.honeypot;
-  let spam = false;
-  if (honeypot && Object.hasOwn(fields, honeypot)) {
-    const value = fields[honeypot];
-    spam = (Array.isArray(value) ? value.join('') : (value ?? '')).trim() !== '';
-    delete fields[honeypot];
-  }
+  const spam = honeypotFilled(source, fields);
+  if (honeypot) delete fields[honeypot];
   const context = requestContext(
     { sourceId: source.id, receivedAt, ip: '127.0.0.1', userAgent: 'leadgate preview', referer },
     fields,

@@ -153,8 +153,15 @@ function accepted(
   return withLogFields(answer, { leadId: id });
 }
 
-function honeypotFilled(source: FormSource, fields: InputFields): boolean {
-  const name = source.form.honeypot;
+/**
+ * The one honeypot check (capture and the preview): whether the form's honeypot field (`form.honeypot`)
+ * was filled in, i.e. has a value that is not only whitespace. A bot did it; the lead is dropped.
+ *
+ * @example
+ * honeypotFilled(source, { _gotcha: 'http://spam.example' }); // true
+ */
+export function honeypotFilled(source: Pick<Source, 'form'>, fields: InputFields): boolean {
+  const name = source.form?.honeypot;
   if (!name || !Object.hasOwn(fields, name)) return false;
   const value = fields[name];
   return Array.isArray(value) ? value.some((item) => item.trim() !== '') : (value ?? '').trim() !== '';
