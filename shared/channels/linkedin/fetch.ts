@@ -1,6 +1,6 @@
 import type { LeadResolver } from '#shared/channels/channel.ts';
+import { failed, fetchFailure, scrubbed } from '#shared/channels/common/fetch.ts';
 import { isLinkedinResponseId } from '#shared/channels/linkedin/channel.ts';
-import { fetchFailure, scrubbed } from '#shared/channels/meta/fetch.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { idString, isRecord, safeJson } from '#shared/json.ts';
 import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
@@ -301,8 +301,4 @@ function linkedinLeadContext(
     context['linkedin.creative'] = entity.associatedCreative;
   }
   return context;
-}
-
-function failed(outcome: DeliveryOutcome): { ok: false; outcome: DeliveryOutcome } {
-  return { ok: false, outcome };
 }
