@@ -1,5 +1,5 @@
 import type { ChannelMetric } from '#shared/channels/common/rejections.ts';
-import type { Envelope, InputFields } from '#shared/envelope.ts';
+import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import type { ErrorAnswer } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
@@ -79,6 +79,11 @@ export interface Channel {
   errors?: Omit<ErrorAnswer, 'counted'>;
   /** Its HTTP routes: route key → handler factory (called once per cold start with capture's deps). */
   routes: Partial<Record<RouteKey, (deps: ChannelDeps) => RouteHandler>>;
+  /**
+   * Reads one lead of its payload (a parsed webhook lead or entry) into the input fields and context
+   * capture queues: what the CLI preview and the dashboard playground use.
+   */
+  read?: (payload: Record<string, unknown>, facts: { sourceId: string; receivedAt: string }) => LeadInput;
   /** Deliver-side routing of its leads captured unrouted (webhook channels). */
   route?: WebhookRouter;
   /** Deliver-side fetch of leads whose notification carried only an id (Meta, LinkedIn). */

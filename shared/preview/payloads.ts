@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
+import type { Channel } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
 import { honeypotFilled } from '#shared/channels/form/channel.ts';
-import { googleAdsInput } from '#shared/channels/google-ads/channel.ts';
-import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
+import { googleAds, tiktok } from '#shared/channels/index.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError } from '#shared/http/errors.ts';
@@ -180,7 +180,7 @@ async function googleLead(
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
-  const { fields, context } = googleAdsInput(payload, sourceId, receivedAt);
+  const { fields, context } = readLead(googleAds, payload, { sourceId, receivedAt });
   return { input: { fields, context } };
 }
 
@@ -269,9 +269,20 @@ async function tiktokLeads(
   if (entries.length === 0) throw new PayloadError('the notification has an empty entry list');
   return entries.map((entry) => {
     if (!isRecord(entry)) throw new PayloadError('every entry must be an object with changes');
-    const { fields, context } = tiktokEntryInput(entry, sourceId, receivedAt);
+    const { fields, context } = readLead(tiktok, entry, { sourceId, receivedAt });
     return { input: { fields, context } };
   });
+}
+
+/** One lead read by its channel's own reader (`Channel.read`), as capture reads it. */
+function readLead(
+  channel: Channel,
+  payload: Record<string, unknown>,
+  facts: { sourceId: string; receivedAt: string },
+): LeadInput {
+  if (!channel.read) throw new PayloadError(`the ${channel.name} channel has no reader`);
+  const { fields, context } = channel.read(payload, facts);
+  return { fields, context };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Channel } from '#shared/channels/channel.ts';
-import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
+import { googleAdsChannel, googleAdsInput } from '#shared/channels/google-ads/channel.ts';
 
 /**
  * Google Ads lead form webhooks; rejections answer Google's own shape `{"message": "..."}`.
@@ -12,4 +12,5 @@ export const googleAds: Channel = {
   metric: 'google_ads',
   errors: { style: 'message', logChannel: 'google-ads' },
   routes: { 'POST /v1/webhooks/google-ads/{sourceId}': (deps) => googleAdsChannel(deps).capture },
+  read: (payload, { sourceId, receivedAt }) => googleAdsInput(payload, sourceId, receivedAt),
 };

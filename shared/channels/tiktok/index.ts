@@ -1,5 +1,5 @@
 import type { Channel } from '#shared/channels/channel.ts';
-import { tiktokChannel, tiktokRouter } from '#shared/channels/tiktok/channel.ts';
+import { tiktokChannel, tiktokEntryInput, tiktokRouter } from '#shared/channels/tiktok/channel.ts';
 
 /**
  * TikTok lead webhooks (`TikTok-Signature`); unrouted leads are routed again in deliver.
@@ -12,5 +12,6 @@ export const tiktok: Channel = {
   metric: 'tiktok',
   errors: { logChannel: 'tiktok' },
   routes: { 'POST /v1/webhooks/tiktok': (deps) => tiktokChannel(deps).capture },
+  read: (entry, { sourceId, receivedAt }) => tiktokEntryInput(entry, sourceId, receivedAt),
   route: tiktokRouter,
 };
