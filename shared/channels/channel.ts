@@ -84,6 +84,13 @@ export interface Channel {
    * capture queues: what the CLI preview and the dashboard playground use.
    */
   read?: (payload: Record<string, unknown>, facts: { sourceId: string; receivedAt: string }) => LeadInput;
+  /**
+   * Signs a raw body as the vendor does (the headers it sends), for the CLI's send-test, the local
+   * fakes and the tests; `at` is the signing time in Unix seconds where the scheme signs one.
+   */
+  sign?: (secret: string, body: string | Buffer, at?: number) => Record<string, string>;
+  /** Whether the request headers carry a valid signature of `body` under `secret` (what capture checks). */
+  verify?: (secret: string, body: Buffer, headers: Record<string, string | undefined>) => boolean;
   /** Deliver-side routing of its leads captured unrouted (webhook channels). */
   route?: WebhookRouter;
   /** Deliver-side fetch of leads whose notification carried only an id (Meta, LinkedIn). */

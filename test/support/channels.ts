@@ -1,9 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Channel, ChannelDeps } from '#shared/channels/channel.ts';
-import { errorAnswer } from '#shared/channels/index.ts';
+import { errorAnswer, tiktok } from '#shared/channels/index.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { renderHttpError } from '#shared/http/middleware.ts';
@@ -206,8 +205,7 @@ export function tiktokNotification(entries: TiktokEntryOptions[] = [{}]): string
  * `t=<unix seconds>,s=<hex HMAC-SHA256(app secret, "<t>." + raw body)>`.
  */
 export function tiktokSignature(appSecret: string, body: string | Buffer, timestamp = 1714644422): string {
-  const signature = createHmac('sha256', appSecret).update(`${timestamp}.`).update(body).digest('hex');
-  return `t=${timestamp},s=${signature}`;
+  return tiktok.sign?.(appSecret, body, timestamp)['tiktok-signature'] ?? '';
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` at `at` (default now). */

@@ -1,11 +1,16 @@
 import type { Channel } from '#shared/channels/channel.ts';
-import { linkedinChannel, linkedinRouter } from '#shared/channels/linkedin/channel.ts';
+import {
+  linkedinChannel,
+  linkedinRouter,
+  linkedinSignatureMatches,
+} from '#shared/channels/linkedin/channel.ts';
 import {
   DEFAULT_LINKEDIN_API_URL,
   DEFAULT_LINKEDIN_VERSION,
   linkedinResolver,
 } from '#shared/channels/linkedin/fetch.ts';
 import { env, setting } from '#shared/config.ts';
+import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /**
  * LinkedIn Lead Sync: challenge and lead notifications; leads are fetched from the LinkedIn API in
@@ -22,6 +27,8 @@ export const linkedin: Channel = {
     'GET /v1/webhooks/linkedin': (deps) => linkedinChannel(deps).verify,
     'POST /v1/webhooks/linkedin': (deps) => linkedinChannel(deps).capture,
   },
+  sign: (secret, body) => ({ 'x-li-signature': hmacSha256Hex(secret, ['hmacsha256=', body]) }),
+  verify: (secret, body, headers) => linkedinSignatureMatches(secret, body, headers['x-li-signature']),
   route: linkedinRouter,
   fetch: ({ secrets, timeoutMs, urls }) =>
     linkedinResolver({

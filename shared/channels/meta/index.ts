@@ -1,7 +1,8 @@
 import type { Channel } from '#shared/channels/channel.ts';
-import { metaChannel, metaRouter } from '#shared/channels/meta/channel.ts';
+import { metaChannel, metaRouter, metaSignatureMatches } from '#shared/channels/meta/channel.ts';
 import { DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, metaResolver } from '#shared/channels/meta/fetch.ts';
 import { env, setting } from '#shared/config.ts';
+import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /**
  * Meta Lead Ads: subscription check and leadgen notifications; leads are fetched from the Graph API in
@@ -18,6 +19,8 @@ export const meta: Channel = {
     'GET /v1/webhooks/meta': (deps) => metaChannel(deps).verify,
     'POST /v1/webhooks/meta': (deps) => metaChannel(deps).capture,
   },
+  sign: (secret, body) => ({ 'x-hub-signature-256': `sha256=${hmacSha256Hex(secret, body)}` }),
+  verify: (secret, body, headers) => metaSignatureMatches(secret, body, headers['x-hub-signature-256']),
   route: metaRouter,
   fetch: ({ secrets, timeoutMs, urls }) =>
     metaResolver({
