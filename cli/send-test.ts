@@ -6,8 +6,8 @@ import { loadSource } from '#cli/sources.ts';
 import { notRunning, readRuntimeState, type Workspace } from '#cli/workspace.ts';
 import type { LocalStatus } from '#local/dashboard/status.ts';
 import { originMatcher } from '#shared/channels/form/origins.ts';
+import { tiktok } from '#shared/channels/index.ts';
 import { samplePayload } from '#shared/preview/payloads.ts';
-import { hmacSha256Hex } from '#shared/security/hmac.ts';
 import { signStandardWebhook } from '#shared/security/signatures.ts';
 import type { Source } from '#shared/sources/schema.ts';
 
@@ -172,16 +172,7 @@ async function buildRequest(
     case 'tiktok': {
       const appSecret = await secret('TIKTOK_APP_SECRET', 'sign TikTok notifications (TikTok-Signature)');
       const body = JSON.stringify(payload);
-      // https://developers.tiktok.com/doc/webhooks-verification: t=<unix seconds>,s=<hex HMAC of "<t>.<body>">
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      return {
-        path: '/v1/webhooks/tiktok',
-        headers: {
-          ...json,
-          'tiktok-signature': `t=${timestamp},s=${hmacSha256Hex(appSecret, `${timestamp}.${body}`)}`,
-        },
-        body,
-      };
+      return { path: '/v1/webhooks/tiktok', headers: { ...json, ...tiktok.sign?.(appSecret, body) }, body };
     }
     case 'meta':
     case 'linkedin':

@@ -160,26 +160,8 @@ function detail(attempt: AttemptSummary): string {
 
 async function awsStatus(context: CommandContext): Promise<number> {
   const target = await queueTarget(context.io, context.space, context.values);
-  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-  const depth = async (url: string): Promise<QueueDepth> => {
-    const answer = await target.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    const attributes = answer.Attributes ?? {};
-    return {
-      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
-      inFlight:
-        Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-    };
-  };
+  const { queueDepth } = await import('#shared/queue/depth.ts');
+  const depth = (url: string): Promise<QueueDepth> => queueDepth(target.sqs, url);
   try {
     const deadLetter = await depth(target.deadLetterUrl);
     const leads = target.leadsUrl ? await depth(target.leadsUrl) : undefined;

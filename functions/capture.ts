@@ -1,101 +1,57 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { captureDeps } from '#functions/deps.ts';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
-import { formChannel } from '#shared/channels/form/channel.ts';
-import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
-import { linkedinChannel } from '#shared/channels/linkedin/channel.ts';
-import { metaChannel } from '#shared/channels/meta/channel.ts';
-import { partnerChannel } from '#shared/channels/partner/channel.ts';
-import { tiktokChannel } from '#shared/channels/tiktok/channel.ts';
-import { env, setting } from '#shared/config.ts';
+import { type CaptureRoute, captureRoutes } from '#shared/channels/index.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { httpErrors, requestLog } from '#shared/http/middleware.ts';
 import { readRequest } from '#shared/http/request.ts';
 import { type HttpResult, json } from '#shared/http/response.ts';
-import { leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { secretsFromEnvironment } from '#shared/security/secrets.ts';
-import { refreshSources, sourcesFromEnvironment } from '#shared/sources/appconfig.ts';
+import type { RouteKey } from '#shared/http/routes.ts';
+import { refreshSources } from '#shared/sources/appconfig.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 export type CaptureDeps = ChannelDeps;
 
 /**
- * The capture function: every `/v1` route of the HTTP contract. Authenticate, parse, normalise,
- * enqueue; the sender hears 2xx only once SQS holds the lead.
+ * The capture function: every `/v1` route of the HTTP contract, from the channel registry's route
+ * table. Authenticate, parse, normalise, enqueue; the sender hears 2xx only once SQS holds the lead.
+ * Rejections are thrown as `HttpError` and rendered by `httpErrors()` as the route declares.
  *
  * @example
  * const handler = createCaptureHandler(() => ({ sources, queue }));
  */
 export function createCaptureHandler(deps: () => CaptureDeps) {
-  let channels: ReturnType<typeof captureChannels> | undefined;
+  let table: Record<RouteKey, CaptureRoute> | undefined;
+  const routeTable = () => {
+    table ??= captureRoutes(deps(), { 'GET /health': { handler: () => json(200, { status: 'ok' }) } });
+    return table;
+  };
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    const current = deps();
     // AppConfig: the published sources, polled when due (docs/operations.md, "Publishing sources")
-    await refreshSources(current.sources);
-    channels ??= captureChannels(current);
+    await refreshSources(deps().sources);
     const request = readRequest(event);
-    switch (event.routeKey) {
-      case 'GET /health':
-        return json(200, { status: 'ok' });
-      case 'OPTIONS /v1/forms/{sourceId}':
-        return channels.forms.preflight(request);
-      case 'POST /v1/forms/{sourceId}':
-        return channels.forms.capture(request);
-      case 'POST /v1/partners/{sourceId}/leads':
-        return channels.partners.capture(request);
-      case 'POST /v1/webhooks/google-ads/{sourceId}':
-        return channels.googleAds.capture(request);
-      case 'GET /v1/webhooks/meta':
-        return channels.meta.verify(request);
-      case 'POST /v1/webhooks/meta':
-        return channels.meta.capture(request);
-      case 'GET /v1/webhooks/linkedin':
-        return channels.linkedin.verify(request);
-      case 'POST /v1/webhooks/linkedin':
-        return channels.linkedin.capture(request);
-      case 'POST /v1/webhooks/tiktok':
-        return channels.tiktok.capture(request);
-      default:
-        throw new HttpError(404, 'not_found', `No route for ${request.method} ${request.path}.`);
-    }
+    const row = routeOf(routeTable(), event.routeKey);
+    if (!row) throw new HttpError(404, 'not_found', `No route for ${request.method} ${request.path}.`);
+    return row.handler(request);
   };
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())
     .use(requestLog())
-    .use(httpErrors())
+    .use(httpErrors((routeKey) => (table ? routeOf(table, routeKey)?.errors : undefined)))
     .handler(route);
 }
 
-function captureChannels(deps: CaptureDeps) {
-  return {
-    forms: formChannel(deps),
-    partners: partnerChannel(deps),
-    googleAds: googleAdsChannel(deps),
-    tiktok: tiktokChannel(deps),
-    meta: metaChannel(deps),
-    linkedin: linkedinChannel(deps),
-  };
+/** The table's row for a route key; `undefined` for any other string (`__proto__` included). */
+function routeOf(table: Record<RouteKey, CaptureRoute>, routeKey: string): CaptureRoute | undefined {
+  return Object.hasOwn(table, routeKey) ? table[routeKey as RouteKey] : undefined;
 }
 
 /** Dependencies from the Lambda environment (queue URLs, bundled sources), built on first use. */
 export function captureDepsFromEnvironment(): CaptureDeps {
-  return {
-    sources: sourcesFromEnvironment(),
-    queue: leadQueue({
-      sqs: sqsClient(),
-      leadsUrl: requiredSetting(env.leadsQueueUrl),
-      deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
-    }),
-    secrets: secretsFromEnvironment('gateway'),
-  };
-}
-
-function requiredSetting(name: string): string {
-  const value = setting(name);
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+  return captureDeps();
 }
 
 let environmentDeps: CaptureDeps | undefined;

@@ -1,17 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { leadResolvers } from '#shared/channels/common/fetchers.ts';
-import { webhookRouters } from '#shared/channels/common/routing.ts';
-import { env, setting } from '#shared/config.ts';
+import { deliveryDeps } from '#functions/deps.ts';
 import { type DeliveryDeps, leadDelivery } from '#shared/delivery/deliver.ts';
-import { createOnpipelineClient, DEFAULT_ONPIPELINE_URL } from '#shared/onpipeline/client.ts';
-import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
-import { leadQueue, sqsClient } from '#shared/queue/client.ts';
-import { secretsFromEnvironment } from '#shared/security/secrets.ts';
-import { sourcesFromEnvironment } from '#shared/sources/appconfig.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 
 /**
@@ -39,26 +31,7 @@ export function createDeliverHandler(deps: () => DeliveryDeps) {
 
 /** Dependencies from the Lambda environment, built on first use. */
 export function deliveryDepsFromEnvironment(): DeliveryDeps {
-  const secrets = secretsFromEnvironment('api');
-  const onpipeline = createOnpipelineClient({
-    baseUrl: setting(env.onpipelineUrl, DEFAULT_ONPIPELINE_URL),
-    token: () => secrets.require('ONPIPELINE_TOKEN'),
-    timeoutMs: Number(setting(env.onpipelineTimeoutMs, '10000')),
-  });
-  const table = setting(env.idempotencyTable);
-  return {
-    sources: sourcesFromEnvironment(),
-    ...(table ? { idempotency: new DynamoDBPersistenceLayer({ tableName: table }) } : {}),
-    onpipeline,
-    customFields: customFieldNames(onpipeline),
-    routers: webhookRouters,
-    resolvers: leadResolvers(secrets),
-    queue: leadQueue({
-      sqs: sqsClient(),
-      leadsUrl: setting(env.leadsQueueUrl, ''),
-      deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
-    }),
-  };
+  return deliveryDeps();
 }
 
 let environmentDeps: DeliveryDeps | undefined;

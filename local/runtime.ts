@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createCaptureHandler } from '#functions/capture.ts';
 import { createDeliverHandler } from '#functions/deliver.ts';
+import { captureDeps, deliveryDeps } from '#functions/deps.ts';
 import { type ActivitySnapshot, activitySeries } from '#local/dashboard/activity.ts';
 import { deliveryLog, type ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import { startGateway } from '#local/gateway.ts';
@@ -11,8 +12,6 @@ import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rate-limit.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
-import { leadResolvers } from '#shared/channels/common/fetchers.ts';
-import { webhookRouters } from '#shared/channels/common/routing.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
 import { createOnpipelineClient } from '#shared/onpipeline/client.ts';
@@ -166,11 +165,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(async () => sources.close());
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl, timeScale });
     const activity = activitySeries();
-    const capture = createCaptureHandler(() => ({
-      sources,
-      queue: counted(leads, activity),
-      secrets: gatewaySecrets,
-    }));
+    const capture = createCaptureHandler(() =>
+      captureDeps({ sources, queue: counted(leads, activity), secrets: gatewaySecrets }),
+    );
 
     const deliveries = deliveryLog({ recentLimit: RECENT_ATTEMPTS, activity });
     let dashboardNames: CustomFieldNames | undefined;
@@ -185,17 +182,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       stops.push(async () => idempotency.close());
       const names = customFieldNames(onpipeline);
       dashboardNames = names;
-      const deliver = createDeliverHandler(() => ({
-        sources,
-        idempotency,
-        routers: webhookRouters,
-        resolvers: leadResolvers(apiTokens, { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl }),
-        observe: deliveries.observe,
-        onpipeline,
-        customFields: names,
-        queue: leads,
-        ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
-      }));
+      const deliver = createDeliverHandler(() =>
+        deliveryDeps({
+          sources,
+          idempotency,
+          secrets: apiTokens,
+          fetchUrls: { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl },
+          observe: deliveries.observe,
+          onpipeline,
+          customFields: names,
+          queue: leads,
+          ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+        }),
+      );
       poller = startPoller({
         sqs,
         queueUrl: urls.leadsUrl,

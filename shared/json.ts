@@ -141,3 +141,31 @@ export function readJsonObject(body: Buffer, notJson: string, notObject: string)
   }
   return parsed as Record<string, unknown>;
 }
+
+/**
+ * Whether a parsed JSON value is an object (not null, not an array).
+ *
+ * @example
+ * isRecord({ error: {} }); // true; isRecord([]) → false
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Parses a vendor's answer body, or `undefined` when it is not JSON (never throws). `parse` is
+ * `parseJsonExact` (int64 ids kept exact) unless the caller wants plain `JSON.parse`; no body is `null`.
+ *
+ * @example
+ * safeJson('{"error":{"code":190}}'); // { error: { code: 190 } }; safeJson('<html>') → undefined
+ */
+export function safeJson(
+  text: string | undefined,
+  parse: (text: string) => unknown = parseJsonExact,
+): unknown {
+  try {
+    return parse(text ?? 'null');
+  } catch {
+    return undefined;
+  }
+}

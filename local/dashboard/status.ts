@@ -1,16 +1,10 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DashboardContext } from '#local/dashboard/context.ts';
 import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
+import { type QueueDepth, queueDepth } from '#shared/queue/depth.ts';
 import { redact } from '#shared/telemetry.ts';
 
-/** Leads waiting in a queue, as SQS counts them (approximate). */
-export interface QueueDepth {
-  /** Waiting to be received. */
-  visible: number;
-  /** Received and being worked on, or waiting out a retry delay. */
-  inFlight: number;
-}
+export type { QueueDepth } from '#shared/queue/depth.ts';
 
 /** One delivery attempt without personal data: ids, outcome and Onpipeline's (redacted) answer. */
 export interface AttemptSummary {
@@ -74,22 +68,8 @@ export function summarize(attempt: ObservedAttempt): AttemptSummary {
   };
 }
 
-async function depth(context: DashboardContext, url: string): Promise<QueueDepth> {
-  const answer = await context.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  const number = (name: string) => Number(answer.Attributes?.[name as 'ApproximateNumberOfMessages'] ?? 0);
-  return {
-    visible: number('ApproximateNumberOfMessages'),
-    inFlight: number('ApproximateNumberOfMessagesNotVisible') + number('ApproximateNumberOfMessagesDelayed'),
-  };
+function depth(context: DashboardContext, url: string): Promise<QueueDepth> {
+  return queueDepth(context.sqs, url);
 }
 
 /**

@@ -20,8 +20,9 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readText } from '#local/fakes/read-text.ts';
 import { listenOnLoopback } from '#local/loopback.ts';
-import { hmacSha256Hex } from '#shared/security/hmac.ts';
+import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /** The port the fake Graph API listens on when none is given. */
 export const FAKE_GRAPH_DEFAULT_PORT = 3003;
@@ -374,19 +375,6 @@ function sendJson(
   headers: Record<string, string> = {},
 ): void {
   writeJson(res, status, body, { 'Content-Type': 'application/json; charset=UTF-8', ...headers });
-}
-
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= 1024 * 1024) chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
 }
 
 if (import.meta.main) {

@@ -17,6 +17,7 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readText } from '#local/fakes/read-text.ts';
 import { listenOnLoopback } from '#local/loopback.ts';
 
 /** The port the fake LinkedIn API listens on when none is given. */
@@ -292,19 +293,6 @@ function sendJson(
   headers: Record<string, string> = {},
 ): void {
   writeJson(res, status, body, { 'x-restli-protocol-version': '2.0.0', ...headers });
-}
-
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= 1024 * 1024) chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
 }
 
 if (import.meta.main) {

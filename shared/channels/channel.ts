@@ -1,11 +1,14 @@
-import type { Envelope, InputFields } from '#shared/envelope.ts';
+import type { ChannelMetric } from '#shared/channels/common/rejections.ts';
+import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
+import type { ErrorAnswer } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
+import type { RouteKey } from '#shared/http/routes.ts';
 import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
-import type { Source } from '#shared/sources/schema.ts';
+import type { Channel as ChannelName, Source } from '#shared/sources/schema.ts';
 
 /** What every capture-side channel module gets. */
 export interface ChannelDeps {
@@ -42,3 +45,54 @@ export type LeadResolver = (
   | { ok: true; fields: InputFields; context?: Record<string, string> }
   | { ok: false; outcome: DeliveryOutcome }
 >;
+
+/** Handles one route's request; throws `HttpError` for a rejection (rendered by `httpErrors()`). */
+export type RouteHandler = (request: HttpRequest) => Promise<HttpResult> | HttpResult;
+
+/** What a channel's lead fetcher is built from (deliver side): API tokens, timeout, base-URL overrides. */
+export interface FetcherDeps {
+  secrets: SecretStore;
+  timeoutMs: number;
+  /** Base URLs of the vendors' APIs (the local fakes); each channel reads its own, else its default. */
+  urls?: { graphUrl?: string | undefined; linkedinUrl?: string | undefined };
+}
+
+/**
+ * One channel, one object of one shape (like Powertools' parser envelopes): everything leadgate knows
+ * about a way leads arrive. The registry (`shared/channels/index.ts`) lists them; capture's route
+ * table, deliver's routers and fetchers come from it. See docs/architecture.md, "Adding a channel".
+ *
+ * @example
+ * export const tiktok: Channel = {
+ *   name: 'tiktok',
+ *   metric: 'tiktok',
+ *   routes: { 'POST /v1/webhooks/tiktok': (deps) => tiktokChannel(deps).capture },
+ *   route: tiktokRouter,
+ * };
+ */
+export interface Channel {
+  /** The `channel:` value of a source config. */
+  name: ChannelName;
+  /** The channel part of its metric names (`<metric>_rejected`, `<metric>_signature_refused`). */
+  metric: ChannelMetric;
+  /** How its rejections are answered (body style, `channel` log field); counting is added by the table. */
+  errors?: Omit<ErrorAnswer, 'counted'>;
+  /** Its HTTP routes: route key → handler factory (called once per cold start with capture's deps). */
+  routes: Partial<Record<RouteKey, (deps: ChannelDeps) => RouteHandler>>;
+  /**
+   * Reads one lead of its payload (a parsed webhook lead or entry) into the input fields and context
+   * capture queues: what the CLI preview and the dashboard playground use.
+   */
+  read?: (payload: Record<string, unknown>, facts: { sourceId: string; receivedAt: string }) => LeadInput;
+  /**
+   * Signs a raw body as the vendor does (the headers it sends), for the CLI's send-test, the local
+   * fakes and the tests; `at` is the signing time in Unix seconds where the scheme signs one.
+   */
+  sign?: (secret: string, body: string | Buffer, at?: number) => Record<string, string>;
+  /** Whether the request headers carry a valid signature of `body` under `secret` (what capture checks). */
+  verify?: (secret: string, body: Buffer, headers: Record<string, string | undefined>) => boolean;
+  /** Deliver-side routing of its leads captured unrouted (webhook channels). */
+  route?: WebhookRouter;
+  /** Deliver-side fetch of leads whose notification carried only an id (Meta, LinkedIn). */
+  fetch?: (deps: FetcherDeps) => LeadResolver;
+}

@@ -10,12 +10,19 @@ export class HttpError extends Error {
   readonly code: string;
   readonly fields: Record<string, string> | undefined;
   readonly headers: Record<string, string>;
+  /** Answer as `303 See Other` to this URL instead of the JSON error (a classic form post's failure page). */
+  readonly redirect: string | undefined;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    options: { fields?: Record<string, string>; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      fields?: Record<string, string>;
+      headers?: Record<string, string>;
+      redirect?: string | undefined;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'HttpError';
@@ -23,7 +30,35 @@ export class HttpError extends Error {
     this.code = code;
     this.fields = options.fields;
     this.headers = options.headers ?? {};
+    this.redirect = options.redirect;
   }
+
+  /**
+   * The same rejection answered with extra headers (CORS) and, when `redirect` is given, as a 303 to it.
+   * Channels say how an error is answered; `httpErrors()` alone renders it.
+   *
+   * @example
+   * throw error.answeredWith({ headers: { 'access-control-allow-origin': origin } });
+   */
+  answeredWith(answer: { headers?: Record<string, string>; redirect?: string | undefined }): HttpError {
+    return new HttpError(this.status, this.code, this.message, {
+      ...(this.fields ? { fields: this.fields } : {}),
+      headers: { ...this.headers, ...answer.headers },
+      redirect: answer.redirect ?? this.redirect,
+      cause: this.cause,
+    });
+  }
+}
+
+/**
+ * How a route answers its rejections, declared with the route (capture's route table) and applied by
+ * `httpErrors()`: the body style (`contract`: `{"error":{...}}`; `message`: Google's `{"message"}`), the
+ * `channel` log field, and a hook that counts the rejection (per-channel metrics).
+ */
+export interface ErrorAnswer {
+  style?: 'contract' | 'message';
+  logChannel?: string | undefined;
+  counted?: (error: HttpError) => void;
 }
 
 export const badRequest = (code: string, message: string) => new HttpError(400, code, message);

@@ -1,23 +1,34 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HttpError } from '#shared/http/errors.ts';
-import { errorResult, type HttpResult, logFields } from '#shared/http/response.ts';
+import { type ErrorAnswer, HttpError } from '#shared/http/errors.ts';
+import {
+  errorResult,
+  type HttpResult,
+  json,
+  logFields,
+  seeOther,
+  withLogFields,
+} from '#shared/http/response.ts';
 import { logger } from '#shared/telemetry.ts';
 
 /**
- * Turns any error into the HTTP contract's error body. `HttpError`s keep their status and code; anything
- * else is logged (name and message only, no request data) and answered as a plain 500 with no details.
- * Use it right after the logger middleware so its log line carries the request id.
+ * The one place errors become answers. An `HttpError` keeps its status and code and is rendered as the
+ * route declares (`answerFor(routeKey)`: body style, `channel` log field, rejection counter): the
+ * contract's `{"error":{...}}`, Google's `{"message"}`, or a 303 when the error carries a `redirect`.
+ * Anything else is logged (name and message only, no request data) and answered as a plain 500 with
+ * no details. Use it right after the logger middleware so its log line carries the request id.
  *
  * @example
- * middy(handler).use(injectLambdaContext(logger)).use(httpErrors());
+ * middy(handler).use(injectLambdaContext(logger)).use(httpErrors((routeKey) => table[routeKey]?.errors));
  */
-export function httpErrors(): MiddlewareObj<unknown, HttpResult> {
+export function httpErrors(
+  answerFor: (routeKey: string) => ErrorAnswer | undefined = () => undefined,
+): MiddlewareObj<{ routeKey?: string }, HttpResult> {
   return {
-    onError: async function renderHttpError(request) {
+    onError: async function answerError(request) {
       const error = request.error;
       if (error instanceof HttpError) {
-        request.response = errorResult(error);
+        request.response = renderHttpError(error, answerFor(request.event?.routeKey ?? '') ?? {});
         return;
       }
       logger.error('unhandled error', { error: error ? `${error.name}: ${error.message}` : 'unknown' });
@@ -26,6 +37,33 @@ export function httpErrors(): MiddlewareObj<unknown, HttpResult> {
       );
     },
   };
+}
+
+/**
+ * Renders one rejection as its route declares (what `httpErrors()` does with an `HttpError`); counts it
+ * through `answer.counted`. Exported for tests that call a channel's handlers without the middy chain.
+ *
+ * @example
+ * renderHttpError(new HttpError(403, 'invalid_google_key', 'No.'), { style: 'message' }); // 403 {"message":"No."}
+ */
+export function renderHttpError(error: HttpError, answer: ErrorAnswer): HttpResult {
+  answer.counted?.(error);
+  const channel = answer.logChannel ? { channel: answer.logChannel } : {};
+  if (error.redirect !== undefined) {
+    // the sender is redirected to the failure page: the line says why (`outcome`, the 4xx code)
+    return withLogFields(seeOther(error.redirect, error.headers), {
+      outcome: 'rejected',
+      code: error.code,
+      ...channel,
+    });
+  }
+  if (answer.style === 'message') {
+    return withLogFields(json(error.status, { message: error.message }, error.headers), {
+      ...channel,
+      code: error.code,
+    });
+  }
+  return withLogFields(errorResult(error), channel);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { safeJson } from '#shared/json.ts';
 import { classifyAnswer, type DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import {
   type CustomField,
@@ -101,7 +102,7 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
     async listCustomFields(table) {
       const outcome = await post('ListCustomFields', { Table: table });
       if (outcome.kind !== 'delivered') throw new OnpipelineRequestError('ListCustomFields', outcome);
-      const parsed = listCustomFieldsAnswerSchema.safeParse(safeJson(outcome.text));
+      const parsed = listCustomFieldsAnswerSchema.safeParse(safeJson(outcome.text, JSON.parse));
       if (!parsed.success) {
         throw new OnpipelineRequestError('ListCustomFields', {
           kind: 'transient',
@@ -116,8 +117,9 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
       const outcome = await post('FieldAdd', { Table: table.toLowerCase(), Name: name });
       if (outcome.kind === 'duplicate') return { existed: true };
       if (outcome.kind !== 'delivered') throw new OnpipelineRequestError('FieldAdd', outcome);
-      const data = (safeJson(outcome.text) as { Data?: { ID?: unknown; FieldID?: unknown } } | undefined)
-        ?.Data;
+      const data = (
+        safeJson(outcome.text, JSON.parse) as { Data?: { ID?: unknown; FieldID?: unknown } } | undefined
+      )?.Data;
       const id = data?.ID ?? data?.FieldID;
       return typeof id === 'string' || typeof id === 'number'
         ? { id: String(id), existed: false }
@@ -184,12 +186,4 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return JSON.parse(text ?? 'null');
-  } catch {
-    return undefined;
-  }
 }

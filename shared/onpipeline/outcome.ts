@@ -1,3 +1,4 @@
+import { safeJson } from '#shared/json.ts';
 import { leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/onpipeline/schema.ts';
 
 /**
@@ -22,7 +23,7 @@ export type DeliveryOutcome =
  * classifyAnswer(406, '{"Error":{"Code":"406","Message":"Invalid JSON"}}'); // { kind: 'permanent', ... }
  */
 export function classifyAnswer(status: number, text: string, retryAfter?: string | null): DeliveryOutcome {
-  const body = safeJson(text);
+  const body = safeJson(text, JSON.parse);
   const message = errorMessage(body) ?? `HTTP ${status}`;
   if (status >= 200 && status < 300) {
     const created = leadsinCreatedSchema.safeParse(body);
@@ -50,14 +51,6 @@ export function parseRetryAfter(header: string | null | undefined): number | und
   if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(header.trim())) return undefined;
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function errorMessage(body: unknown): string | undefined {

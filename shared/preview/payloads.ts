@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
+import type { Channel } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
-import { googleAdsInput } from '#shared/channels/google-ads/channel.ts';
-import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
+import { honeypotFilled } from '#shared/channels/form/channel.ts';
+import { googleAds, tiktok } from '#shared/channels/index.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError } from '#shared/http/errors.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, isRecord, parseJsonExact } from '#shared/json.ts';
 import type { LeadsinTextField } from '#shared/onpipeline/schema.ts';
 import type { Source, ValueExpression } from '#shared/sources/schema.ts';
 
@@ -92,12 +93,8 @@ async function formLead(source: Source, text: string, receivedAt: string, refere
     ? await parsed('application/json', text.trim())
     : await parsed('application/x-www-form-urlencoded', encodeLines(text));
   const honeypot = source.form?.honeypot;
-  let spam = false;
-  if (honeypot && Object.hasOwn(fields, honeypot)) {
-    const value = fields[honeypot];
-    spam = (Array.isArray(value) ? value.join('') : (value ?? '')).trim() !== '';
-    delete fields[honeypot];
-  }
+  const spam = honeypotFilled(source, fields);
+  if (honeypot) delete fields[honeypot];
   const context = requestContext(
     { sourceId: source.id, receivedAt, ip: '127.0.0.1', userAgent: 'leadgate preview', referer },
     fields,
@@ -146,13 +143,9 @@ function readJson(text: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** A flat JSON object of field → value (nested objects become `parent.child`), as forms read JSON. */
 async function flatFields(value: unknown): Promise<InputFields> {
-  if (!isObject(value)) throw new PayloadError('expected a JSON object of field names and values');
+  if (!isRecord(value)) throw new PayloadError('expected a JSON object of field names and values');
   return parsed('application/json', JSON.stringify(value));
 }
 
@@ -183,28 +176,28 @@ async function googleLead(
   sourceId: string,
   receivedAt: string,
 ): Promise<SampleLead> {
-  if (!isObject(payload) || !Array.isArray(payload.user_column_data)) {
+  if (!isRecord(payload) || !Array.isArray(payload.user_column_data)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
-  const { fields, context } = googleAdsInput(payload, sourceId, receivedAt);
+  const { fields, context } = readLead(googleAds, payload, { sourceId, receivedAt });
   return { input: { fields, context } };
 }
 
 async function metaLead(payload: unknown, base: BaseContext): Promise<SampleLead> {
-  if (isObject(payload) && Array.isArray(payload.entry)) {
+  if (isRecord(payload) && Array.isArray(payload.entry)) {
     throw new PayloadError(
       'this is a Meta webhook notification: it carries only the lead id. Paste the lead as the Graph API ' +
         'returns it: {"id": "...", "field_data": [{"name": "email", "values": ["..."]}]}',
     );
   }
-  if (!isObject(payload) || !Array.isArray(payload.field_data)) {
+  if (!isRecord(payload) || !Array.isArray(payload.field_data)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
   const pairs: [string, string][] = [];
   for (const item of payload.field_data) {
-    if (!isObject(item) || typeof item.name !== 'string') continue;
+    if (!isRecord(item) || typeof item.name !== 'string') continue;
     const values = Array.isArray(item.values) ? item.values : [item.values];
     for (const value of values) {
       const text = typeof value === 'string' ? value : idString(value);
@@ -220,28 +213,28 @@ async function metaLead(payload: unknown, base: BaseContext): Promise<SampleLead
 }
 
 async function linkedinLead(payload: unknown, base: BaseContext): Promise<SampleLead> {
-  const answers = isObject(payload)
-    ? isObject(payload.formResponse) && Array.isArray(payload.formResponse.answers)
+  const answers = isRecord(payload)
+    ? isRecord(payload.formResponse) && Array.isArray(payload.formResponse.answers)
       ? payload.formResponse.answers
       : Array.isArray(payload.answers)
         ? payload.answers
         : undefined
     : undefined;
-  if (!answers || !isObject(payload)) {
+  if (!answers || !isRecord(payload)) {
     const fields = await flatFields(payload);
     return { input: { fields, context: base(fields) } };
   }
   const pairs: [string, string][] = [];
   for (const answer of answers) {
-    if (!isObject(answer)) continue;
+    if (!isRecord(answer)) continue;
     const key = idString(answer.predefinedField) ?? idString(answer.name) ?? idString(answer.questionId);
     if (!key) continue;
-    const details = isObject(answer.answerDetails) ? answer.answerDetails : {};
-    const text = isObject(details.textQuestionAnswer)
+    const details = isRecord(answer.answerDetails) ? answer.answerDetails : {};
+    const text = isRecord(details.textQuestionAnswer)
       ? idString(details.textQuestionAnswer.answer)
       : undefined;
     const options =
-      isObject(details.multipleChoiceAnswer) && Array.isArray(details.multipleChoiceAnswer.options)
+      isRecord(details.multipleChoiceAnswer) && Array.isArray(details.multipleChoiceAnswer.options)
         ? details.multipleChoiceAnswer.options.map(idString).filter((value) => value !== undefined)
         : undefined;
     const direct = idString(answer.answer) ?? idString(answer.value);
@@ -262,7 +255,7 @@ async function tiktokLeads(
   sourceId: string,
   receivedAt: string,
 ): Promise<SampleLead[]> {
-  const entries = isObject(payload)
+  const entries = isRecord(payload)
     ? Array.isArray(payload.entry)
       ? payload.entry
       : Array.isArray(payload.changes)
@@ -275,10 +268,21 @@ async function tiktokLeads(
   }
   if (entries.length === 0) throw new PayloadError('the notification has an empty entry list');
   return entries.map((entry) => {
-    if (!isObject(entry)) throw new PayloadError('every entry must be an object with changes');
-    const { fields, context } = tiktokEntryInput(entry, sourceId, receivedAt);
+    if (!isRecord(entry)) throw new PayloadError('every entry must be an object with changes');
+    const { fields, context } = readLead(tiktok, entry, { sourceId, receivedAt });
     return { input: { fields, context } };
   });
+}
+
+/** One lead read by its channel's own reader (`Channel.read`), as capture reads it. */
+function readLead(
+  channel: Channel,
+  payload: Record<string, unknown>,
+  facts: { sourceId: string; receivedAt: string },
+): LeadInput {
+  if (!channel.read) throw new PayloadError(`the ${channel.name} channel has no reader`);
+  const { fields, context } = channel.read(payload, facts);
+  return { fields, context };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -10,6 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type Envelope, envelopeSchema } from '#shared/envelope.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
+import { queueDepth } from '#shared/queue/depth.ts';
 
 /** A lead parked in `leads-dlq`, as the CLI and the dashboard show it (no field values). */
 export interface DeadLetter {
@@ -89,17 +89,8 @@ export function deadLetterQueue(
   };
 
   return {
-    async depth() {
-      const answer = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: urls.deadLetterUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      return {
-        visible: Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(answer.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-      };
+    depth() {
+      return queueDepth(sqs, urls.deadLetterUrl, { delayed: false });
     },
 
     async list(max = 100) {

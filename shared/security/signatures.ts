@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqu
 import { Webhook } from 'standardwebhooks';
 import { HttpError } from '#shared/http/errors.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
-import { logger } from '#shared/telemetry.ts';
+import { count, logger } from '#shared/telemetry.ts';
 
 /**
  * Constant-time secret and signature checks shared by the channels. Every comparison runs
@@ -25,6 +25,17 @@ export function hmacSha256(key: Bytes | KeyObject, data: Bytes | Bytes[]): Buffe
   const hmac = createHmac('sha256', key);
   for (const part of Array.isArray(data) ? data : [data]) hmac.update(part);
   return hmac.digest();
+}
+
+/**
+ * Lower-case hex HMAC-SHA256 of `data` under `key`: what signers (the CLI's send-test, the local fakes,
+ * LinkedIn's challenge answer, Graph's `appsecret_proof`) send.
+ *
+ * @example
+ * hmacSha256Hex('app-secret', Buffer.from('{"object":"page"}')); // '5f2c…' (64 hex digits)
+ */
+export function hmacSha256Hex(key: Bytes | KeyObject, data: Bytes | Bytes[]): string {
+  return hmacSha256(key, data).toString('hex');
 }
 
 /**
@@ -258,20 +269,46 @@ export async function secretValues(
   names: readonly string[],
   sourceId: string,
 ): Promise<string[]> {
-  let values: (string | undefined)[];
-  try {
-    values = await Promise.all(names.map((name) => store.get(name)));
-  } catch (error) {
-    logger.error('secrets unavailable: request refused with 503', {
-      sourceId,
-      error: error instanceof Error ? error.name : 'unknown',
-    });
-    throw authUnavailable();
-  }
+  const values = await readSecrets(store, names, { sourceId });
   names.forEach((name, index) => {
     if (values[index] === undefined) logger.error('secret not set', { sourceId, secret: name });
   });
   return values.filter((value): value is string => value !== undefined);
+}
+
+/**
+ * A gateway secret (app secret, verify token, client secret), or a 503 `HttpError` (so the sender
+ * retries) when it is unset or the secret store is unreachable; an unset one counts
+ * `<channel>_not_configured`. Logs the secret's name, never its value.
+ *
+ * @example
+ * const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
+ */
+export async function gatewaySecret(secrets: SecretStore, name: string, channel: string): Promise<string> {
+  const [value] = await readSecrets(secrets, [name], { channel, secret: name });
+  if (value === undefined || value === '') {
+    count(`${channel}_not_configured`);
+    logger.error(`secret ${name} is not set: ${channel} webhooks are refused with 503`, { channel });
+    throw authUnavailable();
+  }
+  return value;
+}
+
+/** The one secret read of the channels: values by name, or `503 auth_unavailable` when the store fails. */
+async function readSecrets(
+  store: SecretStore,
+  names: readonly string[],
+  logFields: Record<string, string>,
+): Promise<(string | undefined)[]> {
+  try {
+    return await Promise.all(names.map((name) => store.get(name)));
+  } catch (error) {
+    logger.error('secrets unavailable: request refused with 503', {
+      ...logFields,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+    throw authUnavailable();
+  }
 }
 
 /** `503 auth_unavailable`: the credentials to check a request against cannot be read right now. */

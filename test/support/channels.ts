@@ -1,9 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChannelDeps } from '#shared/channels/channel.ts';
+import type { Channel, ChannelDeps } from '#shared/channels/channel.ts';
+import { errorAnswer, tiktok } from '#shared/channels/index.ts';
 import type { Envelope } from '#shared/envelope.ts';
+import { HttpError } from '#shared/http/errors.ts';
+import { renderHttpError } from '#shared/http/middleware.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
@@ -24,6 +26,30 @@ export const bigIds = {
 } as const;
 
 /** A queue that records what the channel enqueued; `failing()` makes every enqueue throw. */
+/**
+ * A channel's handlers answering as capture does: a thrown `HttpError` is rendered (and counted) by
+ * the same function `httpErrors()` uses, as the channel declares; anything else is thrown.
+ *
+ * @example
+ * const tiktok = answering(tiktokDescriptor, tiktokChannel(deps));
+ * (await tiktok.capture(request)).statusCode; // 401 for a bad signature
+ */
+export function answering<T extends object>(channel: Channel, handlers: T): T {
+  const answer = errorAnswer(channel);
+  const wrapped = Object.entries(handlers).map(([name, handle]) => [
+    name,
+    async (request: HttpRequest): Promise<HttpResult> => {
+      try {
+        return await (handle as (request: HttpRequest) => Promise<HttpResult>)(request);
+      } catch (error) {
+        if (error instanceof HttpError) return renderHttpError(error, answer);
+        throw error;
+      }
+    },
+  ]);
+  return Object.fromEntries(wrapped) as T;
+}
+
 export function recordingQueue() {
   const enqueued: Envelope[] = [];
   let fail = false;
@@ -179,8 +205,7 @@ export function tiktokNotification(entries: TiktokEntryOptions[] = [{}]): string
  * `t=<unix seconds>,s=<hex HMAC-SHA256(app secret, "<t>." + raw body)>`.
  */
 export function tiktokSignature(appSecret: string, body: string | Buffer, timestamp = 1714644422): string {
-  const signature = createHmac('sha256', appSecret).update(`${timestamp}.`).update(body).digest('hex');
-  return `t=${timestamp},s=${signature}`;
+  return tiktok.sign?.(appSecret, body, timestamp)['tiktok-signature'] ?? '';
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` at `at` (default now). */

@@ -66,3 +66,35 @@ export async function enqueue(queue: LeadQueue, envelope: Envelope): Promise<voi
     ...(envelope.fetch ? { fetch: envelope.fetch.provider } : {}),
   });
 }
+
+/**
+ * Enqueues the envelopes of one notification, `concurrency` at a time (default 1: in order), each
+ * through `enqueue`. After a failure no new one starts; the first failure (503 or 413) is thrown once
+ * those in flight settle, so the sender retries the whole notification (dedupe keys absorb repeats).
+ *
+ * @example
+ * await enqueueAll(queue, envelopes, { concurrency: 10 });
+ */
+export async function enqueueAll(
+  queue: LeadQueue,
+  envelopes: readonly Envelope[],
+  options: { concurrency?: number; onBeforeQueue?: (envelope: Envelope) => void } = {},
+): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < envelopes.length) {
+      const envelope = envelopes[next++];
+      if (!envelope) break;
+      try {
+        options.onBeforeQueue?.(envelope);
+        await enqueue(queue, envelope);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  const workers = Math.min(options.concurrency ?? 1, envelopes.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure !== undefined) throw failure;
+}

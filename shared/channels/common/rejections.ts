@@ -2,7 +2,14 @@ import type { HttpError } from '#shared/http/errors.ts';
 import { count } from '#shared/telemetry.ts';
 
 /** The channel part of the per-channel metric names (what the CDK stack's alarms read). */
-export type ChannelMetric = 'form' | 'partner' | 'google_ads' | 'meta' | 'linkedin' | 'tiktok';
+export type ChannelMetric =
+  | 'form'
+  | 'partner'
+  | 'google_ads'
+  | 'meta'
+  | 'linkedin'
+  | 'tiktok'
+  | (string & {});
 
 /**
  * Codes that refuse a signature, key or token even where they are not a 401 (Google's key and Meta's

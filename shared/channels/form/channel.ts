@@ -1,6 +1,5 @@
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejection } from '#shared/channels/common/rejections.ts';
 import { originMatcher, originOf } from '#shared/channels/form/origins.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
@@ -8,7 +7,7 @@ import { HttpError, payloadTooLarge, unknownSource } from '#shared/http/errors.t
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import { wantsJson } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, seeOther, withLogFields } from '#shared/http/response.ts';
+import { type HttpResult, json, seeOther, withLogFields } from '#shared/http/response.ts';
 import { newLeadId } from '#shared/ids.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
@@ -37,15 +36,11 @@ export function formChannel(deps: FormChannelDeps) {
   const now = deps.now ?? (() => new Date());
   const matchers = new WeakMap<Source, (origin: string) => boolean>();
 
-  /** The form source of the route; an unknown one is counted here and answered by `httpErrors`. */
+  /** The form source of the route; an unknown one is answered (and counted) by `httpErrors`. */
   const formSource = (request: HttpRequest): FormSource => {
     const sourceId = request.pathParameters.sourceId ?? '';
     const source = deps.sources.get(sourceId);
-    if (source?.channel !== 'form' || !source.form) {
-      const error = unknownSource(sourceId);
-      countRejection('form', error);
-      throw error;
-    }
+    if (source?.channel !== 'form' || !source.form) throw unknownSource(sourceId);
     return source as FormSource;
   };
 
@@ -77,13 +72,7 @@ export function formChannel(deps: FormChannelDeps) {
   return {
     preflight(request: HttpRequest): HttpResult {
       const source = formSource(request);
-      let origin: string | undefined;
-      try {
-        origin = checkOrigin(source, request);
-      } catch (error) {
-        if (error instanceof HttpError) countRejection('form', error);
-        throw error;
-      }
+      const origin = checkOrigin(source, request);
       return {
         statusCode: 204,
         headers: {
@@ -142,16 +131,11 @@ export function formChannel(deps: FormChannelDeps) {
           : answer;
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
-        countRejection('form', error);
+        // how the rejection is answered (CORS, a classic post's failure page); httpErrors renders it
         const failure = source.form.redirect?.failure;
-        if (classic && failure && error.status !== 503) {
-          // the sender is redirected to the failure page: the line says why (`outcome`, the 4xx code)
-          return withLogFields(seeOther(withErrorCode(failure, error.code), corsHeaders(origin)), {
-            outcome: 'rejected',
-            code: error.code,
-          });
-        }
-        return errorResult(error, corsHeaders(origin));
+        const redirect =
+          classic && failure && error.status !== 503 ? withErrorCode(failure, error.code) : undefined;
+        throw error.answeredWith({ headers: corsHeaders(origin), redirect });
       }
     },
   };
@@ -169,8 +153,15 @@ function accepted(
   return withLogFields(answer, { leadId: id });
 }
 
-function honeypotFilled(source: FormSource, fields: InputFields): boolean {
-  const name = source.form.honeypot;
+/**
+ * The one honeypot check (capture and the preview): whether the form's honeypot field (`form.honeypot`)
+ * was filled in, i.e. has a value that is not only whitespace. A bot did it; the lead is dropped.
+ *
+ * @example
+ * honeypotFilled(source, { _gotcha: 'http://spam.example' }); // true
+ */
+export function honeypotFilled(source: Pick<Source, 'form'>, fields: InputFields): boolean {
+  const name = source.form?.honeypot;
   if (!name || !Object.hasOwn(fields, name)) return false;
   const value = fields[name];
   return Array.isArray(value) ? value.some((item) => item.trim() !== '') : (value ?? '').trim() !== '';

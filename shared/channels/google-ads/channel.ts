@@ -1,7 +1,6 @@
 import type { CaptureChannel, ChannelDeps } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejection } from '#shared/channels/common/rejections.ts';
 import type { InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
@@ -62,45 +61,36 @@ export function googleAdsChannel(deps: ChannelDeps): CaptureChannel {
   return {
     async capture(request: HttpRequest): Promise<HttpResult> {
       const sourceId = (request.pathParameters.sourceId ?? '').slice(0, 100);
-      try {
-        const configured = deps.sources.get(sourceId);
-        if (configured?.channel !== 'google-ads') {
-          throw new HttpError(404, 'unknown_source', 'No Google Ads lead source is configured at this URL.');
-        }
-        if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
-        const payload = parsePayload(request.body);
-        const source = await checkKey(configured, payload.google_key);
-        const leadId = idString(payload.lead_id);
-        if (!leadId) throw badRequest('malformed_body', 'The lead has no lead_id.');
-        const receivedAt = now().toISOString();
-        const { fields, context, test } = googleAdsInput(payload, source.id, receivedAt);
-        if (test && source.googleAds.testLeads === 'drop') {
-          count('google_ads_test_dropped');
-          return withLogFields(json(200, {}), { channel: 'google-ads', test: true, dropped: 'test_lead' });
-        }
-        const envelope = newEnvelope({
-          sourceId: source.id,
-          channel: 'google-ads',
-          receivedAt,
-          fields,
-          context,
-          dedupeKey: `google-ads:${source.id}:${leadId}`,
-          ...(test ? { test: true } : {}),
-        });
-        await enqueue(deps.queue, envelope);
-        return withLogFields(json(200, {}), {
-          channel: 'google-ads',
-          leadId: envelope.id,
-          ...(test ? { test: true } : {}),
-        });
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        countRejection('google_ads', error);
-        return withLogFields(json(error.status, { message: error.message }, error.headers), {
-          channel: 'google-ads',
-          code: error.code,
-        });
+      const configured = deps.sources.get(sourceId);
+      if (configured?.channel !== 'google-ads') {
+        throw new HttpError(404, 'unknown_source', 'No Google Ads lead source is configured at this URL.');
       }
+      if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
+      const payload = parsePayload(request.body);
+      const source = await checkKey(configured, payload.google_key);
+      const leadId = idString(payload.lead_id);
+      if (!leadId) throw badRequest('malformed_body', 'The lead has no lead_id.');
+      const receivedAt = now().toISOString();
+      const { fields, context, test } = googleAdsInput(payload, source.id, receivedAt);
+      if (test && source.googleAds.testLeads === 'drop') {
+        count('google_ads_test_dropped');
+        return withLogFields(json(200, {}), { channel: 'google-ads', test: true, dropped: 'test_lead' });
+      }
+      const envelope = newEnvelope({
+        sourceId: source.id,
+        channel: 'google-ads',
+        receivedAt,
+        fields,
+        context,
+        dedupeKey: `google-ads:${source.id}:${leadId}`,
+        ...(test ? { test: true } : {}),
+      });
+      await enqueue(deps.queue, envelope);
+      return withLogFields(json(200, {}), {
+        channel: 'google-ads',
+        leadId: envelope.id,
+        ...(test ? { test: true } : {}),
+      });
     },
   };
 }

@@ -1,13 +1,12 @@
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejection } from '#shared/channels/common/rejections.ts';
-import { firstOf, gatewaySecret } from '#shared/channels/meta/channel.ts';
+import { firstById } from '#shared/channels/common/routing.ts';
 import { HttpError, payloadTooLarge } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
+import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
-import { hexHmacSha256Matches, hmacSha256Hex } from '#shared/security/hmac.ts';
+import { gatewaySecret, hmacSha256Hex, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -70,90 +69,76 @@ export interface LinkedinLeadAction {
 export function linkedinChannel(deps: ChannelDeps) {
   const now = deps.now ?? (() => new Date());
 
-  const rejected = (error: unknown): HttpResult => {
-    if (!(error instanceof HttpError)) throw error;
-    countRejection('linkedin', error);
-    return withLogFields(errorResult(error), { channel: 'linkedin' });
-  };
-
   return {
     /** Answers `?challengeCode=` with `{challengeCode, challengeResponse: hex HMAC-SHA256}`. */
     async verify(request: HttpRequest): Promise<HttpResult> {
-      try {
-        const challengeCode = request.query.challengeCode ?? '';
-        if (!CHALLENGE_CODE.test(challengeCode)) {
-          throw new HttpError(
-            400,
-            'malformed_verification',
-            'challengeCode must be the type-4 UUID LinkedIn generates.',
-          );
-        }
-        const secret = await gatewaySecret(deps.secrets, LINKEDIN_CLIENT_SECRET, 'linkedin');
-        count('linkedin_validated');
-        return withLogFields(
-          json(200, { challengeCode, challengeResponse: hmacSha256Hex(secret, challengeCode) }),
-          { channel: 'linkedin' },
+      const challengeCode = request.query.challengeCode ?? '';
+      if (!CHALLENGE_CODE.test(challengeCode)) {
+        throw new HttpError(
+          400,
+          'malformed_verification',
+          'challengeCode must be the type-4 UUID LinkedIn generates.',
         );
-      } catch (error) {
-        return rejected(error);
       }
+      const secret = await gatewaySecret(deps.secrets, LINKEDIN_CLIENT_SECRET, 'linkedin');
+      count('linkedin_validated');
+      return withLogFields(
+        json(200, { challengeCode, challengeResponse: hmacSha256Hex(secret, challengeCode) }),
+        { channel: 'linkedin' },
+      );
     },
 
     /** Verifies one notification and queues its lead (CREATED) or records its deletion (DELETED). */
     async capture(request: HttpRequest): Promise<HttpResult> {
-      try {
-        if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
-        const secret = await gatewaySecret(deps.secrets, LINKEDIN_CLIENT_SECRET, 'linkedin');
-        const header = request.headers['x-li-signature'];
-        if (header === undefined || header.trim() === '') {
-          throw new HttpError(401, 'signature_missing', 'X-LI-Signature is missing.');
-        }
-        if (!linkedinSignatureMatches(secret, request.body, header)) {
-          throw new HttpError(401, 'invalid_signature', 'X-LI-Signature does not match the request body.');
-        }
-        const notification = parseLinkedinNotification(request.body);
-        if (notification === undefined) {
-          count('linkedin_ignored');
-          return withLogFields(json(200, {}), { channel: 'linkedin', dropped: 'not_lead_action' });
-        }
-        const log = {
-          channel: 'linkedin',
-          responseId: notification.responseId,
-          formId: notification.formId,
-          action: notification.action,
-        };
-        if (notification.action === 'DELETED') {
-          count('linkedin_deleted');
-          return withLogFields(json(200, {}), { ...log, dropped: 'deleted_by_member' });
-        }
-        if (notification.action !== 'CREATED') {
-          count('linkedin_ignored');
-          return withLogFields(json(200, {}), { ...log, dropped: 'unknown_action' });
-        }
-        const source = linkedinSourceFor(deps.sources, notification.formId);
-        const receivedAt = now().toISOString();
-        const envelope = newEnvelope({
-          sourceId: source?.id ?? UNROUTED_SOURCE_ID,
-          channel: 'linkedin',
-          receivedAt,
-          fields: {},
-          context: linkedinContext(notification, source, receivedAt),
-          dedupeKey: `linkedin:${notification.responseUrn}:${notification.action}`,
-          fetch: { provider: 'linkedin', id: notification.responseId },
-        });
-        await enqueue(deps.queue, envelope);
-        if (!source) {
-          count('linkedin_unrouted');
-          logger.warn('linkedin lead matches no source: queued as unrouted', log);
-        }
-        return withLogFields(json(202, { id: envelope.id, status: 'queued' }), {
-          channel: 'linkedin',
-          leadId: envelope.id,
-          ...(source ? {} : { unrouted: 1 }),
-        });
-      } catch (error) {
-        return rejected(error);
+      if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
+      const secret = await gatewaySecret(deps.secrets, LINKEDIN_CLIENT_SECRET, 'linkedin');
+      const header = request.headers['x-li-signature'];
+      if (header === undefined || header.trim() === '') {
+        throw new HttpError(401, 'signature_missing', 'X-LI-Signature is missing.');
       }
+      if (!linkedinSignatureMatches(secret, request.body, header)) {
+        throw new HttpError(401, 'invalid_signature', 'X-LI-Signature does not match the request body.');
+      }
+      const notification = parseLinkedinNotification(request.body);
+      if (notification === undefined) {
+        count('linkedin_ignored');
+        return withLogFields(json(200, {}), { channel: 'linkedin', dropped: 'not_lead_action' });
+      }
+      const log = {
+        channel: 'linkedin',
+        responseId: notification.responseId,
+        formId: notification.formId,
+        action: notification.action,
+      };
+      if (notification.action === 'DELETED') {
+        count('linkedin_deleted');
+        return withLogFields(json(200, {}), { ...log, dropped: 'deleted_by_member' });
+      }
+      if (notification.action !== 'CREATED') {
+        count('linkedin_ignored');
+        return withLogFields(json(200, {}), { ...log, dropped: 'unknown_action' });
+      }
+      const source = linkedinSourceFor(deps.sources, notification.formId);
+      const receivedAt = now().toISOString();
+      const envelope = newEnvelope({
+        sourceId: source?.id ?? UNROUTED_SOURCE_ID,
+        channel: 'linkedin',
+        receivedAt,
+        fields: {},
+        context: linkedinContext(notification, source, receivedAt),
+        dedupeKey: `linkedin:${notification.responseUrn}:${notification.action}`,
+        fetch: { provider: 'linkedin', id: notification.responseId },
+      });
+      await enqueue(deps.queue, envelope);
+      if (!source) {
+        count('linkedin_unrouted');
+        logger.warn('linkedin lead matches no source: queued as unrouted', log);
+      }
+      return withLogFields(json(202, { id: envelope.id, status: 'queued' }), {
+        channel: 'linkedin',
+        leadId: envelope.id,
+        ...(source ? {} : { unrouted: 1 }),
+      });
     },
   };
 }
@@ -175,7 +160,7 @@ export function linkedinSignatureMatches(
   header: string | undefined,
 ): boolean {
   const signed = Buffer.concat([Buffer.from('hmacsha256=', 'utf8'), body]);
-  return hexHmacSha256Matches(clientSecret, signed, header?.trim() ?? '');
+  return verifyHexHmac(clientSecret, signed, header?.trim() ?? '');
 }
 
 /**
@@ -228,7 +213,7 @@ export function linkedinSourceFor(sources: SourceRegistry, formId: string | unde
     if (formIds.length === 0) everyForm.push(source);
     else if (formId !== undefined && formIds.includes(formId)) specific.push(source);
   }
-  return firstOf(specific, 'linkedin') ?? firstOf(everyForm, 'linkedin');
+  return firstById(specific, 'linkedin') ?? firstById(everyForm, 'linkedin');
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { LeadResolver } from '#shared/channels/channel.ts';
+import { failed, fetchFailure, scrubbed } from '#shared/channels/common/fetch.ts';
 import { isLinkedinResponseId } from '#shared/channels/linkedin/channel.ts';
-import { fetchFailure, isRecord, scrubbed } from '#shared/channels/meta/fetch.ts';
 import type { InputFields } from '#shared/envelope.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
+import { idString, isRecord, safeJson } from '#shared/json.ts';
 import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
@@ -301,16 +301,4 @@ function linkedinLeadContext(
     context['linkedin.creative'] = entity.associatedCreative;
   }
   return context;
-}
-
-function failed(outcome: DeliveryOutcome): { ok: false; outcome: DeliveryOutcome } {
-  return { ok: false, outcome };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return parseJsonExact(text);
-  } catch {
-    return undefined;
-  }
 }

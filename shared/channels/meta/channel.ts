@@ -1,14 +1,12 @@
 import { type ChannelDeps, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
-import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejection } from '#shared/channels/common/rejections.ts';
+import { enqueueAll, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { firstById } from '#shared/channels/common/routing.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
-import { idString, readJsonObject } from '#shared/json.ts';
-import type { LeadQueue } from '#shared/queue/client.ts';
-import { constantTimeEquals, hexHmacSha256Matches } from '#shared/security/hmac.ts';
-import type { SecretStore } from '#shared/security/secrets.ts';
+import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
+import { idString, isRecord, readJsonObject } from '#shared/json.ts';
+import { gatewaySecret, secretsEqual, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
@@ -28,8 +26,6 @@ export const META_MAX_BODY_BYTES = 1024 * 1024;
  * stops only forged fan-out (each lead costs an envelope and a Graph fetch).
  */
 export const META_MAX_LEADS_PER_NOTIFICATION = 1000;
-/** How many envelopes of one notification are sent to the queue at once. */
-const ENQUEUE_CONCURRENCY = 10;
 
 /** One `leadgen` change of a notification: the ids Meta sends (the lead itself is fetched in deliver). */
 export interface MetaLeadgen {
@@ -56,68 +52,54 @@ export interface MetaLeadgen {
 export function metaChannel(deps: ChannelDeps) {
   const now = deps.now ?? (() => new Date());
 
-  const rejected = (error: unknown): HttpResult => {
-    if (!(error instanceof HttpError)) throw error;
-    countRejection('meta', error);
-    return withLogFields(errorResult(error), { channel: 'meta' });
-  };
-
   return {
     /** Answers Meta's `hub.challenge` when `hub.verify_token` matches `META_VERIFY_TOKEN`; else 403. */
     async verify(request: HttpRequest): Promise<HttpResult> {
-      try {
-        const challenge = request.query['hub.challenge'] ?? '';
-        if (challenge === '' || challenge.length > 256) {
-          throw new HttpError(400, 'malformed_verification', 'hub.challenge is missing or too long.');
-        }
-        if (request.query['hub.mode'] !== 'subscribe') {
-          throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe".');
-        }
-        const expected = await gatewaySecret(deps.secrets, META_VERIFY_TOKEN, 'meta');
-        if (!constantTimeEquals(request.query['hub.verify_token'] ?? '', expected)) {
-          throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
-        }
-        count('meta_verified');
-        const echo: HttpResult = {
-          statusCode: 200,
-          headers: {
-            'content-type': 'text/plain; charset=utf-8',
-            'cache-control': 'no-store',
-            'x-content-type-options': 'nosniff',
-          },
-          body: challenge,
-        };
-        return withLogFields(echo, { channel: 'meta' });
-      } catch (error) {
-        return rejected(error);
+      const challenge = request.query['hub.challenge'] ?? '';
+      if (challenge === '' || challenge.length > 256) {
+        throw new HttpError(400, 'malformed_verification', 'hub.challenge is missing or too long.');
       }
+      if (request.query['hub.mode'] !== 'subscribe') {
+        throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe".');
+      }
+      const expected = await gatewaySecret(deps.secrets, META_VERIFY_TOKEN, 'meta');
+      if (!secretsEqual(request.query['hub.verify_token'] ?? '', expected)) {
+        throw new HttpError(403, 'verification_failed', 'The verify token does not match.');
+      }
+      count('meta_verified');
+      const echo: HttpResult = {
+        statusCode: 200,
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+        body: challenge,
+      };
+      return withLogFields(echo, { channel: 'meta' });
     },
 
     /** Verifies, splits and enqueues one notification; 200 only once every lead of it is queued. */
     async capture(request: HttpRequest): Promise<HttpResult> {
-      try {
-        if (request.body.length > META_MAX_BODY_BYTES) throw payloadTooLarge(META_MAX_BODY_BYTES);
-        const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
-        checkMetaSignature(appSecret, request);
-        const { leads, ignored, invalid } = parseMetaNotification(request.body);
-        const receivedAt = now().toISOString();
-        const envelopes = leads.map((lead) => metaEnvelope(lead, deps.sources, receivedAt));
-        await enqueueAll(deps.queue, envelopes);
-        const unrouted = envelopes.filter((envelope) => envelope.sourceId === UNROUTED_SOURCE_ID).length;
-        count('meta_leadgen', envelopes.length);
-        if (unrouted > 0) count('meta_unrouted', unrouted);
-        if (invalid > 0) count('meta_change_invalid', invalid);
-        return withLogFields(json(200, { received: envelopes.length }), {
-          channel: 'meta',
-          leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
-          leads: envelopes.length,
-          unrouted,
-          ignoredChanges: ignored,
-          invalidChanges: invalid,
-        });
-      } catch (error) {
-        return rejected(error);
-      }
+      if (request.body.length > META_MAX_BODY_BYTES) throw payloadTooLarge(META_MAX_BODY_BYTES);
+      const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
+      checkMetaSignature(appSecret, request);
+      const { leads, ignored, invalid } = parseMetaNotification(request.body);
+      const receivedAt = now().toISOString();
+      const envelopes = leads.map((lead) => metaEnvelope(lead, deps.sources, receivedAt));
+      await enqueueAll(deps.queue, envelopes, { concurrency: 10 });
+      const unrouted = envelopes.filter((envelope) => envelope.sourceId === UNROUTED_SOURCE_ID).length;
+      count('meta_leadgen', envelopes.length);
+      if (unrouted > 0) count('meta_unrouted', unrouted);
+      if (invalid > 0) count('meta_change_invalid', invalid);
+      return withLogFields(json(200, { received: envelopes.length }), {
+        channel: 'meta',
+        leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
+        leads: envelopes.length,
+        unrouted,
+        ignoredChanges: ignored,
+        invalidChanges: invalid,
+      });
     },
   };
 }
@@ -131,7 +113,7 @@ export function metaChannel(deps: ChannelDeps) {
  */
 export function metaSignatureMatches(appSecret: string, body: Buffer, header: string | undefined): boolean {
   const match = /^sha256=([0-9a-fA-F]{64})$/i.exec(header?.trim() ?? '');
-  return match?.[1] !== undefined && hexHmacSha256Matches(appSecret, body, match[1]);
+  return match?.[1] !== undefined && verifyHexHmac(appSecret, body, match[1]);
 }
 
 function checkMetaSignature(appSecret: string, request: HttpRequest): void {
@@ -182,13 +164,13 @@ export function parseMetaNotification(body: Buffer): {
   let ignored = 0;
   let invalid = 0;
   for (const entry of parsed.entry) {
-    const changes = isObject(entry) && Array.isArray(entry.changes) ? entry.changes : [];
+    const changes = isRecord(entry) && Array.isArray(entry.changes) ? entry.changes : [];
     for (const change of changes) {
-      if (!isObject(change) || change.field !== 'leadgen') {
+      if (!isRecord(change) || change.field !== 'leadgen') {
         ignored += 1;
         continue;
       }
-      const value = isObject(change.value) ? change.value : {};
+      const value = isRecord(change.value) ? change.value : {};
       const leadgenId = idString(value.leadgen_id);
       if (leadgenId === undefined || !/^\d+$/.test(leadgenId)) {
         invalid += 1;
@@ -198,7 +180,7 @@ export function parseMetaNotification(body: Buffer): {
       if (leads.size >= META_MAX_LEADS_PER_NOTIFICATION) throw tooManyLeads(META_MAX_LEADS_PER_NOTIFICATION);
       leads.set(leadgenId, {
         leadgenId,
-        pageId: idString(value.page_id) ?? (isObject(entry) ? idString(entry.id) : undefined),
+        pageId: idString(value.page_id) ?? (isRecord(entry) ? idString(entry.id) : undefined),
         formId: idString(value.form_id),
         adId: idString(value.ad_id),
         adgroupId: idString(value.adgroup_id),
@@ -230,7 +212,7 @@ export function metaSourceFor(
     if (source.meta.formIds.length === 0) wholePage.push(source);
     else if (formId !== undefined && source.meta.formIds.includes(formId)) specific.push(source);
   }
-  return firstOf(specific, 'meta') ?? firstOf(wholePage, 'meta');
+  return firstById(specific, 'meta') ?? firstById(wholePage, 'meta');
 }
 
 /**
@@ -273,82 +255,9 @@ function metaEnvelope(lead: MetaLeadgen, sources: SourceRegistry, receivedAt: st
   });
 }
 
-/** Enqueues every envelope (a few at a time); the first queue failure becomes the 503 once all settle. */
-async function enqueueAll(queue: LeadQueue, envelopes: Envelope[]): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < envelopes.length) {
-      const envelope = envelopes[next++];
-      if (!envelope) break;
-      try {
-        await enqueue(queue, envelope);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, envelopes.length) }, worker));
-  if (failure !== undefined) throw failure;
-}
-
-/**
- * A gateway secret (app secret, verify token, client secret), or a 503 `HttpError` (so the sender
- * retries) when it is unset or the secret store is unreachable. Logs the secret's name, never its value.
- *
- * @example
- * const appSecret = await gatewaySecret(deps.secrets, META_APP_SECRET, 'meta');
- */
-export async function gatewaySecret(secrets: SecretStore, name: string, channel: string): Promise<string> {
-  let value: string | undefined;
-  try {
-    value = await secrets.get(name);
-  } catch (error) {
-    logger.error('secrets unavailable: webhook refused with 503', {
-      channel,
-      secret: name,
-      error: error instanceof Error ? error.name : 'unknown',
-    });
-    throw authUnavailable();
-  }
-  if (value === undefined || value === '') {
-    count(`${channel}_not_configured`);
-    logger.error(`secret ${name} is not set: ${channel} webhooks are refused with 503`, { channel });
-    throw authUnavailable();
-  }
-  return value;
-}
-
-/** `503 auth_unavailable` (the code every channel uses): the secret to check against cannot be read. */
-const authUnavailable = () =>
-  new HttpError(503, 'auth_unavailable', 'The request cannot be authenticated right now. Please retry.', {
-    headers: { 'retry-after': '30' },
-  });
-
-/**
- * The routing tie-break shared by the webhook channels: the first candidate by source id (a warning
- * is logged when there are several: two sources claim the same page or form).
- *
- * @example
- * firstOf(specificSources, 'linkedin')?.id;
- */
-export function firstOf(candidates: Source[], channel: string): Source | undefined {
-  if (candidates.length > 1) {
-    logger.warn('several sources match one lead: the first by id wins', {
-      channel,
-      sourceIds: candidates.map((source) => source.id),
-    });
-  }
-  return [...candidates].sort((a, b) => a.id.localeCompare(b.id))[0];
-}
-
 function unixSecondsToIso(value: unknown): string | undefined {
   const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
   const date = new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

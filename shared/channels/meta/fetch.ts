@@ -1,11 +1,12 @@
 import type { LeadResolver } from '#shared/channels/channel.ts';
+import { failed, fetchFailure, scrubbed } from '#shared/channels/common/fetch.ts';
 import { META_APP_SECRET } from '#shared/channels/meta/channel.ts';
 import type { InputFields } from '#shared/envelope.ts';
-import { idString, parseJsonExact } from '#shared/json.ts';
-import { isLoopbackUrl, isRedirectRefused, redirectRefused } from '#shared/onpipeline/client.ts';
+import { idString, isRecord, safeJson } from '#shared/json.ts';
+import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
-import { hmacSha256Hex } from '#shared/security/hmac.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
+import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_GRAPH_VERSION = 'v23.0';
@@ -231,72 +232,4 @@ function metaLeadContext(lead: Record<string, unknown>, sourceId: string): Recor
     context['meta.created_time'] = Number.isNaN(time) ? lead.created_time : new Date(time).toISOString();
   }
   return context;
-}
-
-/**
- * The outcome of a fetch that got no HTTP answer: a timeout or a connection failure, both
- * `transient` (a GET is safe to repeat, so never ambiguous). Names the error code only: the
- * underlying message may quote the URL, and with it a token.
- *
- * @example
- * fetchFailure('Graph', error, 10_000);
- * // { kind: 'transient', message: 'no answer from Graph within 10000 ms', ambiguous: false }
- */
-export function fetchFailure(service: string, error: unknown, timeoutMs: number): DeliveryOutcome {
-  if (isRedirectRefused(error)) return redirectRefused(service);
-  const name = error instanceof Error ? error.name : undefined;
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return {
-      kind: 'transient',
-      message: `no answer from ${service} within ${timeoutMs} ms`,
-      ambiguous: false,
-    };
-  }
-  let code: string | undefined;
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5 && code === undefined; depth++) {
-    const value = (current as { code?: unknown }).code;
-    if (typeof value === 'string') code = value;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return {
-    kind: 'transient',
-    message: `cannot reach ${service} (${code ?? name ?? 'unknown'})`,
-    ambiguous: false,
-  };
-}
-
-/**
- * `text` with every occurrence of the given secrets replaced by `[redacted]`: vendors' answers and
- * errors must never carry a token into a log line or a DLQ attribute.
- *
- * @example
- * scrubbed('bad token EAAB…', [token]); // 'bad token [redacted]'
- */
-export function scrubbed(text: string, secrets: string[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join('[redacted]');
-  return result;
-}
-
-/**
- * Whether a value is a plain JSON object.
- *
- * @example
- * isRecord({ error: {} }); // true; isRecord([]) → false
- */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function failed(outcome: DeliveryOutcome): { ok: false; outcome: DeliveryOutcome } {
-  return { ok: false, outcome };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return parseJsonExact(text);
-  } catch {
-    return undefined;
-  }
 }

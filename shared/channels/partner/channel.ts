@@ -1,7 +1,7 @@
 import type { CaptureChannel, ChannelDeps } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejectedStatus, countRejection } from '#shared/channels/common/rejections.ts';
+import { countRejectedStatus } from '#shared/channels/common/rejections.ts';
 import {
   DEFAULT_MAX_BATCH,
   MAX_IDEMPOTENCY_KEY_LENGTH,
@@ -16,7 +16,7 @@ import { parseBody } from '#shared/http/body.ts';
 import { HttpError, queueUnavailable } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, type LogFields, withLogFields } from '#shared/http/response.ts';
+import { type HttpResult, json, type LogFields, withLogFields } from '#shared/http/response.ts';
 import { parseJsonExact } from '#shared/json.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import {
@@ -191,43 +191,34 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     async capture(request: HttpRequest): Promise<HttpResult> {
       const sourceId = (request.pathParameters.sourceId ?? '').slice(0, 100);
       const log: LogFields = { channel: 'partner' };
-      try {
-        const source = deps.sources.get(sourceId);
-        if (source?.channel !== 'partner') {
-          throw partnerError(
-            'unknown_source',
-            `No partner source "${sourceId}" is configured for this route.`,
-          );
-        }
-        if (request.body.length > limits.maxBodyBytes) {
-          throw partnerError(
-            'payload_too_large',
-            `The request body is larger than ${Math.round(limits.maxBodyBytes / 1024)} KB.`,
-          );
-        }
-        const method = await authenticate(source, request);
-        const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-        if (mediaType !== 'application/json') {
-          throw partnerError(
-            'unsupported_media_type',
-            'Send leads as JSON with Content-Type: application/json.',
-          );
-        }
-        const message: Message = {
-          source,
-          request,
-          receivedAt: now().toISOString(),
-          idempotencyKey: idempotencyKeyOf(request),
-          messageId: method === 'signature' ? request.headers['webhook-id'] : undefined,
-        };
-        const body = parseJson(request.body);
-        const answer = Array.isArray(body) ? await batch(message, body, log) : await single(message, body);
-        return withLogFields(answer, log);
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        countRejection('partner', error);
-        return withLogFields(errorResult(error), log);
+      const source = deps.sources.get(sourceId);
+      if (source?.channel !== 'partner') {
+        throw partnerError('unknown_source', `No partner source "${sourceId}" is configured for this route.`);
       }
+      if (request.body.length > limits.maxBodyBytes) {
+        throw partnerError(
+          'payload_too_large',
+          `The request body is larger than ${Math.round(limits.maxBodyBytes / 1024)} KB.`,
+        );
+      }
+      const method = await authenticate(source, request);
+      const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      if (mediaType !== 'application/json') {
+        throw partnerError(
+          'unsupported_media_type',
+          'Send leads as JSON with Content-Type: application/json.',
+        );
+      }
+      const message: Message = {
+        source,
+        request,
+        receivedAt: now().toISOString(),
+        idempotencyKey: idempotencyKeyOf(request),
+        messageId: method === 'signature' ? request.headers['webhook-id'] : undefined,
+      };
+      const body = parseJson(request.body);
+      const answer = Array.isArray(body) ? await batch(message, body, log) : await single(message, body);
+      return withLogFields(answer, log);
     },
   };
 }

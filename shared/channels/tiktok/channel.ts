@@ -5,13 +5,13 @@ import {
   type WebhookRouter,
 } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
-import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { countRejection } from '#shared/channels/common/rejections.ts';
+import { enqueueAll, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { firstById } from '#shared/channels/common/routing.ts';
 import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import { badRequest, HttpError, payloadTooLarge, tooManyLeads } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { errorResult, type HttpResult, json, withLogFields } from '#shared/http/response.ts';
+import { type HttpResult, json, withLogFields } from '#shared/http/response.ts';
 import { idString, readJsonObject } from '#shared/json.ts';
 import { authUnavailable, secretValues, verifyHexHmac } from '#shared/security/signatures.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
@@ -73,10 +73,10 @@ export function tiktokSourceFor(
   advertiserId: string | undefined,
 ): Source | undefined {
   if (!advertiserId) return undefined;
-  return sources
+  const candidates = sources
     .all()
-    .filter((source) => source.channel === 'tiktok' && source.tiktok?.advertiserId === advertiserId)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0];
+    .filter((source) => source.channel === 'tiktok' && source.tiktok?.advertiserId === advertiserId);
+  return firstById(candidates, 'tiktok');
 }
 
 /**
@@ -105,41 +105,35 @@ export function tiktokChannel(deps: ChannelDeps): CaptureChannel {
   const now = deps.now ?? (() => new Date());
   return {
     async capture(request: HttpRequest): Promise<HttpResult> {
-      try {
-        if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
-        const signature = request.headers['tiktok-signature'];
-        if (!signature) {
-          throw new HttpError(401, 'signature_missing', 'The TikTok-Signature header is missing.');
-        }
-        const [appSecret] = await secretValues(deps.secrets, [TIKTOK_APP_SECRET], 'tiktok');
-        if (appSecret === undefined) throw authUnavailable();
-        if (!tiktokSignatureValid(appSecret, request.body, signature)) {
-          throw new HttpError(401, 'invalid_signature', 'TikTok-Signature does not match the request body.');
-        }
-        const entries = parseEntries(request.body);
-        const receivedAt = now().toISOString();
-        const envelopes = entries.map((entry) => entryEnvelope(entry, deps.sources, receivedAt));
-        for (const envelope of envelopes) {
-          if (envelope.sourceId === UNROUTED_SOURCE_ID) {
-            count('tiktok_unrouted');
-            logger.warn('tiktok lead matches no source: queued as unrouted', {
-              channel: 'tiktok',
-              leadId: envelope.id,
-              advertiserId: envelope.context['tiktok.advertiser_id'],
-            });
-          }
-          await enqueue(deps.queue, envelope);
-        }
-        return withLogFields(json(200, {}), {
-          channel: 'tiktok',
-          leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
-          leads: envelopes.length,
-        });
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        countRejection('tiktok', error);
-        return withLogFields(errorResult(error), { channel: 'tiktok' });
+      if (request.body.length > limits.maxBodyBytes) throw payloadTooLarge(limits.maxBodyBytes);
+      const signature = request.headers['tiktok-signature'];
+      if (!signature) {
+        throw new HttpError(401, 'signature_missing', 'The TikTok-Signature header is missing.');
       }
+      const [appSecret] = await secretValues(deps.secrets, [TIKTOK_APP_SECRET], 'tiktok');
+      if (appSecret === undefined) throw authUnavailable();
+      if (!tiktokSignatureValid(appSecret, request.body, signature)) {
+        throw new HttpError(401, 'invalid_signature', 'TikTok-Signature does not match the request body.');
+      }
+      const entries = parseEntries(request.body);
+      const receivedAt = now().toISOString();
+      const envelopes = entries.map((entry) => entryEnvelope(entry, deps.sources, receivedAt));
+      await enqueueAll(deps.queue, envelopes, {
+        onBeforeQueue: (envelope) => {
+          if (envelope.sourceId !== UNROUTED_SOURCE_ID) return;
+          count('tiktok_unrouted');
+          logger.warn('tiktok lead matches no source: queued as unrouted', {
+            channel: 'tiktok',
+            leadId: envelope.id,
+            advertiserId: envelope.context['tiktok.advertiser_id'],
+          });
+        },
+      });
+      return withLogFields(json(200, {}), {
+        channel: 'tiktok',
+        leadId: envelopes.length === 1 ? envelopes[0]?.id : undefined,
+        leads: envelopes.length,
+      });
     },
   };
 }

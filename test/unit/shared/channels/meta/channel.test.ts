@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
 import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { metaChannel, metaRouter } from '#shared/channels/meta/channel.ts';
-import { bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
+import { meta as metaDescriptor } from '#shared/channels/meta/index.ts';
+import { answering, bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
 
 const appSecret = 'meta-app-secret';
 const verifyToken = 'meta-verify-token';
@@ -56,7 +57,7 @@ afterEach(() => {
 function setup(secretValues: Record<string, string> = secrets) {
   const made = channelDeps(sources, secretValues, () => new Date('2024-05-02T10:07:03.000Z'));
   cleanups.push(made.cleanup);
-  return { ...made, channel: metaChannel(made.deps) };
+  return { ...made, channel: answering(metaDescriptor, metaChannel(made.deps)) };
 }
 
 /** A POST as Meta sends it; `signature: null` sends none. */

@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
 import { tiktokChannel, tiktokRouter, tiktokSignatureValid } from '#shared/channels/tiktok/channel.ts';
+import { tiktok as tiktokDescriptor } from '#shared/channels/tiktok/index.ts';
 import {
+  answering,
   bigIds,
   bodyOf,
   channelDeps,
@@ -34,7 +36,7 @@ afterEach(() => {
 function setup(secrets: Record<string, string> = { TIKTOK_APP_SECRET: appSecret }) {
   const setup = channelDeps(sources, secrets, () => new Date('2024-05-02T10:07:03.000Z'));
   cleanups.push(setup.cleanup);
-  return { ...setup, channel: tiktokChannel(setup.deps) };
+  return { ...setup, channel: answering(tiktokDescriptor, tiktokChannel(setup.deps)) };
 }
 
 /** Posts a notification signed with the app secret; `signature: null` sends none. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
 import { formChannel } from '#shared/channels/form/channel.ts';
 import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
+import { form, googleAds, linkedin, meta, partner, tiktok } from '#shared/channels/index.ts';
 import { linkedinChannel } from '#shared/channels/linkedin/channel.ts';
 import { metaChannel } from '#shared/channels/meta/channel.ts';
 import { partnerChannel } from '#shared/channels/partner/channel.ts';
@@ -9,7 +10,7 @@ import { tiktokChannel } from '#shared/channels/tiktok/channel.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
-import { channelDeps, googleAdsLead, httpRequest } from '#test/support/channels.ts';
+import { answering, channelDeps, googleAdsLead, httpRequest } from '#test/support/channels.ts';
 
 const lead = '\nlead:\n  FirstName: first_name\n  LastName: { from: last_name, default: "-" }\n';
 const sources = {
@@ -48,7 +49,7 @@ const cases: Case[] = [
   [
     'a form post of invalid JSON',
     (d) =>
-      formChannel(d).capture(
+      answering(form, formChannel(d)).capture(
         post('/v1/forms/site', '{', { ...json, origin: 'https://www.example.com' }, 'site'),
       ),
     'form',
@@ -57,14 +58,16 @@ const cases: Case[] = [
   [
     'a partner lead with a wrong API key',
     (d) =>
-      partnerChannel(d).capture(post('/v1/partners/acme/leads', '{}', { ...json, 'x-api-key': 'x' }, 'acme')),
+      answering(partner, partnerChannel(d)).capture(
+        post('/v1/partners/acme/leads', '{}', { ...json, 'x-api-key': 'x' }, 'acme'),
+      ),
     'partner',
     true,
   ],
   [
     'a partner lead of invalid JSON',
     (d) =>
-      partnerChannel(d).capture(
+      answering(partner, partnerChannel(d)).capture(
         post('/v1/partners/acme/leads', '{', { ...json, 'x-api-key': 'acme-key' }, 'acme'),
       ),
     'partner',
@@ -73,7 +76,7 @@ const cases: Case[] = [
   [
     'a Google Ads lead with a wrong google_key',
     (d) =>
-      googleAdsChannel(d).capture(
+      answering(googleAds, googleAdsChannel(d)).capture(
         post('/v1/webhooks/google-ads/gads', googleAdsLead({ google_key: 'x' }), json, 'gads'),
       ),
     'google_ads',
@@ -81,20 +84,23 @@ const cases: Case[] = [
   ],
   [
     'a Google Ads lead of invalid JSON',
-    (d) => googleAdsChannel(d).capture(post('/v1/webhooks/google-ads/gads', '{', json, 'gads')),
+    (d) =>
+      answering(googleAds, googleAdsChannel(d)).capture(
+        post('/v1/webhooks/google-ads/gads', '{', json, 'gads'),
+      ),
     'google_ads',
     false,
   ],
   [
     'a Meta notification without a signature',
-    (d) => metaChannel(d).capture(post('/v1/webhooks/meta', '{}', json)),
+    (d) => answering(meta, metaChannel(d)).capture(post('/v1/webhooks/meta', '{}', json)),
     'meta',
     true,
   ],
   [
     'a Meta verification with a wrong token',
     (d) =>
-      metaChannel(d).verify({
+      answering(meta, metaChannel(d)).verify({
         ...post('/v1/webhooks/meta', '', {}),
         method: 'GET',
         query: { 'hub.mode': 'subscribe', 'hub.challenge': '1', 'hub.verify_token': 'x' },
@@ -105,14 +111,16 @@ const cases: Case[] = [
   [
     'a LinkedIn notification with a wrong signature',
     (d) =>
-      linkedinChannel(d).capture(post('/v1/webhooks/linkedin', '{}', { ...json, 'x-li-signature': '0' })),
+      answering(linkedin, linkedinChannel(d)).capture(
+        post('/v1/webhooks/linkedin', '{}', { ...json, 'x-li-signature': '0' }),
+      ),
     'linkedin',
     true,
   ],
   [
     'a LinkedIn validation that is no UUID',
     (d) =>
-      linkedinChannel(d).verify({
+      answering(linkedin, linkedinChannel(d)).verify({
         ...post('/v1/webhooks/linkedin', '', {}),
         method: 'GET',
         query: { challengeCode: 'x' },
@@ -122,7 +130,7 @@ const cases: Case[] = [
   ],
   [
     'a TikTok notification without a signature',
-    (d) => tiktokChannel(d).capture(post('/v1/webhooks/tiktok', '{}', json)),
+    (d) => answering(tiktok, tiktokChannel(d)).capture(post('/v1/webhooks/tiktok', '{}', json)),
     'tiktok',
     true,
   ],
@@ -153,13 +161,12 @@ describe('per-channel rejection metrics (what the stack alarms read)', () => {
 
   it('counts an unknown form source and a refused origin as form_rejected, not as a credential', async () => {
     // Prepare
-    const forms = formChannel(deps());
+    const forms = answering(form, formChannel(deps()));
     const before = counterValues();
 
     // Act
-    await expect(forms.capture(post('/v1/forms/nope', '{}', json, 'nope'))).rejects.toMatchObject({
-      status: 404,
-    });
+    const unknown = await forms.capture(post('/v1/forms/nope', '{}', json, 'nope'));
+    expect(unknown.statusCode).toBe(404);
     const refused = await forms.capture(
       post('/v1/forms/site', '{}', { ...json, origin: 'https://evil.example' }, 'site'),
     );

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { partnerOpenApi } from '#scripts/generate-openapi.ts';
 import {
   type PartnerBatchAnswer,
   partnerBatchAnswerSchema,
@@ -9,10 +10,16 @@ import {
   partnerErrorCodes,
 } from '#shared/channels/partner/api.ts';
 import { partnerChannel } from '#shared/channels/partner/channel.ts';
+import { partner as partnerDescriptor } from '#shared/channels/partner/index.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
-import { bodyOf, channelDeps, httpRequest, standardWebhookHeaders } from '#test/support/channels.ts';
-import { partnerOpenApi } from '../../../scripts/generate-openapi.ts';
+import {
+  answering,
+  bodyOf,
+  channelDeps,
+  httpRequest,
+  standardWebhookHeaders,
+} from '#test/support/channels.ts';
 
 const lead = `
   FirstName: first_name
@@ -53,7 +60,7 @@ afterEach(() => {
 function setup() {
   const setup = channelDeps(sources, secrets, () => now);
   cleanups.push(setup.cleanup);
-  return { ...setup, channel: partnerChannel(setup.deps) };
+  return { ...setup, channel: answering(partnerDescriptor, partnerChannel(setup.deps)) };
 }
 
 function post(sourceId: string, body: unknown, headers: Record<string, string> = {}) {

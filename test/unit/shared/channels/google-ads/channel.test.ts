@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
-import { bigIds, bodyOf, channelDeps, googleAdsLead, httpRequest } from '#test/support/channels.ts';
+import { googleAds as googleAdsDescriptor } from '#shared/channels/google-ads/index.ts';
+import {
+  answering,
+  bigIds,
+  bodyOf,
+  channelDeps,
+  googleAdsLead,
+  httpRequest,
+} from '#test/support/channels.ts';
 
 const lead = `
   FirstName: { from: FULL_NAME, part: first }
@@ -24,7 +32,7 @@ const receivedAt = new Date('2024-05-02T10:07:03.000Z');
 function setup() {
   const setup = channelDeps(sources, secrets, () => receivedAt);
   cleanups.push(setup.cleanup);
-  return { ...setup, channel: googleAdsChannel(setup.deps) };
+  return { ...setup, channel: answering(googleAdsDescriptor, googleAdsChannel(setup.deps)) };
 }
 const cleanups: (() => void)[] = [];
 afterEach(() => {

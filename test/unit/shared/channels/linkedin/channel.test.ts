@@ -7,8 +7,9 @@ import {
   linkedinRouter,
   linkedinSignatureMatches,
 } from '#shared/channels/linkedin/channel.ts';
+import { linkedin as linkedinDescriptor } from '#shared/channels/linkedin/index.ts';
 import { counterValues } from '#shared/telemetry.ts';
-import { bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
+import { answering, bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
 
 const clientSecret = 'linkedin-client-secret';
 const formId = '6955637458260688897';
@@ -50,7 +51,7 @@ function setup(
 ) {
   const made = channelDeps(files, secretValues, () => new Date('2024-05-02T10:07:03.000Z'));
   cleanups.push(made.cleanup);
-  return { ...made, channel: linkedinChannel(made.deps) };
+  return { ...made, channel: answering(linkedinDescriptor, linkedinChannel(made.deps)) };
 }
 
 function post(body: string, signature: string | null = sign(body)) {

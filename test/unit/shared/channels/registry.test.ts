@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { ChannelDeps } from '#shared/channels/channel.ts';
+import { captureRoutes, registry, webhookRouters } from '#shared/channels/index.ts';
+import { routes } from '#shared/http/routes.ts';
+import { channels } from '#shared/sources/schema.ts';
+import { channelDeps } from '#test/support/channels.ts';
+
+describe('the channel registry', () => {
+  it('lists every channel of the source schema once', () => {
+    // Act
+    const names = registry.map((channel) => channel.name);
+
+    // Assess
+    expect([...names].sort()).toEqual([...channels].sort());
+  });
+
+  it('builds a route table with one handler for every route of the HTTP contract', () => {
+    // Prepare
+    const made = channelDeps({}, {});
+
+    // Act
+    const table = captureRoutes(made.deps, {
+      'GET /health': { handler: () => ({ statusCode: 200, headers: {} }) },
+    });
+    made.cleanup();
+
+    // Assess
+    expect(Object.keys(table).sort()).toEqual(routes.map(({ method, path }) => `${method} ${path}`).sort());
+  });
+
+  it('refuses to build a table in which a route has no handler', () => {
+    // Prepare
+    const deps = {} as ChannelDeps;
+
+    // Act
+    const build = () => captureRoutes(deps, {});
+
+    // Assess
+    expect(build).toThrow('route GET /health has no handler');
+  });
+
+  it('routes unrouted leads again for the webhook channels only', () => {
+    expect(Object.keys(webhookRouters).sort()).toEqual(['linkedin', 'meta', 'tiktok']);
+  });
+
+  it.each(registry.filter((channel) => channel.sign).map((channel) => [channel.name, channel] as const))(
+    '%s verifies what it signs, and nothing else',
+    (_name, channel) => {
+      // Prepare
+      const body = Buffer.from('{"lead":"x"}');
+
+      // Act
+      const headers = channel.sign?.('secret-of-24-bytes-or-more', body, 1714644422) ?? {};
+
+      // Assess
+      expect(channel.verify?.('secret-of-24-bytes-or-more', body, headers)).toBe(true);
+      expect(channel.verify?.('another-secret-entirely!!', body, headers)).toBe(false);
+      expect(channel.verify?.('secret-of-24-bytes-or-more', Buffer.from('{"lead":"y"}'), headers)).toBe(
+        false,
+      );
+    },
+  );
+});
