@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
+import { type CaptchaDeps, captchaVerifyUrls } from '#shared/channels/form/captcha.ts';
 import { formChannel } from '#shared/channels/form/channel.ts';
 import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
 import { linkedinChannel } from '#shared/channels/linkedin/channel.ts';
@@ -18,7 +19,7 @@ import { secretsFromEnvironment } from '#shared/security/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 
-export type CaptureDeps = ChannelDeps;
+export type CaptureDeps = ChannelDeps & CaptchaDeps; // CaptchaDeps: the form channel's siteverify settings
 
 /**
  * The capture function: every `/v1` route of the HTTP contract. Authenticate, parse, normalise,
@@ -86,6 +87,8 @@ export function captureDepsFromEnvironment(): CaptureDeps {
       deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
     }),
     secrets: secretsFromEnvironment('gateway'),
+    // TURNSTILE_/HCAPTCHA_/RECAPTCHA_VERIFY_URL: a bad one stops the function here, at start
+    captcha: { urls: captchaVerifyUrls(process.env) },
   };
 }
 
