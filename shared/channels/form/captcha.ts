@@ -159,7 +159,10 @@ export function captchaCheck(deps: CaptchaDeps) {
     switch (verdict.kind) {
       case 'verified': {
         if (settings.action !== undefined && verdict.action !== settings.action) {
-          logger.info('captcha refused: unexpected action', { ...log, action: verdict.action?.slice(0, 100) });
+          logger.info('captcha refused: unexpected action', {
+            ...log,
+            action: verdict.action?.slice(0, 100),
+          });
           throw captchaFailed();
         }
         if (provider === 'recaptcha' && verdict.score !== undefined && verdict.score < settings.minScore) {
@@ -194,7 +197,10 @@ export function captchaCheck(deps: CaptchaDeps) {
           );
         }
         count('captcha_unverified');
-        logger.warn('captcha provider unavailable: lead accepted unverified', { ...log, reason: verdict.reason });
+        logger.warn('captcha provider unavailable: lead accepted unverified', {
+          ...log,
+          reason: verdict.reason,
+        });
         return { captcha: 'unverified' };
     }
   };
