@@ -242,7 +242,7 @@ describe('form CAPTCHA: refused tokens (403 captcha_failed, nothing queued)', ()
     ['rc', { success: true, score: 0.3 }, 'a score below the default minScore 0.5'],
     ['rc-strict', { success: true, score: 0.9, action: 'contact' }, 'a score below minScore 0.95'],
     ['rc-strict', { success: true, score: 0.99, action: 'login' }, 'another action than the configured one'],
-  ] as const)('%s: refuses %j (%s)', async (sourceId, body) => {
+  ] as const)('%s: refuses %j (%s)', async (sourceId, body, _why) => {
     // Prepare
     const { verify, post, enqueued } = await gateway();
     verify.answer({ body });
@@ -449,7 +449,7 @@ describe('form.captcha in the source schema', () => {
       'an action for hCaptcha (its answer has none)',
     ],
     [{ provider: 'turnstile', secret: 'X', onUnavailable: 'retry' }, 'an unknown onUnavailable'],
-  ])('refuses %j (%s)', (captcha) => {
+  ])('refuses %j (%s)', (captcha, _why) => {
     // Act
     const parsed = sourceConfigSchema.safeParse(config(captcha));
 
