@@ -92,7 +92,7 @@ export function formChannel(deps: FormChannelDeps) {
         headers: {
           ...corsHeaders(origin),
           'access-control-allow-methods': 'POST, OPTIONS',
-          'access-control-allow-headers': 'content-type, accept',
+          'access-control-allow-headers': 'content-type, accept, x-captcha-token', // CAPTCHA: fetch posts' token header
           'access-control-max-age': '600',
         },
         body: '',

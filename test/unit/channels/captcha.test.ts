@@ -375,6 +375,42 @@ describe('form CAPTCHA: provider unavailable', () => {
   });
 });
 
+describe('form CAPTCHA: CORS', () => {
+  it('lets a cross-origin fetch send the token in X-Captcha-Token (preflight)', async () => {
+    // Prepare
+    const { sources: registry, cleanup } = sourcesFrom(sources);
+    cleanups.push(cleanup);
+    const handler = createCaptureHandler(() => ({
+      sources: registry,
+      queue: recordingQueue().queue,
+      secrets: secretStore(async () => secrets),
+    }));
+    const event = {
+      version: '2.0',
+      routeKey: 'OPTIONS /v1/forms/{sourceId}',
+      rawPath: '/v1/forms/ts',
+      rawQueryString: '',
+      headers: { origin: ORIGIN, 'access-control-request-headers': 'content-type, x-captcha-token' },
+      pathParameters: { sourceId: 'ts' },
+      requestContext: {
+        http: { method: 'OPTIONS', path: '/v1/forms/ts', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7' },
+        routeKey: 'OPTIONS /v1/forms/{sourceId}',
+        requestId: 'captcha-preflight',
+        stage: '$default',
+        timeEpoch: Date.now(),
+      },
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+
+    // Act
+    const result = (await handler(event, lambdaContext('leadgate-capture', 10))) as HttpResult;
+
+    // Assess
+    expect(result.statusCode).toBe(204);
+    expect(result.headers?.['access-control-allow-headers']).toContain('x-captcha-token');
+  });
+});
+
 describe('captchaVerifyUrls', () => {
   it('defaults to the providers’ documented endpoints', () => {
     // Act
