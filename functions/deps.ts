@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
 import { leadResolvers } from '#shared/channels/common/fetchers.ts';
+import { captchaVerifyUrls } from '#shared/channels/form/captcha.ts';
 import { webhookRouters } from '#shared/channels/index.ts';
 import { env, setting } from '#shared/config.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
@@ -34,6 +35,8 @@ export function captureDeps(overrides: Partial<ChannelDeps> = {}): ChannelDeps {
         deadLetterUrl: setting(env.deadLetterQueueUrl, ''),
       }),
     secrets: overrides.secrets ?? secretsFromEnvironment('gateway'),
+    // TURNSTILE_/HCAPTCHA_/RECAPTCHA_VERIFY_URL: a bad one stops the function here, at start
+    captcha: overrides.captcha ?? { urls: captchaVerifyUrls(process.env) },
     ...(overrides.now ? { now: overrides.now } : {}),
   };
 }

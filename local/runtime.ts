@@ -5,6 +5,7 @@ import { createDeliverHandler } from '#functions/deliver.ts';
 import { captureDeps, deliveryDeps } from '#functions/deps.ts';
 import { type ActivitySnapshot, activitySeries } from '#local/dashboard/activity.ts';
 import { deliveryLog, type ObservedAttempt } from '#local/dashboard/deliveries.ts';
+import { startFakeCaptcha } from '#local/fakes/captcha.ts';
 import { startGateway } from '#local/gateway.ts';
 import { liveSourceRegistry, type SourceState, sourceReporter } from '#local/live-sources.ts';
 import { localPages } from '#local/pages.ts';
@@ -12,6 +13,7 @@ import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rate-limit.ts';
 import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
+import { type CaptchaUrls, captchaVerifyUrls, VERIFY_URL_SETTINGS } from '#shared/channels/form/captcha.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
 import { createOnpipelineClient } from '#shared/onpipeline/client.ts';
@@ -75,6 +77,14 @@ export interface RuntimeOptions {
   /** LinkedIn API base URL for deliver's lead fetches (e.g. the fake, `local/fakes/linkedin.ts`). */
   linkedinUrl?: string;
   /**
+   * CAPTCHA siteverify URLs by setting name (`TURNSTILE_VERIFY_URL`, `HCAPTCHA_VERIFY_URL`,
+   * `RECAPTCHA_VERIFY_URL`); a provider without one is verified by the local stand-in
+   * (`local/fakes/captcha.ts`). https only, plain http only on loopback: checked before anything starts.
+   */
+  captchaVerifyUrls?: Record<string, string | undefined>;
+  /** Siteverify timeout; default 4 s. */
+  captchaTimeoutMs?: number;
+  /**
    * How a reload of `sources/` is reported: readable lines (`text`) or a JSON log line (`json`);
    * default `text` when stdout is a terminal, else `json`.
    */
@@ -84,6 +94,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   gatewayUrl: string;
   sandboxUrl: string | undefined;
+  /** The local CAPTCHA stand-in (`local/fakes/captcha.ts`), when a provider uses it. */
+  captchaFakeUrl: string | undefined;
   queueEndpoint: string;
   queueUrls: { leadsUrl: string; deadLetterUrl: string };
   sandbox: Sandbox | undefined;
@@ -115,6 +127,8 @@ export interface Runtime {
  */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const dataDir = resolve(options.dataDir ?? '.leadgate');
+  const captchaSettings = options.captchaVerifyUrls ?? {};
+  captchaVerifyUrls(captchaSettings); // a bad *_VERIFY_URL stops the start here (CaptchaSettingError)
   mkdirSync(join(dataDir, 'queue'), { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -163,10 +177,30 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onChange: sourceReporter(options.sourceReport ?? (process.stdout.isTTY ? 'text' : 'json')),
     });
     stops.push(async () => sources.close());
+    // CAPTCHA: providers without a *_VERIFY_URL setting are verified by the local stand-in
+    let captchaUrls: CaptchaUrls = captchaVerifyUrls(captchaSettings);
+    let captchaFakeUrl: string | undefined;
+    const unset = Object.entries(VERIFY_URL_SETTINGS).filter(([, name]) => !captchaSettings[name]);
+    if (unset.length > 0) {
+      const fake = await startFakeCaptcha();
+      stops.push(() => fake.stop());
+      captchaFakeUrl = fake.url;
+      captchaUrls = {
+        ...captchaUrls,
+        ...Object.fromEntries(
+          unset.map(([provider]) => [provider, fake.urls[provider as keyof CaptchaUrls]]),
+        ),
+      };
+    }
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl, timeScale });
     const activity = activitySeries();
     const capture = createCaptureHandler(() =>
-      captureDeps({ sources, queue: counted(leads, activity), secrets: gatewaySecrets }),
+      captureDeps({
+        sources,
+        queue: counted(leads, activity),
+        secrets: gatewaySecrets,
+        captcha: { urls: captchaUrls, timeoutMs: options.captchaTimeoutMs ?? 4000 },
+      }),
     );
 
     const deliveries = deliveryLog({ recentLimit: RECENT_ATTEMPTS, activity });
@@ -258,6 +292,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     return {
       gatewayUrl: gateway.url,
       sandboxUrl: sandbox?.url,
+      captchaFakeUrl,
       queueEndpoint: queue.endpoint,
       queueUrls: { leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl },
       get sandbox() {

@@ -20,6 +20,7 @@ const visibility = optionalNumber('LEADGATE_VISIBILITY_TIMEOUT');
 const deliverTimeout = optionalNumber('LEADGATE_DELIVER_TIMEOUT');
 const pollWait = optionalNumber('LEADGATE_POLL_WAIT');
 const onpipelineUrl = process.env.ONPIPELINE_URL;
+const { CaptchaSettingError, VERIFY_URL_SETTINGS } = await import('#shared/channels/form/captcha.ts');
 
 try {
   const rateLimit = rateLimitSettings(process.env);
@@ -34,6 +35,10 @@ try {
     ...(pollWait ? { pollWaitSeconds: pollWait.value } : {}),
     ...(onpipelineUrl ? { onpipelineUrl } : {}),
     ...(rateLimit ? { rateLimit } : {}),
+    // CAPTCHA: *_VERIFY_URL settings; unset providers use the local stand-in (local/fakes/captcha.ts)
+    captchaVerifyUrls: Object.fromEntries(
+      Object.values(VERIFY_URL_SETTINGS).map((name) => [name, process.env[name]]),
+    ),
   });
   console.log(`
 leadgate is running on this machine
@@ -42,6 +47,7 @@ leadgate is running on this machine
   API               ${runtime.gatewayUrl}/v1/forms/{sourceId}   (health: ${runtime.gatewayUrl}/health)
   Onpipeline        ${runtime.sandboxUrl ? `${runtime.sandboxUrl}/  (sandbox; received leads as JSON at ${runtime.sandboxUrl}/_sandbox/leads)` : `${onpipelineUrl} (real API, token from ONPIPELINE_TOKEN)`}
   Queue (SQS API)   ${runtime.queueEndpoint}   queues: leads, leads-dlq
+  CAPTCHA verify    ${runtime.captchaFakeUrl ? `${runtime.captchaFakeUrl}  (local stand-in: the providers' test keys only; *_VERIFY_URL to change)` : 'the providers (*_VERIFY_URL)'}
   State             ${process.env.LEADGATE_DATA_DIR ?? '.leadgate'}/   Sources: ${process.env.SOURCES_DIR ?? 'sources'}/*.yaml (saved edits apply within a second; invalid ones are reported here)
 
 Press Ctrl-C to stop.
@@ -64,6 +70,8 @@ Press Ctrl-C to stop.
   if (error instanceof SourceConfigError) {
     console.error('leadgate cannot start: a source config is invalid.');
     for (const problem of error.problems) console.error(`  ${formatProblem(problem)}`);
+  } else if (error instanceof CaptchaSettingError) {
+    console.error(`leadgate cannot start: ${error.message}`);
   } else if (error instanceof PortInUseError) {
     console.error(
       `leadgate cannot start: ${error.message}. Is leadgate already running? ` +

@@ -1,4 +1,5 @@
 import type { ChannelMetric } from '#shared/channels/common/rejections.ts';
+import type { CaptchaUrls } from '#shared/channels/form/captcha.ts';
 import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
 import type { ErrorAnswer } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
@@ -16,6 +17,8 @@ export interface ChannelDeps {
   queue: LeadQueue;
   secrets: SecretStore;
   now?: () => Date;
+  /** The form channel's CAPTCHA siteverify endpoints and timeout (`form/captcha.ts`); default the providers'. */
+  captcha?: { urls?: CaptchaUrls; timeoutMs?: number };
 }
 
 /** A capture-side channel: verify → parse → normalise → enqueue, answering the sender as it expects. */

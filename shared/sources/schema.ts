@@ -206,10 +206,42 @@ const redirectUrl = z
       'An https:// URL, or a path starting with a single / ; plain http:// only for 127.0.0.1, localhost or [::1].',
   });
 
+/** CAPTCHA vendors a form can verify with (docs/sources.md, "CAPTCHA"). */
+export const captchaProviders = ['turnstile', 'hcaptcha', 'recaptcha'] as const;
+export type CaptchaProvider = (typeof captchaProviders)[number];
+
+/** `form.captcha`: server-side verification of the widget's token before the lead is queued. */
+export const captchaSettingsSchema = z
+  .strictObject({
+    provider: z.enum(captchaProviders).meta({ description: 'turnstile, hcaptcha or recaptcha' }),
+    secret: secretName.meta({
+      description: "Name of the gateway secret holding the provider's secret key (never the key itself).",
+    }),
+    minScore: z.number().min(0).max(1).default(0.5).meta({
+      description: 'reCAPTCHA v3: lowest score accepted (0.0 bot … 1.0 human); default 0.5.',
+    }),
+    action: z
+      .string()
+      .regex(/^[A-Za-z0-9_/]{1,100}$/, 'an action is letters, digits, _ and / (as the widget sets it)')
+      .optional()
+      .meta({ description: 'Expected action (reCAPTCHA v3, Turnstile data-action); others are refused.' }),
+    onUnavailable: z.enum(['accept', 'reject']).default('accept').meta({
+      description:
+        'When the provider cannot be reached: accept the lead marked $captcha=unverified (default), or reject with 503.',
+    }),
+  })
+  .refine((captcha) => captcha.action === undefined || captcha.provider !== 'hcaptcha', {
+    path: ['action'],
+    message: "hCaptcha's answer carries no action: remove action (it is for recaptcha and turnstile)",
+  })
+  .meta({ id: 'captcha' });
+export type CaptchaSettings = z.infer<typeof captchaSettingsSchema>;
+
 export const formSettingsSchema = z.strictObject({
   allowedOrigins: z.array(originPattern).min(1),
   redirect: z.strictObject({ success: redirectUrl.optional(), failure: redirectUrl.optional() }).optional(),
   honeypot: z.string().min(1).optional(),
+  captcha: captchaSettingsSchema.optional(),
 });
 
 export const partnerSettingsSchema = z

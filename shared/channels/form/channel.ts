@@ -1,5 +1,6 @@
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { type CaptchaDeps, captchaCheck } from '#shared/channels/form/captcha.ts';
 import { originMatcher, originOf } from '#shared/channels/form/origins.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
@@ -15,7 +16,8 @@ import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count } from '#shared/telemetry.ts';
 
-export interface FormChannelDeps {
+// CAPTCHA (form.captcha): `secrets` and `captcha` settings come through CaptchaDeps
+export interface FormChannelDeps extends CaptchaDeps {
   sources: SourceRegistry;
   queue: LeadQueue;
   now?: () => Date;
@@ -35,6 +37,7 @@ type FormSource = Source & { form: NonNullable<Source['form']> };
 export function formChannel(deps: FormChannelDeps) {
   const now = deps.now ?? (() => new Date());
   const matchers = new WeakMap<Source, (origin: string) => boolean>();
+  const captcha = captchaCheck(deps); // CAPTCHA: shared/channels/form/captcha.ts
 
   /** The form source of the route; an unknown one is answered (and counted) by `httpErrors`. */
   const formSource = (request: HttpRequest): FormSource => {
@@ -78,7 +81,7 @@ export function formChannel(deps: FormChannelDeps) {
         headers: {
           ...corsHeaders(origin),
           'access-control-allow-methods': 'POST, OPTIONS',
-          'access-control-allow-headers': 'content-type, accept',
+          'access-control-allow-headers': 'content-type, accept, x-captcha-token', // CAPTCHA: fetch posts' token header
           'access-control-max-age': '600',
         },
         body: '',
@@ -100,6 +103,7 @@ export function formChannel(deps: FormChannelDeps) {
           return withLogFields(accepted(source, id, classic, corsHeaders(origin)), { dropped: 'honeypot' });
         }
         if (source.form.honeypot) delete fields[source.form.honeypot];
+        const captchaContext = await captcha(source, request, fields); // CAPTCHA: before anything is queued
         const envelope = newEnvelope({
           id,
           sourceId: source.id,
@@ -118,6 +122,7 @@ export function formChannel(deps: FormChannelDeps) {
             fields,
           ),
         });
+        Object.assign(envelope.context, captchaContext); // CAPTCHA: $captcha, $captcha.score
         const mapped = dryRun(source, envelope);
         if (!mapped.ok) {
           throw new HttpError(422, 'validation_failed', 'Some required fields are missing or invalid.', {
