@@ -11,8 +11,8 @@ import type { Source } from '#shared/sources/schema.ts';
  * (`META_APP_SECRET`, `META_VERIFY_TOKEN`, `LINKEDIN_CLIENT_SECRET`, `TIKTOK_APP_SECRET`,
  * `LINKEDIN_ACCESS_TOKEN`), each with the side that reads it: `gateway` (capture's verification
  * secrets, `.leadgate/gateway-secrets.env` on one machine) or `api` (deliver's API tokens,
- * `.leadgate/api-tokens.env`). A new setting that names a secret (a form's CAPTCHA secret) belongs in
- * `secretReferences`, so the dashboard notice and `leadgate sources check` list it too.
+ * `.leadgate/api-tokens.env`); a form's `captcha.secret` is a gateway secret. A new setting that names
+ * a secret belongs in `secretReferences`, so the dashboard notice and `leadgate sources check` list it.
  */
 export interface SecretReference {
   /** The secret's name, e.g. `ACME_API_KEY`. */
@@ -60,6 +60,8 @@ export function secretReferences(source: Source): SecretReference[] {
       return [gateway(LINKEDIN_CLIENT_SECRET), api(LINKEDIN_ACCESS_TOKEN)];
     case 'tiktok':
       return [gateway(TIKTOK_APP_SECRET)];
+    case 'form':
+      return source.form?.captcha ? [gateway(source.form.captcha.secret, 'form.captcha.secret')] : [];
     default:
       return [];
   }

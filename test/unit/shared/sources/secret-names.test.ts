@@ -13,6 +13,10 @@ function source(id: string, settings: string): Source {
 }
 
 const form = source('contact', 'channel: form\nform: { allowedOrigins: ["*"] }');
+const guarded = source(
+  'guarded-contact',
+  'channel: form\nform: { allowedOrigins: ["*"], captcha: { provider: turnstile, secret: TURNSTILE_SECRET } }',
+);
 const gads = source('gads-spring', 'channel: google-ads\ngoogleAds: { key: GADS_SPRING_KEY }');
 const linkedin = source('linkedin-webinar', 'channel: linkedin');
 const tiktok = source('tiktok-spring', 'channel: tiktok\ntiktok: { advertiserId: "7000000000000000001" }');
@@ -25,12 +29,13 @@ describe('the secret names a source needs', () => {
   it('names each channel’s secrets with the side that reads them', () => {
     // Act
     const references = Object.fromEntries(
-      [form, gads, linkedin, tiktok].map((item) => [item.id, secretReferences(item)]),
+      [form, guarded, gads, linkedin, tiktok].map((item) => [item.id, secretReferences(item)]),
     );
 
     // Assess
     expect(references).toEqual({
       contact: [],
+      'guarded-contact': [{ name: 'TURNSTILE_SECRET', side: 'gateway', setting: 'form.captcha.secret' }],
       'gads-spring': [{ name: 'GADS_SPRING_KEY', side: 'gateway', setting: 'googleAds.key' }],
       'linkedin-webinar': [
         { name: 'LINKEDIN_CLIENT_SECRET', side: 'gateway' },
