@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { attributionScriptResult } from '#shared/attribution/script.ts';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
 import { formChannel } from '#shared/channels/form/channel.ts';
 import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
@@ -35,6 +36,8 @@ export function createCaptureHandler(deps: () => CaptureDeps) {
     switch (event.routeKey) {
       case 'GET /health':
         return json(200, { status: 'ok' });
+      case 'GET /leadgate.js':
+        return attributionScriptResult(request);
       case 'OPTIONS /v1/forms/{sourceId}':
         return channels.forms.preflight(request);
       case 'POST /v1/forms/{sourceId}':

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { requestContext } from '#shared/channels/common/context.ts';
+import { attributionContext } from '#shared/channels/form/attribution.ts';
 import { googleAdsInput } from '#shared/channels/google-ads/channel.ts';
 import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
@@ -98,10 +99,13 @@ async function formLead(source: Source, text: string, receivedAt: string, refere
     spam = (Array.isArray(value) ? value.join('') : (value ?? '')).trim() !== '';
     delete fields[honeypot];
   }
-  const context = requestContext(
-    { sourceId: source.id, receivedAt, ip: '127.0.0.1', userAgent: 'leadgate preview', referer },
-    fields,
-  );
+  const context = {
+    ...requestContext(
+      { sourceId: source.id, receivedAt, ip: '127.0.0.1', userAgent: 'leadgate preview', referer },
+      fields,
+    ),
+    ...attributionContext(fields), // as the form channel reads them
+  };
   return { input: { fields, context }, ...(spam ? { spam } : {}) };
 }
 

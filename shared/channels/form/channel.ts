@@ -1,6 +1,7 @@
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { countRejection } from '#shared/channels/common/rejections.ts';
+import { attributionContext } from '#shared/channels/form/attribution.ts';
 import { originMatcher, originOf } from '#shared/channels/form/origins.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
@@ -117,17 +118,21 @@ export function formChannel(deps: FormChannelDeps) {
           channel: 'form',
           receivedAt,
           fields,
-          context: requestContext(
-            {
-              sourceId: source.id,
-              receivedAt,
-              ip: request.ip,
-              userAgent: request.userAgent,
-              referer: request.headers.referer,
-              query: request.query,
-            },
-            fields,
-          ),
+          context: {
+            ...requestContext(
+              {
+                sourceId: source.id,
+                receivedAt,
+                ip: request.ip,
+                userAgent: request.userAgent,
+                referer: request.headers.referer,
+                query: request.query,
+              },
+              fields,
+            ),
+            // the attribution script's fields (issue #14): last touch before the fallbacks above
+            ...attributionContext(fields),
+          },
         });
         const mapped = dryRun(source, envelope);
         if (!mapped.ok) {
