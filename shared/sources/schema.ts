@@ -24,7 +24,8 @@ const fieldRef = z
   .min(1, 'a field name must not be empty')
   .max(200)
   .refine((name) => !name.startsWith('$') || /^\$[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+){0,2}$/.test(name), {
-    message: 'context values look like $utm.campaign, $click.gclid, $referer, $ip, $google.campaign_id',
+    message:
+      'context values look like $utm.campaign, $first.utm.campaign, $click.gclid, $referer, $ip, $google.campaign_id',
   });
 
 const secretName = z
