@@ -3,6 +3,7 @@ import { attributionContext } from '#shared/channels/form/attribution.ts';
 import { formChannel } from '#shared/channels/form/channel.ts';
 import type { InputFields } from '#shared/envelope.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
+import { leadInputs } from '#shared/preview/payloads.ts';
 import { sourceConfigSchema } from '#shared/sources/schema.ts';
 import { httpRequest, recordingQueue, sourcesFrom } from '#test/support/channels.ts';
 
@@ -188,6 +189,31 @@ lead:
       'first.utm.campaign': 'spring',
       'utm.campaign': 'summer',
       'click.gclid': 'g-1',
+    });
+  });
+});
+
+describe('previews (leadgate sources preview, the dashboard playground)', () => {
+  it('read the script fields of a form sample as capture does', async () => {
+    // Prepare
+    const { sources, cleanup } = sourcesFrom({
+      site: 'channel: form\nform: { allowedOrigins: ["*"] }\nlead: { FirstName: first_name, LastName: last_name }\n',
+    });
+    const source = sources.get('site');
+
+    // Act
+    const [lead] = source
+      ? await leadInputs(
+          source,
+          'first_name=Ana\nlg_first_utm_campaign=spring\nlg_last_landing=https://www.example.com/x',
+        )
+      : [];
+    cleanup();
+
+    // Assess
+    expect(lead?.input.context).toMatchObject({
+      'first.utm.campaign': 'spring',
+      landing: 'https://www.example.com/x',
     });
   });
 });
