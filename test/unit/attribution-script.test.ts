@@ -107,15 +107,33 @@ interface PageView {
   now?: number;
 }
 
+/** A form element as far as the script looks at it: its `action` and its hidden inputs. */
+class StandInForm {
+  readonly inputs: { type: string; name: string; value: string }[] = [];
+  readonly action: string | null;
+  constructor(action: string | null) {
+    this.action = action;
+  }
+  getAttribute(name: string) {
+    return name === 'action' ? this.action : null;
+  }
+  querySelector(selector: string) {
+    return this.inputs.find((input) => selector.includes(`[name="${input.name}"]`)) ?? null;
+  }
+  appendChild(input: { type: string; name: string; value: string }) {
+    this.inputs.push(input);
+  }
+}
+
 /** Runs the script once for a page view; returns what `leadgate.fields()` gives and what it stored. */
 function pageView(view: PageView) {
   const url = new URL(view.url);
   const storage = view.storage ?? new Map<string, string>();
-  const listeners: string[] = [];
+  const listeners = new Map<string, (event: unknown) => void>();
   const page: Record<string, unknown> = {
     URL,
     URLSearchParams,
-    HTMLFormElement: class {},
+    HTMLFormElement: StandInForm,
     Date: { now: () => view.now ?? Date.parse('2026-03-01T10:00:00Z') },
     location: {
       origin: url.origin,
@@ -130,7 +148,8 @@ function pageView(view: PageView) {
         src: 'https://gateway.example.test/leadgate.js',
         getAttribute: (name: string) => (name === 'data-days' ? (view.days ?? null) : null),
       },
-      addEventListener: (type: string) => listeners.push(type),
+      addEventListener: (type: string, listener: (event: unknown) => void) => listeners.set(type, listener),
+      createElement: () => ({ type: '', name: '', value: '' }),
     },
   };
   page.window = page;
@@ -145,7 +164,22 @@ function pageView(view: PageView) {
   });
   vm.runInNewContext(attributionScript, page);
   const leadgate = page.leadgate as { fields(): Record<string, string> };
-  return { fields: leadgate.fields(), storage, listeners };
+  return {
+    fields: leadgate.fields(),
+    storage,
+    listeners: [...listeners.keys()],
+    /** Dispatches a submit event of `form` as the browser would (capture phase, on the document). */
+    submit: (form: StandInForm) => listeners.get('submit')?.({ target: form }),
+    /** Dispatches a formdata event of `form` (`form.submit()`, `new FormData(form)`). */
+    formdata: (form: StandInForm, formData: Map<string, string>) =>
+      listeners.get('formdata')?.({
+        target: form,
+        formData: {
+          has: (name: string) => formData.has(name),
+          set: (name: string, value: string) => formData.set(name, value),
+        },
+      }),
+  };
 }
 
 describe('the attribution script in a page', () => {
@@ -257,6 +291,49 @@ describe('the attribution script in a page', () => {
     expect(Object.keys(fields).some((name) => name.includes('evil'))).toBe(false);
     expect(fields.lg_first_landing).toBeUndefined();
     expect(String(storage.get('leadgate.attribution')).length).toBeLessThan(2048);
+  });
+
+  it('adds hidden fields only to forms that post to its own gateway, once each', () => {
+    // Prepare
+    const view = pageView({ url: 'https://www.example.com/contact?utm_campaign=spring' });
+    const gatewayForm = new StandInForm('https://gateway.example.test/v1/forms/site');
+    const otherForms = [
+      new StandInForm('/search'),
+      new StandInForm('https://other-gateway.example.test/v1/forms/site'),
+      new StandInForm('https://gateway.example.test/health'),
+      new StandInForm(null),
+    ];
+
+    // Act
+    view.submit(gatewayForm);
+    view.submit(gatewayForm);
+    for (const form of otherForms) view.submit(form);
+
+    // Assess
+    expect(gatewayForm.inputs).toEqual([
+      { type: 'hidden', name: 'lg_first_utm_campaign', value: 'spring' },
+      { type: 'hidden', name: 'lg_first_landing', value: 'https://www.example.com/contact' },
+      { type: 'hidden', name: 'lg_last_utm_campaign', value: 'spring' },
+      { type: 'hidden', name: 'lg_last_landing', value: 'https://www.example.com/contact' },
+    ]);
+    expect(otherForms.map((form) => form.inputs)).toEqual([[], [], [], []]);
+  });
+
+  it('fills the form data of form.submit() and new FormData(form) without overwriting the page', () => {
+    // Prepare
+    const view = pageView({ url: 'https://www.example.com/contact?gclid=g-3' });
+    const formData = new Map([['lg_last_gclid', 'set-by-the-page']]);
+
+    // Act
+    view.formdata(new StandInForm('https://gateway.example.test/v1/forms/site'), formData);
+
+    // Assess
+    expect(Object.fromEntries(formData)).toEqual({
+      lg_first_gclid: 'g-3',
+      lg_first_landing: 'https://www.example.com/contact',
+      lg_last_gclid: 'set-by-the-page',
+      lg_last_landing: 'https://www.example.com/contact',
+    });
   });
 
   it.each([
