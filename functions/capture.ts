@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { captureDeps } from '#functions/deps.ts';
+import { attributionScriptResult } from '#shared/attribution/script.ts';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
 import { type CaptureRoute, captureRoutes } from '#shared/channels/index.ts';
 import { HttpError } from '#shared/http/errors.ts';
@@ -25,7 +26,11 @@ export type CaptureDeps = ChannelDeps;
 export function createCaptureHandler(deps: () => CaptureDeps) {
   let table: Record<RouteKey, CaptureRoute> | undefined;
   const routeTable = () => {
-    table ??= captureRoutes(deps(), { 'GET /health': { handler: () => json(200, { status: 'ok' }) } });
+    table ??= captureRoutes(deps(), {
+      'GET /health': { handler: () => json(200, { status: 'ok' }) },
+      // the attribution script for landing pages (docs/sources.md, "Attribution on every page")
+      'GET /leadgate.js': { handler: attributionScriptResult },
+    });
     return table;
   };
   const route = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

@@ -48,6 +48,13 @@ export interface Settings {
    */
   webhooksRateLimit: number;
   webhooksBurstLimit: number;
+  /**
+   * `GET /leadgate.js`, the attribution script landing pages load (once per visitor and hour: it is
+   * cached), so a campaign's spike of visitors is not throttled into lost attribution. Context
+   * `scriptRateLimit`, `scriptBurstLimit`; default 500 and 2000.
+   */
+  scriptRateLimit: number;
+  scriptBurstLimit: number;
   /** Most concurrent deliver invocations (protects Onpipeline). Context `deliverMaxConcurrency`; 5 (≥ 2). */
   deliverMaxConcurrency: number;
   /**
@@ -131,6 +138,8 @@ export const settingKeys = [
   'partnersBurstLimit',
   'webhooksRateLimit',
   'webhooksBurstLimit',
+  'scriptRateLimit',
+  'scriptBurstLimit',
   'captureReservedConcurrency',
   'domainName',
   'certificateArn',
@@ -156,6 +165,8 @@ export const defaultSettings = {
   partnersBurstLimit: 500,
   webhooksRateLimit: 500,
   webhooksBurstLimit: 2000,
+  scriptRateLimit: 500,
+  scriptBurstLimit: 2000,
   natGateways: 1,
   deliverMaxConcurrency: 5,
   deliverBatchingWindowSeconds: DELIVER_BATCHING_WINDOW_SECONDS,
@@ -227,6 +238,8 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settin
     partnersBurstLimit: read.integer('partnersBurstLimit', d.partnersBurstLimit, 1, 5_000),
     webhooksRateLimit: read.integer('webhooksRateLimit', d.webhooksRateLimit, 1, 10_000),
     webhooksBurstLimit: read.integer('webhooksBurstLimit', d.webhooksBurstLimit, 1, 5_000),
+    scriptRateLimit: read.integer('scriptRateLimit', d.scriptRateLimit, 1, 10_000),
+    scriptBurstLimit: read.integer('scriptBurstLimit', d.scriptBurstLimit, 1, 5_000),
     deliverMaxConcurrency: read.integer('deliverMaxConcurrency', d.deliverMaxConcurrency, 2, 1_000),
     deliverBatchingWindowSeconds: read.integer(
       'deliverBatchingWindowSeconds',
@@ -290,7 +303,7 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settin
   if (!URL.canParse(settings.onpipelineUrl)) {
     problems.push(`onpipelineUrl: ${JSON.stringify(settings.onpipelineUrl)} is not a valid URL`);
   }
-  for (const prefix of ['throttle', 'forms', 'partners', 'webhooks'] as const) {
+  for (const prefix of ['throttle', 'forms', 'partners', 'webhooks', 'script'] as const) {
     const rate = settings[`${prefix}RateLimit`];
     const burst = settings[`${prefix}BurstLimit`];
     if (burst < Math.min(rate, 5_000)) {

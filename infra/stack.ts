@@ -67,7 +67,7 @@ export const CAPTURE_TIMEOUT_SECONDS = 10;
 export const SECRET_PLACEHOLDER = {} as const;
 
 /** Which routes share which throttle setting (`<prefix>RateLimit` / `<prefix>BurstLimit`). */
-export const routeThrottles: Partial<Record<RouteKey, 'forms' | 'partners' | 'webhooks'>> = {
+export const routeThrottles: Partial<Record<RouteKey, 'forms' | 'partners' | 'webhooks' | 'script'>> = {
   'POST /v1/forms/{sourceId}': 'forms',
   'POST /v1/partners/{sourceId}/leads': 'partners',
   'POST /v1/webhooks/google-ads/{sourceId}': 'webhooks',
@@ -76,6 +76,8 @@ export const routeThrottles: Partial<Record<RouteKey, 'forms' | 'partners' | 'we
   'GET /v1/webhooks/linkedin': 'webhooks',
   'POST /v1/webhooks/linkedin': 'webhooks',
   'POST /v1/webhooks/tiktok': 'webhooks',
+  // every page view of a landing page (docs/sources.md, "Attribution on every page")
+  'GET /leadgate.js': 'script',
 };
 
 /**

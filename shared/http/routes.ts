@@ -8,6 +8,7 @@
  */
 export const routes = [
   { method: 'GET', path: '/health' },
+  { method: 'GET', path: '/leadgate.js' },
   { method: 'POST', path: '/v1/forms/{sourceId}' },
   { method: 'OPTIONS', path: '/v1/forms/{sourceId}' },
   { method: 'POST', path: '/v1/partners/{sourceId}/leads' },

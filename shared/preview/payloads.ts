@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Channel } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
+import { attributionContext } from '#shared/channels/form/attribution.ts';
 import { honeypotFilled } from '#shared/channels/form/channel.ts';
 import { googleAds, tiktok } from '#shared/channels/index.ts';
 import type { FieldValue, InputFields, LeadInput } from '#shared/envelope.ts';
@@ -95,10 +96,13 @@ async function formLead(source: Source, text: string, receivedAt: string, refere
   const honeypot = source.form?.honeypot;
   const spam = honeypotFilled(source, fields);
   if (honeypot) delete fields[honeypot];
-  const context = requestContext(
-    { sourceId: source.id, receivedAt, ip: '127.0.0.1', userAgent: 'leadgate preview', referer },
-    fields,
-  );
+  const context = {
+    ...requestContext(
+      { sourceId: source.id, receivedAt, ip: '127.0.0.1', userAgent: 'leadgate preview', referer },
+      fields,
+    ),
+    ...attributionContext(fields), // as the form channel reads them
+  };
   return { input: { fields, context }, ...(spam ? { spam } : {}) };
 }
 

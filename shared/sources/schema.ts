@@ -17,14 +17,15 @@ export type Transform = (typeof transforms)[number];
 /** A source id is its file name: lower-case letters, digits and dashes. */
 export const sourceIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** `$utm.campaign`, `$click.gclid`, `$ip`, `$google.campaign_id`... */
+/** `$utm.campaign`, `$click.gclid`, `$first.utm.campaign`, `$ip`, `$google.campaign_id`... */
 const fieldRef = z
   .string()
   .trim()
   .min(1, 'a field name must not be empty')
   .max(200)
-  .refine((name) => !name.startsWith('$') || /^\$[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)?$/.test(name), {
-    message: 'context values look like $utm.campaign, $click.gclid, $referer, $ip, $google.campaign_id',
+  .refine((name) => !name.startsWith('$') || /^\$[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+){0,2}$/.test(name), {
+    message:
+      'context values look like $utm.campaign, $first.utm.campaign, $click.gclid, $referer, $ip, $google.campaign_id',
   });
 
 const secretName = z

@@ -572,7 +572,7 @@ describe('LeadgateStack', () => {
       expect(integration?.Properties.PayloadFormatVersion).toBe('2.0');
     });
 
-    it('throttles forms, partners and each webhook route on their own, the rest with the default', () => {
+    it('throttles forms, partners, each webhook route and the script on their own, the rest with the default', () => {
       // Assess
       const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0] ?? [];
       expect(stage?.Properties.DefaultRouteSettings).toEqual({
@@ -590,6 +590,7 @@ describe('LeadgateStack', () => {
         'GET /v1/webhooks/linkedin': webhooks,
         'POST /v1/webhooks/linkedin': webhooks,
         'POST /v1/webhooks/tiktok': webhooks,
+        'GET /leadgate.js': { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 2000 },
       });
       // A burst of 300 form posts at once fits in the forms bucket; webhooks take far more.
       expect(forms.ThrottlingBurstLimit).toBeGreaterThanOrEqual(300);

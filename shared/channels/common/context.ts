@@ -1,7 +1,8 @@
 import type { InputFields } from '#shared/envelope.ts';
 
 export const utmKeys = ['source', 'medium', 'campaign', 'term', 'content'] as const;
-export const clickIdKeys = ['gclid', 'fbclid', 'msclkid'] as const;
+/** Click ids of Google (`gclid`, and `gbraid`/`wbraid` on iOS), Meta, Microsoft, TikTok, LinkedIn. */
+export const clickIdKeys = ['gclid', 'gbraid', 'wbraid', 'fbclid', 'msclkid', 'ttclid', 'li_fat_id'] as const;
 
 export interface RequestFacts {
   sourceId: string;

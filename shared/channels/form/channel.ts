@@ -1,5 +1,6 @@
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { attributionContext } from '#shared/channels/form/attribution.ts';
 import { type CaptchaDeps, captchaCheck } from '#shared/channels/form/captcha.ts';
 import { originMatcher, originOf } from '#shared/channels/form/origins.ts';
 import type { InputFields } from '#shared/envelope.ts';
@@ -110,17 +111,21 @@ export function formChannel(deps: FormChannelDeps) {
           channel: 'form',
           receivedAt,
           fields,
-          context: requestContext(
-            {
-              sourceId: source.id,
-              receivedAt,
-              ip: request.ip,
-              userAgent: request.userAgent,
-              referer: request.headers.referer,
-              query: request.query,
-            },
-            fields,
-          ),
+          context: {
+            ...requestContext(
+              {
+                sourceId: source.id,
+                receivedAt,
+                ip: request.ip,
+                userAgent: request.userAgent,
+                referer: request.headers.referer,
+                query: request.query,
+              },
+              fields,
+            ),
+            // the attribution script's fields (issue #14): last touch before the fallbacks above
+            ...attributionContext(fields),
+          },
         });
         Object.assign(envelope.context, captchaContext); // CAPTCHA: $captcha, $captcha.score
         const mapped = dryRun(source, envelope);

@@ -21,6 +21,7 @@ describe('the channel registry', () => {
     // Act
     const table = captureRoutes(made.deps, {
       'GET /health': { handler: () => ({ statusCode: 200, headers: {} }) },
+      'GET /leadgate.js': { handler: () => ({ statusCode: 200, headers: {} }) },
     });
     made.cleanup();
 
