@@ -31,7 +31,7 @@ interface RouteSpec {
   path(sourceId: string): string;
 }
 
-/** Every route of the HTTP contract (docs/ARCHITECTURE.md), as API Gateway names them. */
+/** Every route of the HTTP contract (docs/architecture.md, shared/http/routes.ts), as API Gateway names them. */
 export const contractRoutes: Record<Exclude<RouteName, 'unknown'>, RouteSpec> = {
   health: { method: 'GET', routeKey: 'GET /health', path: () => '/health' },
   form: {

@@ -5,7 +5,7 @@ import { compileMapping, type MapResult, mapLead } from '#shared/mapping/engine.
 import { leadsinBodySchema } from '#shared/onpipeline/schema.ts';
 import { type LeadMapping, leadMappingSchema } from '#shared/sources/schema.ts';
 
-/** The `lead:` block of the example source in ARCHITECTURE.md ("Lead source config"), verbatim. */
+/** The `lead:` block of the example source of the design (docs/sources.md shows the same format), verbatim. */
 const architectureExample = `
 FirstName: first_name            # shorthand for { from: first_name }
 LastName: { from: [last_name, surname], default: "-" }
@@ -43,7 +43,7 @@ function errorsOf(result: MapResult) {
   return result.errors;
 }
 
-describe('the example source of ARCHITECTURE.md', () => {
+describe('the example source of the design', () => {
   const map = compileMapping(mappingOf(parse(architectureExample)), { customFieldId });
 
   it('maps a complete website lead', () => {
