@@ -3,6 +3,17 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN' },
+    coverage: {
+      provider: 'v8',
+      // what runs on Lambda and in `npm start`'s gateway: the rest (cli/, local/, infra/, scripts/)
+      // is proved by the integration, infra and e2e projects, not measured here
+      include: ['shared/**/*.ts', 'functions/**/*.ts'],
+      // the summary on the console; per-file numbers in coverage/index.html and coverage-summary.json
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      // numbers even when a test fails, so a red run still says what it covered
+      reportOnFailure: true,
+    },
     projects: [
       {
         extends: true,
