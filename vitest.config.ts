@@ -13,6 +13,17 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // numbers even when a test fails, so a red run still says what it covered
       reportOnFailure: true,
+      // What the whole suite (npm test) covered on 2026-12-04, rounded down: a drop fails the run.
+      // Goal (issue #18): branches >= 90 and lines >= 95 in shared/ and functions/; the per-file gaps
+      // are listed in docs/testing.md#coverage. Raise these when a test closes a gap, never lower them.
+      thresholds: {
+        lines: 97,
+        branches: 88,
+        functions: 95,
+        statements: 95,
+        'shared/**': { lines: 97, branches: 88, functions: 96, statements: 96 },
+        'functions/**': { lines: 63, branches: 73, functions: 45, statements: 62 },
+      },
     },
     projects: [
       {

@@ -62,8 +62,7 @@ function literalsOf(typeName: string, property?: string): string[] {
     if (property === undefined) collect(node.type);
     else {
       const members = (type: ts.Node): void => {
-        if (ts.isPropertySignature(type) && type.name.getText() === property && type.type)
-          collect(type.type);
+        if (ts.isPropertySignature(type) && type.name.getText() === property && type.type) collect(type.type);
         else ts.forEachChild(type, members);
       };
       members(node.type);
@@ -112,7 +111,8 @@ function countCalls(): Counted[] {
     const where = `${relative(projectRoot, file.fileName)}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
     expect(name, `count() without a name at ${where}`).toBeDefined();
     if (name === undefined) return;
-    if (ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) calls.push({ where, text: name.text });
+    if (ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))
+      calls.push({ where, text: name.text });
     else calls.push({ where, text: name.getText() });
   });
   return calls;
@@ -167,7 +167,11 @@ function emittedNames(): string[] {
 type EmfDocument = {
   _aws: {
     Timestamp: number;
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
   };
   [key: string]: unknown;
 };
@@ -206,7 +210,9 @@ function ofType(type: string): [string, Resource][] {
 }
 
 function logicalIdOf(type: string, pathPart: string): string {
-  const found = ofType(type).filter(([, resource]) => resource.Metadata?.['aws:cdk:path']?.includes(pathPart));
+  const found = ofType(type).filter(([, resource]) =>
+    resource.Metadata?.['aws:cdk:path']?.includes(pathPart),
+  );
   expect(found, `${type} at *${pathPart}*`).toHaveLength(1);
   return found[0]?.[0] ?? '';
 }
@@ -287,10 +293,16 @@ describe('the metrics the code emits', () => {
 describe('the alarms on custom metrics', () => {
   it('each watch a metric the code emits, with the namespace and dimension flushMetrics writes', () => {
     // Prepare
-    const published = new Map<string, { namespace: string; dimensions: { Name: string; Value: unknown }[] }>();
+    const published = new Map<
+      string,
+      { namespace: string; dimensions: { Name: string; Value: unknown }[] }
+    >();
     for (const document of documents) {
       const [directive] = document._aws.CloudWatchMetrics;
-      const dimensions = (directive?.Dimensions[0] ?? []).map((name) => ({ Name: name, Value: document[name] }));
+      const dimensions = (directive?.Dimensions[0] ?? []).map((name) => ({
+        Name: name,
+        Value: document[name],
+      }));
       for (const metric of directive?.Metrics ?? [])
         published.set(metric.Name, { namespace: directive?.Namespace ?? '', dimensions });
     }
@@ -376,26 +388,29 @@ describe('the alarms on AWS metrics', () => {
     ['capture-errors', 'AWS/Lambda', 'Errors', 'Sum', 300, 1, () => lambdaFunction('/Capture/')],
     ['capture-throttles', 'AWS/Lambda', 'Throttles', 'Sum', 300, 1, () => lambdaFunction('/Capture/')],
     ['capture-5xx', 'AWS/ApiGateway', '5xx', 'Sum', 300, 1, httpApi],
-  ])('%s watches %s %s (%s over %i s, ≥ %i) of the right resource', (id, namespace, metricName, statistic, period, threshold, watched) => {
-    // Prepare
-    const alarm = alarmNamed(id);
-    const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
+  ])(
+    '%s watches %s %s (%s over %i s, ≥ %i) of the right resource',
+    (id, namespace, metricName, statistic, period, threshold, watched) => {
+      // Prepare
+      const alarm = alarmNamed(id);
+      const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
 
-    // Assess
-    expect(alarm).toMatchObject({
-      Namespace: namespace,
-      MetricName: metricName,
-      Statistic: statistic,
-      Period: period,
-      Threshold: threshold,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [topic],
-      OKActions: [topic],
-    });
-    expect(alarm?.Dimensions).toEqual(watched());
-  });
+      // Assess
+      expect(alarm).toMatchObject({
+        Namespace: namespace,
+        MetricName: metricName,
+        Statistic: statistic,
+        Period: period,
+        Threshold: threshold,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+      expect(alarm?.Dimensions).toEqual(watched());
+    },
+  );
 
   it('covers every AWS-metric alarm of the stack', () => {
     // Assess
