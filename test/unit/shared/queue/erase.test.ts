@@ -22,7 +22,10 @@ function scriptedSqs(batches: Message[][], options: { failDeletes?: number } = {
     async send(
       command: ReceiveMessageCommand | DeleteMessageBatchCommand | ChangeMessageVisibilityBatchCommand,
     ) {
-      calls.push({ command: command.constructor.name, input: command.input as Record<string, unknown> });
+      calls.push({
+        command: command.constructor.name,
+        input: command.input as unknown as Record<string, unknown>,
+      });
       if (command instanceof ReceiveMessageCommand) return { Messages: batches.shift() ?? [] };
       if (command instanceof DeleteMessageBatchCommand) {
         const failed = (command.input.Entries ?? []).slice(0, options.failDeletes ?? 0);
