@@ -5,6 +5,7 @@ import type { Request } from '@middy/core';
 import { App } from 'aws-cdk-lib';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { channels, deliveryOutcomeMetrics } from '#infra/constructs/monitoring.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { count, flushMetrics } from '#shared/telemetry.ts';
 
@@ -287,6 +288,22 @@ describe('the metrics the code emits', () => {
       }
     }
     expect(published.sort()).toEqual(emitted);
+  });
+});
+
+describe('the monitoring construct’s own lists', () => {
+  it('name exactly the channels the code counts refusals for', () => {
+    // Assess
+    expect([...channels].sort()).toEqual(literalsOf('ChannelMetric').sort());
+  });
+
+  it('chart exactly the delivery outcomes the code counts (dashboard)', () => {
+    // Prepare
+    // delivery_ambiguous is a subset of delivery_transient (alarmed on its own, not charted)
+    const counted = emitted.filter((name) => name.startsWith('delivery_') && name !== 'delivery_ambiguous');
+
+    // Assess
+    expect([...deliveryOutcomeMetrics].sort()).toEqual(counted);
   });
 });
 
