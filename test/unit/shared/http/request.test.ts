@@ -47,7 +47,7 @@ describe('readRequest', () => {
     const request = readRequest(event);
 
     // Assess
-    expect(request).toEqual({
+    expect(request).toStrictEqual({
       method: 'POST',
       path: '/v1/forms/demo-contact',
       headers: { 'content-type': 'application/json', 'user-agent': 'header-agent' },
