@@ -180,6 +180,28 @@ describe('requestLog', () => {
     expect(line).not.toHaveProperty('sourceId');
   });
 
+  it('logs a duration of 0 for a request refused before its clock started', async () => {
+    // Prepare
+    const handler = middy<APIGatewayProxyEventV2, HttpResult>()
+      .use({
+        before: async () => {
+          throw new HttpError(429, 'rate_limited', 'Slow down.');
+        },
+      })
+      .use(requestLog())
+      .use(httpErrors())
+      .handler(async () => json(202, {}));
+
+    // Act
+    const result = await handler(event(), {} as Context);
+
+    // Assess
+    expect(result.statusCode).toBe(429);
+    expect(requestLines()).toEqual([
+      expect.objectContaining({ status: 429, outcome: 'rejected', durationMs: 0 }),
+    ]);
+  });
+
   it('logs a request that ends with no answer as failed (500)', async () => {
     // Prepare
     const handler = middy<APIGatewayProxyEventV2, HttpResult>()
