@@ -8,6 +8,7 @@ export default defineConfig({
       // what runs on Lambda and in `npm start`'s gateway: the rest (cli/, local/, infra/, scripts/)
       // is proved by the integration, infra and e2e projects, not measured here
       include: ['shared/**/*.ts', 'functions/**/*.ts'],
+      // no file under them is excluded (docs/testing.md#coverage)
       // the summary on the console; per-file numbers in coverage/index.html and coverage-summary.json
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'coverage',
