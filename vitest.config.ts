@@ -8,7 +8,10 @@ export default defineConfig({
       // what runs on Lambda and in `npm start`'s gateway: the rest (cli/, local/, infra/, scripts/)
       // is proved by the integration, infra and e2e projects, not measured here
       include: ['shared/**/*.ts', 'functions/**/*.ts'],
-      // no file under them is excluded (docs/testing.md#coverage)
+      // one file excluded (docs/testing.md#coverage): the attribution script runs in the visitor's
+      // browser (served as text at GET /leadgate.js), where v8 coverage of this process cannot see
+      // it; test/e2e/attribution.test.ts and test/unit/shared/attribution/script.test.ts prove it
+      exclude: ['shared/attribution/script.ts'],
       // the summary on the console; per-file numbers in coverage/index.html and coverage-summary.json
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'coverage',
@@ -19,11 +22,11 @@ export default defineConfig({
       // are listed in docs/testing.md#coverage. Raise these when a test closes a gap, never lower them.
       thresholds: {
         lines: 97,
-        branches: 88,
-        functions: 95,
-        statements: 95,
-        'shared/**': { lines: 97, branches: 88, functions: 96, statements: 96 },
-        'functions/**': { lines: 72, branches: 73, functions: 90, statements: 72 },
+        branches: 89,
+        functions: 96,
+        statements: 96,
+        'shared/**': { lines: 97, branches: 89, functions: 96, statements: 96 },
+        'functions/**': { lines: 96, branches: 94, functions: 93, statements: 96 },
       },
     },
     projects: [
