@@ -1,6 +1,7 @@
+import type { SampleLead } from '#shared/channels/common/read.ts';
 import type { ChannelMetric } from '#shared/channels/common/rejections.ts';
 import type { CaptchaUrls } from '#shared/channels/form/captcha.ts';
-import type { Envelope, InputFields, LeadInput } from '#shared/envelope.ts';
+import type { Envelope, InputFields } from '#shared/envelope.ts';
 import type { ErrorAnswer } from '#shared/http/errors.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
@@ -10,6 +11,15 @@ import type { LeadQueue } from '#shared/queue/client.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Channel as ChannelName, Source } from '#shared/sources/schema.ts';
+
+/** What a channel's sample reader (`Channel.read`) knows besides the payload. */
+export interface ReadFacts {
+  source: Source;
+  /** ISO time the lead is taken as received at. */
+  receivedAt: string;
+  /** The page a form was on (for `$referer`, `$utm.*` from its query string). */
+  referer?: string | undefined;
+}
 
 /** What every capture-side channel module gets. */
 export interface ChannelDeps {
@@ -83,10 +93,12 @@ export interface Channel {
   /** Its HTTP routes: route key → handler factory (called once per cold start with capture's deps). */
   routes: Partial<Record<RouteKey, (deps: ChannelDeps) => RouteHandler>>;
   /**
-   * Reads one lead of its payload (a parsed webhook lead or entry) into the input fields and context
-   * capture queues: what the CLI preview and the dashboard playground use.
+   * Reads a sample payload (the text a person pastes: the body the channel receives, or for Meta and
+   * LinkedIn the lead as their API returns it) into the leads capture would queue, input fields and
+   * context: what the CLI preview and the dashboard playground use. Throws `PayloadError`
+   * (`common/read.ts`) with a readable message when the payload cannot be read.
    */
-  read?: (payload: Record<string, unknown>, facts: { sourceId: string; receivedAt: string }) => LeadInput;
+  read?: (text: string, facts: ReadFacts) => Promise<SampleLead[]>;
   /**
    * Signs a raw body as the vendor does (the headers it sends), for the CLI's send-test, the local
    * fakes and the tests; `at` is the signing time in Unix seconds where the scheme signs one.

@@ -1,5 +1,6 @@
 import type { Channel } from '#shared/channels/channel.ts';
 import { formChannel } from '#shared/channels/form/channel.ts';
+import { readForm } from '#shared/channels/form/read.ts';
 
 /**
  * The website-form channel (`POST /v1/forms/{sourceId}` and its CORS preflight).
@@ -14,4 +15,5 @@ export const form: Channel = {
     'OPTIONS /v1/forms/{sourceId}': (deps) => formChannel(deps).preflight,
     'POST /v1/forms/{sourceId}': (deps) => formChannel(deps).capture,
   },
+  read: readForm,
 };

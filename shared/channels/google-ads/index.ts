@@ -1,5 +1,6 @@
 import type { Channel } from '#shared/channels/channel.ts';
-import { googleAdsChannel, googleAdsInput } from '#shared/channels/google-ads/channel.ts';
+import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
+import { readGoogleAds } from '#shared/channels/google-ads/read.ts';
 
 /**
  * Google Ads lead form webhooks; rejections answer Google's own shape `{"message": "..."}`.
@@ -12,5 +13,5 @@ export const googleAds: Channel = {
   metric: 'google_ads',
   errors: { style: 'message', logChannel: 'google-ads' },
   routes: { 'POST /v1/webhooks/google-ads/{sourceId}': (deps) => googleAdsChannel(deps).capture },
-  read: (payload, { sourceId, receivedAt }) => googleAdsInput(payload, sourceId, receivedAt),
+  read: readGoogleAds,
 };

@@ -9,6 +9,7 @@ import {
   DEFAULT_LINKEDIN_VERSION,
   linkedinResolver,
 } from '#shared/channels/linkedin/fetch.ts';
+import { readLinkedin } from '#shared/channels/linkedin/read.ts';
 import { env, setting } from '#shared/config.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
@@ -27,6 +28,7 @@ export const linkedin: Channel = {
     'GET /v1/webhooks/linkedin': (deps) => linkedinChannel(deps).verify,
     'POST /v1/webhooks/linkedin': (deps) => linkedinChannel(deps).capture,
   },
+  read: readLinkedin,
   sign: (secret, body) => ({ 'x-li-signature': hmacSha256Hex(secret, ['hmacsha256=', body]) }),
   verify: (secret, body, headers) => linkedinSignatureMatches(secret, body, headers['x-li-signature']),
   route: linkedinRouter,

@@ -1,10 +1,6 @@
 import type { Channel } from '#shared/channels/channel.ts';
-import {
-  tiktokChannel,
-  tiktokEntryInput,
-  tiktokRouter,
-  tiktokSignatureValid,
-} from '#shared/channels/tiktok/channel.ts';
+import { tiktokChannel, tiktokRouter, tiktokSignatureValid } from '#shared/channels/tiktok/channel.ts';
+import { readTiktok } from '#shared/channels/tiktok/read.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /**
@@ -18,7 +14,7 @@ export const tiktok: Channel = {
   metric: 'tiktok',
   errors: { logChannel: 'tiktok' },
   routes: { 'POST /v1/webhooks/tiktok': (deps) => tiktokChannel(deps).capture },
-  read: (entry, { sourceId, receivedAt }) => tiktokEntryInput(entry, sourceId, receivedAt),
+  read: readTiktok,
   sign: (secret, body, at = Math.floor(Date.now() / 1000)) => ({
     // https://developers.tiktok.com/doc/webhooks-verification: t=<unix seconds>,s=<hex HMAC of "<t>.<body>">
     'tiktok-signature': `t=${at},s=${hmacSha256Hex(secret, [`${at}.`, body])}`,
