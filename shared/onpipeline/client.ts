@@ -1,3 +1,4 @@
+import { isRedirectRefused, requireHttpsOrLoopback } from '#shared/http/outbound.ts';
 import { safeJson } from '#shared/json.ts';
 import { classifyAnswer, type DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 import {
@@ -43,12 +44,6 @@ export class OnpipelineRequestError extends Error {
   }
 }
 
-/** Whether a URL points at this machine (the only place plain HTTP is allowed). */
-export function isLoopbackUrl(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * A client for Onpipeline's REST API. Node's fetch keeps connections alive between calls; each call
  * has a timeout; HTTPS is required unless the URL is loopback.
@@ -58,10 +53,7 @@ export function isLoopbackUrl(url: URL): boolean {
  * const outcome = await client.sendLead({ FirstName: 'Mike', LastName: 'Smith' });
  */
 export function createOnpipelineClient(options: OnpipelineClientOptions): OnpipelineClient {
-  const base = new URL(options.baseUrl);
-  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackUrl(base))) {
-    throw new Error(`Onpipeline URL must use https (plain http only on loopback): ${base.origin}`);
-  }
+  const base = requireHttpsOrLoopback(options.baseUrl, 'Onpipeline URL');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const endpoint = (name: string) => new URL(name, base.href.endsWith('/') ? base.href : `${base.href}/`);
 
@@ -145,22 +137,6 @@ function networkOutcome(error: unknown, sent: boolean, timeoutMs: number): Deliv
     };
   }
   return { kind: 'transient', message: `connection failed (${code ?? name ?? 'unknown'})`, ambiguous: true };
-}
-
-/**
- * Whether `fetch` failed because the answer was a redirect (`redirect: 'error'`, as every outbound
- * call of leadgate sets it): undici throws `TypeError('fetch failed')` caused by "unexpected redirect".
- *
- * @example
- * if (isRedirectRefused(error)) return redirectRefused('Graph');
- */
-export function isRedirectRefused(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (current instanceof Error && /unexpected redirect/i.test(current.message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { LeadResolver } from '#shared/channels/channel.ts';
-import { isRedirectRefused, redirectRefused } from '#shared/onpipeline/client.ts';
+import { isRedirectRefused } from '#shared/http/outbound.ts';
+import { redirectRefused } from '#shared/onpipeline/client.ts';
 import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
 
 /**

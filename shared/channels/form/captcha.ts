@@ -1,7 +1,7 @@
 import type { InputFields } from '#shared/envelope.ts';
 import { HttpError } from '#shared/http/errors.ts';
+import { httpsOrLoopback, isRedirectRefused } from '#shared/http/outbound.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
-import { isLoopbackUrl, isRedirectRefused } from '#shared/onpipeline/client.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
 import { authUnavailable } from '#shared/security/signatures.ts';
 import type { CaptchaProvider, CaptchaSettings, Source } from '#shared/sources/schema.ts';
@@ -104,7 +104,7 @@ export function captchaVerifyUrls(overrides: Record<string, string | undefined> 
       throw new CaptchaSettingError(setting, `is not a URL: ${JSON.stringify(value)}`);
     }
     if (url.username || url.password) throw new CaptchaSettingError(setting, 'must not carry credentials');
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
+    if (!httpsOrLoopback(url)) {
       throw new CaptchaSettingError(
         setting,
         `must use https:// (plain http:// only for 127.0.0.1, localhost or [::1]): ${url.origin}`,

@@ -2,8 +2,8 @@ import type { LeadResolver } from '#shared/channels/channel.ts';
 import { failed, fetchFailure, scrubbed } from '#shared/channels/common/fetch.ts';
 import { isLinkedinResponseId } from '#shared/channels/linkedin/channel.ts';
 import type { InputFields } from '#shared/envelope.ts';
+import { requireHttpsOrLoopback } from '#shared/http/outbound.ts';
 import { idString, isRecord, safeJson } from '#shared/json.ts';
-import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
 import { logger } from '#shared/telemetry.ts';
@@ -45,10 +45,7 @@ export interface LinkedinQuestion {
  * const resolvers = { linkedin: linkedinResolver({ secrets, version: '202601' }) };
  */
 export function linkedinResolver(options: LinkedinResolverOptions): LeadResolver {
-  const base = new URL(options.apiUrl ?? DEFAULT_LINKEDIN_API_URL);
-  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackUrl(base))) {
-    throw new Error(`LinkedIn API URL must use https (plain http only on loopback): ${base.origin}`);
-  }
+  const base = requireHttpsOrLoopback(options.apiUrl ?? DEFAULT_LINKEDIN_API_URL, 'LinkedIn API URL');
   const version = options.version ?? DEFAULT_LINKEDIN_VERSION;
   if (!/^\d{6}(\.\d{2})?$/.test(version)) throw new Error(`LinkedIn version must be YYYYMM: ${version}`);
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -2,8 +2,8 @@ import type { LeadResolver } from '#shared/channels/channel.ts';
 import { failed, fetchFailure, scrubbed } from '#shared/channels/common/fetch.ts';
 import { META_APP_SECRET } from '#shared/channels/meta/channel.ts';
 import type { InputFields } from '#shared/envelope.ts';
+import { requireHttpsOrLoopback } from '#shared/http/outbound.ts';
 import { idString, isRecord, safeJson } from '#shared/json.ts';
-import { isLoopbackUrl } from '#shared/onpipeline/client.ts';
 import { type DeliveryOutcome, parseRetryAfter } from '#shared/onpipeline/outcome.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
@@ -40,10 +40,7 @@ const RATE_LIMIT_CODES = new Set([4, 17, 32, 341, 613]);
  * const resolvers = { meta: metaResolver({ secrets, graphUrl: DEFAULT_GRAPH_URL, graphVersion: 'v23.0' }) };
  */
 export function metaResolver(options: MetaResolverOptions): LeadResolver {
-  const base = new URL(options.graphUrl ?? DEFAULT_GRAPH_URL);
-  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && isLoopbackUrl(base))) {
-    throw new Error(`Graph URL must use https (plain http only on loopback): ${base.origin}`);
-  }
+  const base = requireHttpsOrLoopback(options.graphUrl ?? DEFAULT_GRAPH_URL, 'Graph URL');
   const version = options.graphVersion ?? DEFAULT_GRAPH_VERSION;
   if (!/^v\d+\.\d+$/.test(version)) throw new Error(`Graph version must look like v23.0: ${version}`);
   const timeoutMs = options.timeoutMs ?? 10_000;

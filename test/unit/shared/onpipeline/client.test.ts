@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createOnpipelineClient, isLoopbackUrl, OnpipelineRequestError } from '#shared/onpipeline/client.ts';
+import { isLoopbackUrl } from '#shared/http/outbound.ts';
+import { createOnpipelineClient, OnpipelineRequestError } from '#shared/onpipeline/client.ts';
 import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import { MissingSecretError } from '#shared/security/secrets.ts';
 
