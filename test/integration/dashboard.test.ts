@@ -1,5 +1,4 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -13,7 +12,7 @@ import { json } from '#shared/http/response.ts';
 import { customFieldsCacheText } from '#shared/preview/custom-fields-cache.ts';
 import { leadQueue, sqsClient } from '#shared/queue/client.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
-import { eventually, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, rawRequest, testWorkspace } from '#test/support/runtime.ts';
 
 const hostile = '<script>alert("x")</script>';
 
@@ -41,28 +40,6 @@ function attempt(overrides: Partial<DeliveryAttempt> = {}): DeliveryAttempt {
     attempt: 1,
     ...overrides,
   };
-}
-
-/** A raw request (fetch cannot set Host or Sec-Fetch-Site freely). */
-function rawRequest(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(options.body);
-  });
 }
 
 describe('the one-machine dashboard', () => {

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -7,28 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureQueues, type QueueUrls, startEmbeddedQueue } from '#local/queue.ts';
 import { SANDBOX_TOKEN, type Sandbox, startSandbox } from '#local/sandbox/server.ts';
 import { sqsClient } from '#shared/queue/client.ts';
-
-/** A raw request: fetch cannot set `Host` or `Sec-Fetch-*` freely. */
-function rawRequest(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(options.body);
-  });
-}
+import { rawRequest } from '#test/support/runtime.ts';
 
 const errorCode = (answer: { body: string }) =>
   (JSON.parse(answer.body) as { error: { code: string } }).error.code;
