@@ -11,6 +11,8 @@ import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 export interface FirstDelivery {
   /** leadgate's id of the lead that was sent. */
   leadId?: string | undefined;
+  /** The queue message that carried it (a resend of the lead is another message with the same id). */
+  messageId?: string | undefined;
   onpipelineLeadId?: string | undefined;
   /** The Leadsin body that was actually sent. */
   body?: LeadsinBody | undefined;
@@ -73,6 +75,7 @@ export function deliveryLog(
         } else {
           remember(key, {
             leadId: envelope?.id,
+            messageId: attempt.messageId,
             onpipelineLeadId: outcome.kind === 'delivered' ? outcome.leadId : undefined,
             body: attempt.body,
             at: attempt.at,

@@ -1,4 +1,4 @@
-import type { ObservedAttempt } from '#local/dashboard/deliveries.ts';
+import type { FirstDelivery, ObservedAttempt } from '#local/dashboard/deliveries.ts';
 import { type Html, html } from '#local/dashboard/html.ts';
 import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 
@@ -32,12 +32,12 @@ export function duplicateNote(attempt: ObservedAttempt, listed: ReadonlySet<stri
   const first = attempt.duplicateOf;
   if (!first) return undefined;
   const onpipeline = first.onpipelineLeadId ? html` (Onpipeline LeadID ${first.onpipelineLeadId})` : '';
-  if (first.leadId && first.leadId === attempt.envelope?.id) {
-    return html`<p class="duplicate-of">Already delivered by an earlier attempt of this lead${onpipeline}:
-not sent again.</p>`;
-  }
   if (!first.leadId) {
     return html`<p class="duplicate-of">Duplicate of a lead delivered before leadgate last started${onpipeline}:
+not sent again.</p>`;
+  }
+  if (sameMessage(attempt, first)) {
+    return html`<p class="duplicate-of">Already delivered by an earlier attempt of this lead${onpipeline}:
 not sent again.</p>`;
   }
   const reference = listed.has(first.leadId)
@@ -47,7 +47,10 @@ not sent again.</p>`;
 (the same dedupe key): not sent again. Onpipeline holds the first lead's body.</p>`;
 }
 
-/** What the "Leadsin body sent" column shows: the first lead's body for a duplicate. */
+/**
+ * What the "Leadsin body sent" column shows: the first lead's body for a duplicate. A lead sent
+ * again with its own key has the same lead id as its first copy (a different queue message).
+ */
 export function sentBody(attempt: ObservedAttempt): {
   title: string;
   body: LeadsinBody | undefined;
@@ -55,10 +58,21 @@ export function sentBody(attempt: ObservedAttempt): {
 } {
   const first = attempt.duplicateOf;
   if (!first) return { title: 'Leadsin body sent', body: attempt.body, empty: 'No body was sent.' };
-  const by = first.leadId && first.leadId !== attempt.envelope?.id ? ` (by lead ${first.leadId})` : '';
+  const by =
+    !first.leadId || sameMessage(attempt, first)
+      ? ''
+      : first.leadId === attempt.envelope?.id
+        ? ' (by its first copy)'
+        : ` (by lead ${first.leadId})`;
   return {
     title: `Leadsin body sent${by}`,
     body: first.body,
     empty: 'Sent before leadgate last started: the body is not in memory (the sandbox page lists it).',
   };
+}
+
+/** Whether the duplicate is the sent lead's own queue message, received again (an SQS redelivery). */
+function sameMessage(attempt: ObservedAttempt, first: FirstDelivery): boolean {
+  if (first.leadId !== attempt.envelope?.id) return false;
+  return first.messageId === undefined || first.messageId === attempt.messageId;
 }

@@ -219,6 +219,24 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     });
   });
 
+  it('answers a resend with the same Idempotency-Key with the first id and delivers the lead once', async () => {
+    // Prepare
+    const body = JSON.stringify({ first_name: 'Rita', last_name: 'Resent' });
+    const headers = { 'x-api-key': secrets.ACME_IT_KEY, 'idempotency-key': 'order-1042' };
+
+    // Act: the partner timed out waiting for the first answer and sends again
+    const first = await post('/v1/partners/it-acme/leads', body, headers);
+    await eventually(() => byLastName('Resent')[0], 8000, 'the lead delivered');
+    const resent = await post('/v1/partners/it-acme/leads', body, headers);
+    await queueDrained(runtime);
+
+    // Assess
+    expect([first.status, resent.status]).toEqual([202, 202]);
+    const [firstAnswer, resentAnswer] = [await first.json(), await resent.json()];
+    expect(resentAnswer).toEqual(firstAnswer);
+    expect(byLastName('Resent')).toHaveLength(1);
+  });
+
   it('delivers a partner lead signed the Standard Webhooks way and answers like a form', async () => {
     // Prepare
     const body = JSON.stringify({ first_name: 'Sigrid', last_name: 'Signed', ref: 'S-1' });

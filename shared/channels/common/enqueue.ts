@@ -2,28 +2,30 @@ import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { Envelope } from '#shared/envelope.ts';
 import { payloadTooLarge, queueUnavailable } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
-import { newLeadId } from '#shared/ids.ts';
+import { leadIdForKey, newLeadId } from '#shared/ids.ts';
 import { type LeadQueue, MessageTooLargeError } from '#shared/queue/client.ts';
 import type { Channel } from '#shared/sources/schema.ts';
 import { count, logger } from '#shared/telemetry.ts';
 
 export type NewLead = Omit<Envelope, 'v' | 'id' | 'receivedAt' | 'dedupeKey' | 'channel'> & {
   channel: Channel;
-  /** The sender's own id of the lead (ad network lead id, Idempotency-Key); default: the envelope id. */
+  /** The sender's own id of the lead (ad network lead id, Idempotency-Key); default: the envelope id. The id is derived from it. */
   dedupeKey?: string | undefined;
   id?: string;
   receivedAt?: string;
 };
 
 /**
- * Builds a lead envelope (ULID id, receive time, dedupe key) without sending it.
+ * Builds a lead envelope (id, receive time, dedupe key) without sending it. A lead with its sender's
+ * own key gets the id derived from that key (`leadIdForKey`), so a resend is answered with the id of
+ * the first; any other lead gets a fresh ULID.
  *
  * @example
  * const envelope = newEnvelope({ sourceId, channel: 'tiktok', fields, context, dedupeKey: `tiktok:${leadId}` });
  */
 export function newEnvelope(lead: NewLead): Envelope {
-  const id = lead.id ?? newLeadId();
   const { dedupeKey, ...rest } = lead;
+  const id = lead.id ?? (dedupeKey ? leadIdForKey(dedupeKey) : newLeadId());
   return {
     ...rest,
     v: 1,

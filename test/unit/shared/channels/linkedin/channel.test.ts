@@ -287,7 +287,7 @@ describe('linkedinChannel.capture', () => {
     });
   });
 
-  it('gives a repeated notification the same dedupe key (response URN + action)', async () => {
+  it('gives a repeated notification the same dedupe key (response URN + action) and lead id', async () => {
     // Prepare
     const { channel, enqueued } = setup();
 
@@ -300,7 +300,7 @@ describe('linkedinChannel.capture', () => {
       `linkedin:${responseUrn}:CREATED`,
       `linkedin:${responseUrn}:CREATED`,
     ]);
-    expect(enqueued[0]?.id).not.toBe(enqueued[1]?.id);
+    expect(enqueued[1]?.id).toBe(enqueued[0]?.id);
   });
 
   it.each([

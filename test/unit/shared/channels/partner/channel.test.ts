@@ -532,6 +532,52 @@ describe('partnerChannel: dedupe keys', () => {
     expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual(keys);
   });
 
+  it('answers a resend with the same Idempotency-Key with the id of the first, and a new key with a new id', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const send = async (key: string) =>
+      bodyOf<{ id: string }>(await channel.capture(plain(jane, { 'idempotency-key': key }))).id;
+
+    // Act
+    const first = await send('order-1042');
+    const resent = await send('order-1042');
+    const other = await send('order-1043');
+
+    // Assess
+    expect(resent).toBe(first);
+    expect(other).not.toBe(first);
+    expect(enqueued.map((envelope) => envelope.id)).toEqual([first, first, other]);
+  });
+
+  it('answers each lead of a resent batch with the ids of the first sending', async () => {
+    // Prepare
+    const { channel } = setup();
+    const send = async () =>
+      bodyOf<PartnerBatchAnswer>(
+        await channel.capture(plain([jane, jane], { 'idempotency-key': 'b-1' })),
+      ).results.map((result) => ('id' in result ? result.id : undefined));
+
+    // Act
+    const first = await send();
+    const resent = await send();
+
+    // Assess
+    expect(first[0]).not.toBe(first[1]);
+    expect(resent).toEqual(first);
+  });
+
+  it('gives leads without a key of their own a new id each time', async () => {
+    // Prepare
+    const { channel } = setup();
+    const send = async () => bodyOf<{ id: string }>(await channel.capture(plain(jane))).id;
+
+    // Act
+    const ids = [await send(), await send()];
+
+    // Assess
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+
   it('falls back to the envelope id without a key or lead id', async () => {
     // Prepare
     const { channel, enqueued } = setup();
