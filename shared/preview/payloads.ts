@@ -199,9 +199,11 @@ export function samplePayload(source: Source, leadId = sampleLeadId()): unknown 
       return {
         id: leadId,
         formResponse: {
-          answers: pairsOf(fields).map(([name, answer]) => ({
+          answers: Object.entries(fields).map(([name, answer]) => ({
             ...(/^[A-Z_]+$/.test(name) ? { predefinedField: name } : { questionId: name }),
-            answerDetails: { textQuestionAnswer: { answer } },
+            answerDetails: Array.isArray(answer)
+              ? { multipleChoiceAnswer: { options: answer } }
+              : { textQuestionAnswer: { answer } },
           })),
         },
       };

@@ -16,9 +16,11 @@ import type { Envelope } from '#shared/envelope.ts';
 import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
 import { createOnpipelineClient } from '#shared/onpipeline/client.ts';
 import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
+import { previewLeads } from '#shared/preview/preview.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
+import type { Source } from '#shared/sources/schema.ts';
 import { httpRequest, sourcesFrom } from '#test/support/channels.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
@@ -324,6 +326,49 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
         { ID: '1411084441', Value: 'Call me' },
       ],
     });
+  });
+
+  it('previews a Meta and a LinkedIn lead exactly as they are delivered (fields and context)', async () => {
+    // Prepare: mappings that use multi-answer questions and the context values deliver adds
+    const context = `    - { id: "1411084439", template: "{{$source}}" }\n`;
+    const meta = `${metaSource(ids.page)}${context}    - { id: "1411084442", template: "{{$meta.leadgen_id}} {{$meta.form_id}} {{$meta.platform}} {{$meta.is_organic}} {{$meta.created_time}}" }\n`;
+    const linked = `${linkedinSource}${context}    - { id: "1411084443", template: "{{$linkedin.response_id}} {{$linkedin.form_id}} {{$linkedin.lead_type}} {{$linkedin.test_lead}} {{$linkedin.submitted_at}}" }\n`;
+    const sources = registry({ 'meta-spring': meta, 'linkedin-webinar': linked });
+    const run = gateway(sources);
+    await sandbox.clear();
+    // the LinkedIn sample names its answers itself (the API names them through the form)
+    const names = new Map(
+      linkedinForm.content.questions.map((q) => [q.questionId, q.predefinedField ?? String(q.questionId)]),
+    );
+    const linkedinSample = {
+      ...linkedinLead,
+      formResponse: {
+        answers: linkedinLead.formResponse.answers.map((answer) => ({
+          predefinedField: names.get(answer.questionId),
+          answerDetails: answer.answerDetails,
+        })),
+      },
+    };
+
+    // Act
+    await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
+    await run.linkedin.capture(httpRequest({ path: '/v1/webhooks/linkedin', ...linkedinPost() }));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    const [metaPreview] = await previewLeads(
+      sources.get('meta-spring') as Source,
+      JSON.stringify(graphLead(ids.lead)),
+    );
+    const [linkedinPreview] = await previewLeads(
+      sources.get('linkedin-webinar') as Source,
+      JSON.stringify(linkedinSample),
+    );
+
+    // Assess
+    const delivered = (lastName: string) => sandboxLead(lastName)?.body;
+    expect(delivered('Doe')).toBeDefined();
+    expect(metaPreview?.result.ok && metaPreview.result.body).toEqual(delivered('Doe'));
+    expect(delivered('Ruiz')).toBeDefined();
+    expect(linkedinPreview?.result.ok && linkedinPreview.result.body).toEqual(delivered('Ruiz'));
   });
 
   it('delivers an unrouted lead once a source for its page exists; parks it when none does', async () => {

@@ -276,7 +276,15 @@ function localized(value: unknown): string | undefined {
   return Object.values(value.localized).find((text): text is string => typeof text === 'string');
 }
 
-function linkedinLeadContext(
+/**
+ * A fetched lead's context under `linkedin.`: form id, lead type, test lead, submission time (ISO
+ * 8601), campaign and creative. The preview reads sample leads with it too.
+ *
+ * @example
+ * linkedinLeadContext({ leadType: 'SPONSORED', testLead: true }, '77', 'linkedin-spring');
+ * // { source: 'linkedin-spring', 'linkedin.form_id': '77', 'linkedin.lead_type': 'SPONSORED', 'linkedin.test_lead': 'true' }
+ */
+export function linkedinLeadContext(
   lead: Record<string, unknown>,
   formId: string | undefined,
   sourceId: string,

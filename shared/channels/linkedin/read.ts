@@ -1,19 +1,20 @@
 import type { ReadFacts } from '#shared/channels/channel.ts';
+import { flatLead, readJson, type SampleLead } from '#shared/channels/common/read.ts';
 import {
-  addContext,
-  baseContext,
-  collect,
-  flatLead,
-  readJson,
-  type SampleLead,
-} from '#shared/channels/common/read.ts';
+  type LinkedinQuestion,
+  linkedinLeadContext,
+  linkedinLeadFields,
+} from '#shared/channels/linkedin/fetch.ts';
 import { idString, isRecord } from '#shared/json.ts';
 
 /**
- * A sample LinkedIn lead (`formResponse.answers[]`, or `answers[]` at the top): each answer named by
- * its `predefinedField`, `name` or `questionId`, valued by its text answer, its chosen options or a
- * direct `answer`/`value`; its ids in the context (`$linkedin.lead_id`...). A flat JSON object of
- * field → value is read as one lead.
+ * A sample LinkedIn lead (`formResponse.answers[]`, or `answers[]` at the top), read exactly as
+ * deliver reads the lead it fetches (`linkedinLeadFields`, `linkedinLeadContext`: text answers as
+ * they are, chosen options joined with `, `). LinkedIn's answers carry only question ids (deliver
+ * names them from the form), so a sample answer names itself: `predefinedField` (FIRST_NAME...),
+ * `name`, or its `questionId`; a direct `answer`/`value` is taken as a text answer. The context is
+ * what the notification and the fetched lead give (`$linkedin.response_id`, `$linkedin.form_id`...).
+ * A flat JSON object of field → value is read as one lead.
  *
  * @example
  * const [lead] = await readLinkedin(
@@ -24,34 +25,35 @@ import { idString, isRecord } from '#shared/json.ts';
  */
 export async function readLinkedin(text: string, facts: ReadFacts): Promise<SampleLead[]> {
   const payload = readJson(text);
-  const answers = isRecord(payload)
-    ? isRecord(payload.formResponse) && Array.isArray(payload.formResponse.answers)
-      ? payload.formResponse.answers
-      : Array.isArray(payload.answers)
-        ? payload.answers
-        : undefined
-    : undefined;
+  const response = isRecord(payload) && isRecord(payload.formResponse) ? payload.formResponse : payload;
+  const answers = isRecord(response) && Array.isArray(response.answers) ? response.answers : undefined;
   if (!answers || !isRecord(payload)) return [await flatLead(payload, facts)];
-  const pairs: [string, string][] = [];
-  for (const answer of answers) {
-    if (!isRecord(answer)) continue;
-    const key = idString(answer.predefinedField) ?? idString(answer.name) ?? idString(answer.questionId);
-    if (!key) continue;
-    const details = isRecord(answer.answerDetails) ? answer.answerDetails : {};
-    const text = isRecord(details.textQuestionAnswer)
-      ? idString(details.textQuestionAnswer.answer)
-      : undefined;
-    const options =
-      isRecord(details.multipleChoiceAnswer) && Array.isArray(details.multipleChoiceAnswer.options)
-        ? details.multipleChoiceAnswer.options.map(idString).filter((value) => value !== undefined)
-        : undefined;
+  const questions = new Map<string, LinkedinQuestion>();
+  const named: { questionId: string; answerDetails: unknown }[] = [];
+  answers.forEach((answer, index) => {
+    if (!isRecord(answer)) return;
+    const name = idString(answer.predefinedField) ?? idString(answer.name) ?? idString(answer.questionId);
+    if (!name) return;
+    const questionId = `sample-${index}`;
+    questions.set(questionId, { name, options: new Map() });
     const direct = idString(answer.answer) ?? idString(answer.value);
-    for (const value of options ?? [text ?? direct]) if (value !== undefined) pairs.push([key, value]);
-  }
-  const fields = collect(pairs);
-  const context = baseContext(facts, fields);
+    const answerDetails = isRecord(answer.answerDetails)
+      ? answer.answerDetails
+      : { textQuestionAnswer: { answer: direct } };
+    named.push({ questionId, answerDetails });
+  });
+  const fields = linkedinLeadFields(named, questions);
+  const formUrn = typeof payload.versionedLeadGenFormUrn === 'string' ? payload.versionedLeadGenFormUrn : '';
+  const formId =
+    /urn:li:leadGenForm:(\d+)/.exec(formUrn)?.[1] ??
+    idString(payload.form_id) ??
+    facts.source.linkedin?.formIds[0];
+  const context: Record<string, string> = { source: facts.source.id, receivedAt: facts.receivedAt };
   const id = idString(payload.id);
-  if (id) context['linkedin.lead_id'] = id;
-  addContext(context, 'linkedin', payload, ['form_id', 'campaign_id']);
+  if (id) {
+    context['linkedin.response_id'] = id;
+    context['linkedin.response_urn'] = `urn:li:leadFormResponse:${id}`;
+  }
+  Object.assign(context, linkedinLeadContext(payload, formId, facts.source.id));
   return [{ input: { fields, context } }];
 }

@@ -210,7 +210,15 @@ function regainAccessSeconds(header: string | null | undefined): number | undefi
   return minutes === undefined ? undefined : minutes * 60;
 }
 
-function metaLeadContext(lead: Record<string, unknown>, sourceId: string): Record<string, string> {
+/**
+ * A fetched lead's context: its ids (campaign, ad set, ad, form), platform, `is_organic` and
+ * `created_time` (ISO 8601), under `meta.`. The preview reads sample leads with it too.
+ *
+ * @example
+ * metaLeadContext({ form_id: '55', is_organic: false }, 'meta-spring');
+ * // { source: 'meta-spring', 'meta.form_id': '55', 'meta.is_organic': 'false' }
+ */
+export function metaLeadContext(lead: Record<string, unknown>, sourceId: string): Record<string, string> {
   const context: Record<string, string> = { source: sourceId };
   const ids: [string, unknown][] = [
     ['meta.campaign_id', lead.campaign_id],

@@ -1,24 +1,24 @@
 import type { ReadFacts } from '#shared/channels/channel.ts';
 import {
   addContext,
-  baseContext,
-  collect,
   flatLead,
   PayloadError,
   readJson,
   type SampleLead,
 } from '#shared/channels/common/read.ts';
+import { metaLeadContext, metaLeadFields } from '#shared/channels/meta/fetch.ts';
 import { idString, isRecord } from '#shared/json.ts';
 
 /**
- * A sample Meta lead as the Graph API returns it (`field_data[].name/values`; a field with several
- * values becomes a list), with its ids in the context (`$meta.leadgen_id`, `$meta.form_id`...). A
- * webhook notification is refused (it carries only the lead id); a flat JSON object of field → value
- * is read as one lead.
+ * A sample Meta lead as the Graph API returns it, read exactly as deliver reads the lead it fetches
+ * (`metaLeadFields`, `metaLeadContext`: a question with several answers becomes one value joined
+ * with `, `), plus what the webhook notification adds to the context (`$meta.leadgen_id`,
+ * `$meta.page_id`, `$meta.adgroup_id`). A webhook notification is refused (it carries only the lead
+ * id); a flat JSON object of field → value is read as one lead.
  *
  * @example
- * const [lead] = await readMeta('{"id": "1", "field_data": [{"name": "email", "values": ["a@x.test"]}]}', facts);
- * lead.input.fields.email; // 'a@x.test'
+ * const [lead] = await readMeta('{"id": "1", "field_data": [{"name": "topics", "values": ["A", "B"]}]}', facts);
+ * lead.input.fields.topics; // 'A, B'
  */
 export async function readMeta(text: string, facts: ReadFacts): Promise<SampleLead[]> {
   const payload = readJson(text);
@@ -29,19 +29,12 @@ export async function readMeta(text: string, facts: ReadFacts): Promise<SampleLe
     );
   }
   if (!isRecord(payload) || !Array.isArray(payload.field_data)) return [await flatLead(payload, facts)];
-  const pairs: [string, string][] = [];
-  for (const item of payload.field_data) {
-    if (!isRecord(item) || typeof item.name !== 'string') continue;
-    const values = Array.isArray(item.values) ? item.values : [item.values];
-    for (const value of values) {
-      const text = typeof value === 'string' ? value : idString(value);
-      if (text !== undefined) pairs.push([item.name, text]);
-    }
-  }
-  const fields = collect(pairs);
-  const context = baseContext(facts, fields);
+  const fields = metaLeadFields(payload.field_data);
+  // what capture puts in the envelope from the notification, then what deliver adds from the lead
+  const context: Record<string, string> = { source: facts.source.id, receivedAt: facts.receivedAt };
   const id = idString(payload.id);
   if (id) context['meta.leadgen_id'] = id;
-  addContext(context, 'meta', payload, ['form_id', 'ad_id', 'adgroup_id', 'page_id', 'created_time']);
+  addContext(context, 'meta', payload, ['page_id', 'adgroup_id']);
+  Object.assign(context, metaLeadContext(payload, facts.source.id));
   return [{ input: { fields, context } }];
 }

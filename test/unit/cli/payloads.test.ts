@@ -132,7 +132,8 @@ describe('sample payloads and the channel readers', () => {
     const refused = previewLeads(sources.meta, notification);
 
     // Assess
-    expect(preview?.input.fields).toEqual({ first_name: 'Ana', interests: ['Pricing', 'Demo'] });
+    // as deliver reads the lead it fetches: several answers joined with ', '
+    expect(preview?.input.fields).toEqual({ first_name: 'Ana', interests: 'Pricing, Demo' });
     expect(preview?.input.context).toMatchObject({
       'meta.leadgen_id': '1234567890123456789',
       'meta.form_id': '55',
@@ -166,7 +167,8 @@ describe('sample payloads and the channel readers', () => {
     const fromTiktok = await previewLeads(sources.tiktok, tiktok);
 
     // Assess
-    expect(fromLinkedin?.input.fields).toEqual({ FIRST_NAME: 'Ana', interests: ['Pricing', 'Demo'] });
+    // as deliver reads the lead it fetches: the chosen options joined with ', '
+    expect(fromLinkedin?.input.fields).toEqual({ FIRST_NAME: 'Ana', interests: 'Pricing, Demo' });
     expect(fromTiktok.map((item) => item.input.fields.first_name)).toEqual(['Ana', 'Luis']);
     expect(fromTiktok[0]?.input.context['tiktok.advertiser_id']).toBe('7000000000000000001');
   });
