@@ -72,12 +72,10 @@ export const partnerErrorAnswerSchema = z
 
 export const partnerAcceptedSchema = z
   .object({
-    id: z
-      .string()
-      .meta({
-        description:
-          "leadgate's id of the lead (26 characters, ULID-shaped): quote it when you ask us about it. A resend with the same idempotency key or lead id is answered with the same id.",
-      }),
+    id: z.string().meta({
+      description:
+        "leadgate's id of the lead (26 characters, ULID-shaped): quote it when you ask us about it. A resend with the same idempotency key or lead id is answered with the same id.",
+    }),
     status: z.literal('queued'),
   })
   .meta({ description: 'A single lead was accepted and is stored for delivery.' });
