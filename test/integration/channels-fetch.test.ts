@@ -6,6 +6,11 @@ import { FAKE_LINKEDIN_TOKEN, type FakeLinkedin, startFakeLinkedin } from '#loca
 import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
 import { SANDBOX_TOKEN, type Sandbox, startSandbox } from '#local/sandbox/server.ts';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
+import {
+  linkedin as linkedinDescriptor,
+  meta as metaDescriptor,
+  signedHeaders,
+} from '#shared/channels/index.ts';
 import { linkedinChannel, linkedinRouter } from '#shared/channels/linkedin/channel.ts';
 import { linkedinResolver } from '#shared/channels/linkedin/fetch.ts';
 import { metaChannel, metaRouter } from '#shared/channels/meta/channel.ts';
@@ -121,8 +126,10 @@ function metaPost(leadId: string, pageId = ids.page) {
     `{"object":"page","entry":[{"id":"${pageId}","time":1714644422,"changes":[{"field":"leadgen","value":` +
     `{"ad_id":23851234567890123,"form_id":${ids.form},"leadgen_id":${leadId},"created_time":1714644421,` +
     `"page_id":${pageId},"adgroup_id":23851234567890124}}]}]}`;
-  const signature = `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', ...signedHeaders(metaDescriptor, appSecret, body) },
+  };
 }
 
 /** LinkedIn's LEAD_ACTION notification and its `X-LI-Signature`. */
@@ -136,8 +143,10 @@ function linkedinPost(action = 'CREATED') {
     leadAction: action,
     occurredAt: 1714644421000,
   });
-  const signature = createHmac('sha256', clientSecret).update(`hmacsha256=${body}`).digest('hex');
-  return { body, headers: { 'content-type': 'application/json', 'x-li-signature': signature } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', ...signedHeaders(linkedinDescriptor, clientSecret, body) },
+  };
 }
 
 /** An SQS record of an envelope, as the Lambda trigger (and the local poller) hand it to deliver. */

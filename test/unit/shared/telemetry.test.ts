@@ -3,7 +3,7 @@ import type { Request } from '@middy/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { count, flushMetrics } from '#shared/telemetry.ts';
-import { sign } from '#test/support/fuzz/auth.ts';
+import { signed } from '#test/support/fuzz/auth.ts';
 import { fuzzCapture } from '#test/support/fuzz/capture.ts';
 import { apiEvent, type FuzzRequest } from '#test/support/fuzz/requests.ts';
 import { fuzzIds } from '#test/support/fuzz/sources.ts';
@@ -60,7 +60,7 @@ function metaPost(leadIds: string[]): FuzzRequest {
     routeKey: 'POST /v1/webhooks/meta',
     path: '/v1/webhooks/meta',
     pathParameters: {},
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign.meta(body) },
+    headers: { 'content-type': 'application/json', ...signed('meta', body) },
     query: {},
     body,
     base64: false,
