@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import type { Channel, ChannelDeps } from '#shared/channels/channel.ts';
 import { errorAnswer, partner, signedHeaders, tiktok } from '#shared/channels/index.ts';
 import type { Envelope } from '#shared/envelope.ts';
@@ -211,6 +212,44 @@ export function routeOf(channel: Channel, key: RouteKey, deps: ChannelDeps) {
   const factory = channel.routes[key];
   if (!factory) throw new Error(`the ${channel.name} channel does not serve ${key}`);
   return answering(channel, { handle: factory(deps) }).handle;
+}
+
+/**
+ * One of `channel`'s POST routes as the registry builds it, over `sources` (YAML by id, removed when
+ * the test finishes), `secrets` and a clock at `now`: `post` sends a JSON body with the given headers
+ * to the route's path (`{name}` filled from `pathParameters`) and answers as capture does.
+ *
+ * @example
+ * const { post, enqueued } = postingTo(meta, 'POST /v1/webhooks/meta', { secrets: { META_APP_SECRET: 's' } });
+ * (await post(body, signedHeaders(meta, 's', body))).statusCode; // 200
+ */
+export function postingTo(
+  channel: Channel,
+  key: RouteKey,
+  options: {
+    secrets: Record<string, string>;
+    sources?: Record<string, string>;
+    pathParameters?: Record<string, string>;
+    now?: Date;
+  },
+) {
+  const { now, pathParameters = {} } = options;
+  const made = channelDeps(options.sources ?? {}, options.secrets, now ? () => now : undefined);
+  onTestFinished(made.cleanup);
+  const handle = routeOf(channel, key, made.deps);
+  const path = key
+    .slice(key.indexOf(' ') + 1)
+    .replace(/\{(\w+)\}/g, (_, name: string) => pathParameters[name] ?? '');
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    handle(
+      httpRequest({
+        path,
+        pathParameters,
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      }),
+    );
+  return { post, enqueued: made.enqueued };
 }
 
 /** The `TikTok-Signature` TikTok sends for `body` at `timestamp` (the channel's `sign`). */

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withGoogleKey } from '#shared/channels/google-ads/key.ts';
 import { googleAds } from '#shared/channels/index.ts';
-import { bodyOf, channelDeps, httpRequest, routeOf } from '#test/support/channels.ts';
+import { bodyOf, postingTo } from '#test/support/channels.ts';
 
 const sources = {
   gads: 'channel: google-ads\ngoogleAds: { key: GADS_KEY }\nlead:\n  FirstName: FULL_NAME\n  LastName: { default: "-" }\n',
@@ -12,24 +12,12 @@ const lead = {
   is_test: false,
 };
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
 /** The Google Ads route as the registry builds it, with the form's key set. */
-function capture() {
-  const made = channelDeps(sources, { GADS_KEY: 'the-form-key' });
-  cleanups.push(made.cleanup);
-  return { handle: routeOf(googleAds, 'POST /v1/webhooks/google-ads/{sourceId}', made.deps), ...made };
-}
-
-const post = (body: unknown) =>
-  httpRequest({
-    path: '/v1/webhooks/google-ads/gads',
+const capture = () =>
+  postingTo(googleAds, 'POST /v1/webhooks/google-ads/{sourceId}', {
+    sources,
+    secrets: { GADS_KEY: 'the-form-key' },
     pathParameters: { sourceId: 'gads' },
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
   });
 
 describe('withGoogleKey', () => {
@@ -44,10 +32,10 @@ describe('withGoogleKey', () => {
 
   it('keys a lead as capture accepts it', async () => {
     // Prepare
-    const { handle, enqueued } = capture();
+    const { post, enqueued } = capture();
 
     // Act
-    const result = await handle(post(withGoogleKey(lead, 'the-form-key')));
+    const result = await post(JSON.stringify(withGoogleKey(lead, 'the-form-key')));
 
     // Assess
     expect(result.statusCode).toBe(200);
@@ -56,10 +44,10 @@ describe('withGoogleKey', () => {
 
   it("is refused under another key with Google's 403 {message}", async () => {
     // Prepare
-    const { handle, enqueued } = capture();
+    const { post, enqueued } = capture();
 
     // Act
-    const result = await handle(post(withGoogleKey(lead, 'another-key')));
+    const result = await post(JSON.stringify(withGoogleKey(lead, 'another-key')));
 
     // Assess
     expect(result.statusCode).toBe(403);

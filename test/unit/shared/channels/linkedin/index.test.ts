@@ -1,30 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { linkedin, signedHeaders } from '#shared/channels/index.ts';
-import { bodyOf, channelDeps, httpRequest, routeOf } from '#test/support/channels.ts';
+import { bodyOf, postingTo } from '#test/support/channels.ts';
 
 const clientSecret = 'linkedin-client-secret';
 /** A notification of another type: capture checks its signature, then answers 200 and queues nothing. */
 const notification = '{"type":"ORGANIZATION_SOCIAL_ACTION","occurredAt":1714644422}';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
 /** LinkedIn's POST route as the registry builds it, with the client secret set. */
-function capture() {
-  const made = channelDeps({}, { LINKEDIN_CLIENT_SECRET: clientSecret });
-  cleanups.push(made.cleanup);
-  return routeOf(linkedin, 'POST /v1/webhooks/linkedin', made.deps);
-}
-
-const post = (body: string, headers: Record<string, string>) =>
-  httpRequest({
-    path: '/v1/webhooks/linkedin',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
+const capture = () =>
+  postingTo(linkedin, 'POST /v1/webhooks/linkedin', { secrets: { LINKEDIN_CLIENT_SECRET: clientSecret } });
 
 describe('linkedin.sign', () => {
   it('writes X-LI-Signature as LinkedIn documents it: hex HMAC-SHA256 of "hmacsha256=" + raw body under the client secret', () => {
@@ -38,18 +23,15 @@ describe('linkedin.sign', () => {
   });
 
   it('signs what capture accepts', async () => {
+    // Prepare
+    const headers = signedHeaders(linkedin, clientSecret, notification);
+
     // Act
-    const result = await capture()(post(notification, signedHeaders(linkedin, clientSecret, notification)));
+    const result = await capture().post(notification, headers);
 
     // Assess
     expect(result.statusCode).toBe(200);
-    expect(
-      linkedin.verify?.(
-        clientSecret,
-        Buffer.from(notification),
-        signedHeaders(linkedin, clientSecret, notification),
-      ),
-    ).toBe(true);
+    expect(linkedin.verify?.(clientSecret, Buffer.from(notification), headers)).toBe(true);
   });
 
   it.each([
@@ -60,7 +42,7 @@ describe('linkedin.sign', () => {
     const headers = signedHeaders(linkedin, secret, signedBody);
 
     // Act
-    const result = await capture()(post(notification, headers));
+    const result = await capture().post(notification, headers);
 
     // Assess
     expect(result.statusCode).toBe(401);

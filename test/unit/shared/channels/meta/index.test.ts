@@ -1,28 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meta, signedHeaders } from '#shared/channels/index.ts';
-import { bodyOf, channelDeps, httpRequest, routeOf } from '#test/support/channels.ts';
+import { bodyOf, postingTo } from '#test/support/channels.ts';
 
 const appSecret = 'meta-app-secret';
 const notification = '{"object":"page","entry":[{"id":"104345678901234","time":1714644422,"changes":[]}]}';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
 /** Meta's POST route as the registry builds it, with the app secret set. */
-function capture() {
-  const made = channelDeps({}, { META_APP_SECRET: appSecret, META_VERIFY_TOKEN: 'token' });
-  cleanups.push(made.cleanup);
-  return routeOf(meta, 'POST /v1/webhooks/meta', made.deps);
-}
-
-const post = (body: string, headers: Record<string, string>) =>
-  httpRequest({
-    path: '/v1/webhooks/meta',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
+const capture = () =>
+  postingTo(meta, 'POST /v1/webhooks/meta', {
+    secrets: { META_APP_SECRET: appSecret, META_VERIFY_TOKEN: 't' },
   });
 
 describe('meta.sign', () => {
@@ -37,14 +24,15 @@ describe('meta.sign', () => {
   });
 
   it('signs what capture accepts', async () => {
+    // Prepare
+    const headers = signedHeaders(meta, appSecret, notification);
+
     // Act
-    const result = await capture()(post(notification, signedHeaders(meta, appSecret, notification)));
+    const result = await capture().post(notification, headers);
 
     // Assess
     expect(result.statusCode).toBe(200);
-    expect(
-      meta.verify?.(appSecret, Buffer.from(notification), signedHeaders(meta, appSecret, notification)),
-    ).toBe(true);
+    expect(meta.verify?.(appSecret, Buffer.from(notification), headers)).toBe(true);
   });
 
   it.each([
@@ -55,7 +43,7 @@ describe('meta.sign', () => {
     const headers = signedHeaders(meta, secret, signedBody);
 
     // Act
-    const result = await capture()(post(notification, headers));
+    const result = await capture().post(notification, headers);
 
     // Assess
     expect(result.statusCode).toBe(401);

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partner, signedHeaders } from '#shared/channels/index.ts';
-import { bodyOf, channelDeps, httpRequest, routeOf } from '#test/support/channels.ts';
+import { bodyOf, postingTo } from '#test/support/channels.ts';
 
 const signingSecret = `whsec_${Buffer.from('partner-signing-secret-24-bytes').toString('base64')}`;
 const sources = {
@@ -10,27 +10,13 @@ const lead = '{"first_name":"Jane","last_name":"Doe"}';
 const now = new Date('2024-05-02T10:00:00.000Z');
 const at = now.getTime() / 1000;
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
 /** The partner route as the registry builds it, for a source that takes signed requests only. */
-function capture() {
-  const made = channelDeps(sources, { ACME_SIGNING: signingSecret }, () => now);
-  cleanups.push(made.cleanup);
-  return {
-    handle: routeOf(partner, 'POST /v1/partners/{sourceId}/leads', made.deps),
-    enqueued: made.enqueued,
-  };
-}
-
-const post = (body: string, headers: Record<string, string>) =>
-  httpRequest({
-    path: '/v1/partners/acme/leads',
+const capture = () =>
+  postingTo(partner, 'POST /v1/partners/{sourceId}/leads', {
+    sources,
+    secrets: { ACME_SIGNING: signingSecret },
     pathParameters: { sourceId: 'acme' },
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
+    now,
   });
 
 describe('partner.sign', () => {
@@ -65,11 +51,11 @@ describe('partner.sign', () => {
 
   it('signs what capture accepts', async () => {
     // Prepare
-    const { handle, enqueued } = capture();
+    const { post, enqueued } = capture();
     const headers = signedHeaders(partner, signingSecret, lead, at, 'msg_1');
 
     // Act
-    const result = await handle(post(lead, headers));
+    const result = await post(lead, headers);
 
     // Assess
     expect(result.statusCode).toBe(202);
@@ -89,11 +75,11 @@ describe('partner.sign', () => {
     ['a time 10 minutes before the check', signingSecret, lead, at - 600, 'signature_expired'],
   ])('is refused by capture and verify under %s', async (_name, secret, signedBody, signedAt, code) => {
     // Prepare
-    const { handle, enqueued } = capture();
+    const { post, enqueued } = capture();
     const headers = signedHeaders(partner, secret, signedBody, signedAt);
 
     // Act
-    const result = await handle(post(lead, headers));
+    const result = await post(lead, headers);
 
     // Assess
     expect(result.statusCode).toBe(401);

@@ -1,30 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signedHeaders, tiktok } from '#shared/channels/index.ts';
-import { bodyOf, channelDeps, httpRequest, routeOf, tiktokNotification } from '#test/support/channels.ts';
+import { bodyOf, postingTo, tiktokNotification } from '#test/support/channels.ts';
 
 const appSecret = 'tiktok-app-secret';
 const notification = tiktokNotification();
 const at = 1714644422;
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
 /** TikTok's route as the registry builds it, with the app secret set (no source: leads queue unrouted). */
-function capture() {
-  const made = channelDeps({}, { TIKTOK_APP_SECRET: appSecret });
-  cleanups.push(made.cleanup);
-  return { handle: routeOf(tiktok, 'POST /v1/webhooks/tiktok', made.deps), enqueued: made.enqueued };
-}
-
-const post = (body: string, headers: Record<string, string>) =>
-  httpRequest({
-    path: '/v1/webhooks/tiktok',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
+const capture = () =>
+  postingTo(tiktok, 'POST /v1/webhooks/tiktok', { secrets: { TIKTOK_APP_SECRET: appSecret } });
 
 describe('tiktok.sign', () => {
   it('writes TikTok-Signature as TikTok does: t=<unix seconds>,s=<hex HMAC-SHA256 of "<t>." + raw body>', () => {
@@ -47,17 +32,16 @@ describe('tiktok.sign', () => {
 
   it('signs what capture accepts', async () => {
     // Prepare
-    const { handle, enqueued } = capture();
+    const { post, enqueued } = capture();
+    const headers = signedHeaders(tiktok, appSecret, notification, at);
 
     // Act
-    const result = await handle(post(notification, signedHeaders(tiktok, appSecret, notification, at)));
+    const result = await post(notification, headers);
 
     // Assess
     expect(result.statusCode).toBe(200);
     expect(enqueued).toHaveLength(1);
-    expect(
-      tiktok.verify?.(appSecret, Buffer.from(notification), signedHeaders(tiktok, appSecret, notification)),
-    ).toBe(true);
+    expect(tiktok.verify?.(appSecret, Buffer.from(notification), headers)).toBe(true);
   });
 
   it.each([
@@ -65,11 +49,11 @@ describe('tiktok.sign', () => {
     ['another app secret', 'another-app-secret', notification],
   ])('is refused by capture and verify under %s', async (_name, secret, signedBody) => {
     // Prepare
-    const { handle, enqueued } = capture();
+    const { post, enqueued } = capture();
     const headers = signedHeaders(tiktok, secret, signedBody, at);
 
     // Act
-    const result = await handle(post(notification, headers));
+    const result = await post(notification, headers);
 
     // Assess
     expect(result.statusCode).toBe(401);
