@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channels, deliveryOutcomeMetrics } from '#infra/constructs/monitoring.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { count, flushMetrics } from '#shared/telemetry.ts';
+import { cdkContext, type Json, type Resource, templateQueries } from '#test/support/template.ts';
 
 /**
  * What makes the alarms fire: every metric name the code counts (read from the source, template
@@ -22,10 +23,6 @@ const previous = vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   return saved;
 });
-
-// biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped; the assertions check its shape
-type Json = any;
-type Resource = { Type: string; Properties: Record<string, Json>; Metadata?: Json };
 
 // ── The metric names in the source ─────────────────────────────────────────────────────────────────
 
@@ -206,19 +203,7 @@ let assemblyDir: string;
 let emitted: string[];
 let documents: EmfDocument[];
 
-function ofType(type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
-
-function logicalIdOf(type: string, pathPart: string): string {
-  const found = ofType(type).filter(([, resource]) =>
-    resource.Metadata?.['aws:cdk:path']?.includes(pathPart),
-  );
-  expect(found, `${type} at *${pathPart}*`).toHaveLength(1);
-  return found[0]?.[0] ?? '';
-}
-
-const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+const { ofType, logicalIdOf, alarms } = templateQueries(() => resources);
 const alarmNamed = (suffix: string) => {
   const found = alarms().filter((alarm) => String(alarm.AlarmName).endsWith(`-${suffix}`));
   expect(found, `alarm *-${suffix}`).toHaveLength(1);
@@ -231,11 +216,7 @@ beforeAll(async () => {
   assemblyDir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
   const app = new App({
     outdir: assemblyDir,
-    context: {
-      ...JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context,
-      'aws:cdk:enable-path-metadata': true,
-      oldestMessageAgeSeconds: 600,
-    },
+    context: { ...cdkContext, oldestMessageAgeSeconds: 600 },
   });
   const stack = new LeadgateStack(app, 'LeadgateMonitoringTest');
   emitted = emittedNames();
