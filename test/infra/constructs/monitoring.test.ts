@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channels, deliveryOutcomeMetrics } from '#infra/constructs/monitoring.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { count, flushMetrics } from '#shared/telemetry.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
 import { cdkContext, type Json, type Resource, templateQueries } from '#test/support/template.ts';
 
 /**
@@ -176,24 +177,15 @@ type EmfDocument = {
 
 /** Counts every name once and publishes them as the functions do after an invocation. */
 async function publish(names: string[]): Promise<EmfDocument[]> {
-  const written: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-    written.push(String(chunk));
-    (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-    return true;
-  }) as typeof process.stdout.write;
+  const written: EmfDocument[] = [];
+  const { restore } = interceptLines(parseJsonObject, (line) => written.push(line as EmfDocument));
   try {
     for (const name of names) count(name);
     await flushMetrics().after?.({} as Request);
   } finally {
-    process.stdout.write = write;
+    restore();
   }
-  return written
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as EmfDocument);
+  return written;
 }
 
 // ── The synthesised stack ──────────────────────────────────────────────────────────────────────────

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { count, flushMetrics } from '#shared/telemetry.ts';
 import { signed } from '#test/support/fuzz/auth.ts';
 import { fuzzCapture } from '#test/support/fuzz/capture.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
 import { apiEvent, type FuzzRequest } from '#test/support/fuzz/requests.ts';
 import { fuzzIds } from '#test/support/fuzz/sources.ts';
 
@@ -22,20 +23,7 @@ let capture: ReturnType<typeof fuzzCapture>;
 
 beforeAll(() => {
   capture = fuzzCapture();
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write);
-  streams.forEach((stream) => {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text));
-      (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-      return true;
-    }) as typeof stream.write;
-  });
-  restore = () => {
-    streams.forEach((stream, index) => {
-      stream.write = originals[index] as typeof stream.write;
-    });
-  };
+  ({ restore } = interceptLines(parseJsonObject, (line) => lines.push(line)));
 });
 afterAll(() => {
   restore();
