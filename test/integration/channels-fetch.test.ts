@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeGraph, startFakeGraph } from '#local/fakes/graph.ts';
 import { FAKE_LINKEDIN_TOKEN, type FakeLinkedin, startFakeLinkedin } from '#local/fakes/linkedin.ts';
@@ -25,6 +24,7 @@ import type { LeadQueue } from '#shared/queue/client.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import { httpRequest, sourcesFrom } from '#test/support/channels.ts';
+import { sqsRecordFactory } from '#test/support/queue.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const ids = {
@@ -149,26 +149,6 @@ function linkedinPost(action = 'CREATED') {
   };
 }
 
-/** An SQS record of an envelope, as the Lambda trigger (and the local poller) hand it to deliver. */
-function sqsRecord(envelope: Envelope, receiveCount = 1): SQSRecord {
-  return {
-    messageId: envelope.id,
-    receiptHandle: `receipt-${envelope.id}`,
-    body: JSON.stringify(envelope),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(Date.now()),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:leads',
-    awsRegion: 'us-east-1',
-  };
-}
-
 /** A queue recording what capture enqueued and what deliver parked or delayed. */
 function recordingQueue() {
   const enqueued: Envelope[] = [];
@@ -269,7 +249,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Act
     const answer = await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(answer.statusCode).toBe(200);
@@ -299,7 +279,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     // Act
     await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
     await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(run.enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
@@ -319,7 +299,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     const answer = await run.linkedin.capture(
       httpRequest({ path: '/v1/webhooks/linkedin', ...linkedinPost() }),
     );
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(answer.statusCode).toBe(202);
@@ -349,8 +329,8 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     const request = httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.otherLead, ids.otherPage) });
     await routed.meta.capture(request);
     await stillUnrouted.meta.capture(request);
-    await routed.deliver(sqsRecord(routed.enqueued[0] as Envelope));
-    await stillUnrouted.deliver(sqsRecord(stillUnrouted.enqueued[0] as Envelope));
+    await routed.deliver(sqsRecordFactory(routed.enqueued[0] as Envelope));
+    await stillUnrouted.deliver(sqsRecordFactory(stillUnrouted.enqueued[0] as Envelope));
 
     // Assess
     expect(routed.enqueued[0]?.sourceId).toBe(UNROUTED_SOURCE_ID);
@@ -369,10 +349,12 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     await sandbox.clear();
 
     // Act
-    const first = await run.deliver(sqsRecord(envelope, 1)).catch((error: unknown) => error);
+    const first = await run
+      .deliver(sqsRecordFactory(envelope, { receiveCount: 1 }))
+      .catch((error: unknown) => error);
     graph.setPageToken(ids.page, 'EAAB-renewed-token');
     secretValues.SPRING_PAGE_TOKEN = 'EAAB-renewed-token';
-    await run.deliver(sqsRecord(envelope, 2));
+    await run.deliver(sqsRecordFactory(envelope, { receiveCount: 2 }));
 
     // Assess
     expect(first).toBeInstanceOf(RetryLaterError);
@@ -391,7 +373,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Act
     const failure = await run
-      .deliver(sqsRecord(run.enqueued[0] as Envelope))
+      .deliver(sqsRecordFactory(run.enqueued[0] as Envelope))
       .catch((error: unknown) => error);
 
     // Assess
@@ -407,7 +389,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     await sandbox.clear();
 
     // Act
-    await run.deliver(sqsRecord(run.enqueued[0] as Envelope));
+    await run.deliver(sqsRecordFactory(run.enqueued[0] as Envelope));
 
     // Assess
     expect(run.parked).toEqual([
@@ -426,7 +408,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Act
     const failure = await run
-      .deliver(sqsRecord(run.enqueued[0] as Envelope))
+      .deliver(sqsRecordFactory(run.enqueued[0] as Envelope))
       .catch((error: unknown) => error);
 
     // Assess
