@@ -5,23 +5,15 @@ import { browserSuite, SCREENSHOTS } from '#test/support/browser.ts';
 import {
   attemptsFor,
   eventually,
+  KNOWN_CUSTOM_FIELD_ID,
+  noteSource,
   queueDrained,
   sourceReloaded,
   testWorkspace,
 } from '#test/support/runtime.ts';
 
-/** A source whose leads Onpipeline refuses (an unknown custom field ID), until it is fixed. */
-const refusedSource = (customFieldId: string) => `channel: form
-form: { allowedOrigins: ["*"] }
-lead:
-  FirstName: first_name
-  LastName: last_name
-  Extra:
-    - { id: "${customFieldId}", from: note }
-`;
-
 describe('the demo form and the dashboard in a real browser', () => {
-  const workspace = testWorkspace({ 'spring-offer': refusedSource('999999') });
+  const workspace = testWorkspace({ 'spring-offer': noteSource() });
   const e2e = browserSuite(workspace);
 
   it('sends a lead like a person, lands on the thank-you page, sees it on dashboard, sandbox', async () => {
@@ -129,7 +121,7 @@ describe('the demo form and the dashboard in a real browser', () => {
     await e2e.page.locator('#dlq').screenshot({ path: `${SCREENSHOTS}/dead-letters.png` });
 
     // Act: marketing ops fix the custom field ID, then press Redrive
-    writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), refusedSource('1411084438'));
+    writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), noteSource(KNOWN_CUSTOM_FIELD_ID));
     await sourceReloaded(
       e2e.runtime,
       'spring-offer',
