@@ -19,8 +19,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serveUntilStopped, startFakeServer } from '#local/fakes/server.ts';
-import { sendJson as writeJson } from '#local/sandbox/answers.ts';
+import { jsonSender, serveUntilStopped, startFakeServer } from '#local/fakes/server.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /** The port the fake Graph API listens on when none is given. */
@@ -351,14 +350,7 @@ function sendGraphError(res: ServerResponse, answer: GraphErrorAnswer): void {
 }
 
 /** Graph answers JSON with an explicit charset. */
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  writeJson(res, status, body, { 'Content-Type': 'application/json; charset=UTF-8', ...headers });
-}
+const sendJson = jsonSender({ 'Content-Type': 'application/json; charset=UTF-8' });
 
 if (import.meta.main) {
   const graph = await startFakeGraph({

@@ -16,8 +16,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serveUntilStopped, startFakeServer } from '#local/fakes/server.ts';
-import { sendJson as writeJson } from '#local/sandbox/answers.ts';
+import { jsonSender, serveUntilStopped, startFakeServer } from '#local/fakes/server.ts';
 
 /** The port the fake LinkedIn API listens on when none is given. */
 export const FAKE_LINKEDIN_DEFAULT_PORT = 3004;
@@ -268,14 +267,7 @@ function sendError(res: ServerResponse, answer: LinkedinErrorAnswer): void {
 }
 
 /** LinkedIn's REST answers carry the Rest.li protocol version. */
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  writeJson(res, status, body, { 'x-restli-protocol-version': '2.0.0', ...headers });
-}
+const sendJson = jsonSender({ 'x-restli-protocol-version': '2.0.0' });
 
 if (import.meta.main) {
   const linkedin = await startFakeLinkedin({

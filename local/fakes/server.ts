@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readText } from '#local/fakes/read-text.ts';
 import { listenOnLoopback } from '#local/loopback.ts';
+import { sendJson } from '#local/sandbox/answers.ts';
 
 /** A control route of a fake: the request body (text) → the answer's status and JSON body. */
 export type FakeControlRoute = (body: string) => readonly [status: number, body: unknown];
@@ -59,6 +60,19 @@ export async function startFakeServer(options: FakeServerOptions): Promise<Runni
   });
   const { url, port, close } = await listenOnLoopback(server, options.port);
   return { url, port, stop: close };
+}
+
+/**
+ * A JSON writer with the headers a vendor puts on every answer (Graph's charset, LinkedIn's Rest.li
+ * version); headers given per answer (`retry-after`) come on top.
+ *
+ * @example
+ * const sendJson = jsonSender({ 'x-restli-protocol-version': '2.0.0' });
+ * sendJson(res, 429, { status: 429 }, { 'retry-after': '1' });
+ */
+export function jsonSender(vendorHeaders: Record<string, string>) {
+  return (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void =>
+    sendJson(res, status, body, { ...vendorHeaders, ...headers });
 }
 
 /**

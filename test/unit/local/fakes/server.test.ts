@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeServer } from '#local/fakes/server.ts';
+import { jsonSender, startFakeServer } from '#local/fakes/server.ts';
 import { sendJson } from '#local/sandbox/answers.ts';
 
 const stops: (() => Promise<void>)[] = [];
@@ -22,7 +22,7 @@ async function start() {
         return [201, { stored: stored.length }];
       },
     },
-    sendJson: (res, status, body) => sendJson(res, status, body, { 'x-vendor': 'test' }),
+    sendJson: jsonSender({ 'x-vendor': 'test' }),
     serverError: (res) => sendJson(res, 500, { error: 'vendor server error' }),
     port: 0,
   });
@@ -85,5 +85,31 @@ describe('startFakeServer', () => {
 
     // Assess
     expect(answer).toEqual({ status: 500, vendor: null, body: { error: 'vendor server error' } });
+  });
+});
+
+describe('jsonSender', () => {
+  it("writes JSON with the vendor's headers, and per-answer headers on top", async () => {
+    // Prepare
+    const send = jsonSender({ 'Content-Type': 'application/json; charset=UTF-8', 'x-vendor': 'v' });
+    const { url, stop } = await startFakeServer({
+      base: 'http://test.fake',
+      api: (_req, res) => send(res, 429, { slow: 'down' }, { 'retry-after': '1', 'x-vendor': 'w' }),
+      control: {},
+      sendJson: send,
+      serverError: (res) => send(res, 500, {}),
+      port: 0,
+    });
+    stops.push(stop);
+
+    // Act
+    const response = await fetch(`${url}/api`);
+
+    // Assess
+    expect(response.status).toBe(429);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=UTF-8');
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(response.headers.get('x-vendor')).toBe('w');
+    expect(await response.json()).toEqual({ slow: 'down' });
   });
 });
