@@ -101,8 +101,8 @@ export function leadFetchers(deps: FetcherDeps): Partial<Record<'meta' | 'linked
 
 /**
  * The headers `channel` sends `body` with, signed under `secret` as its vendor signs it (the channel's
- * `sign`; `at` in Unix seconds and `id` where the scheme signs them): what the CLI's send-test, the
- * local fakes and the tests send, and exactly what the channel's capture accepts. Throws for a channel
+ * `sign`; `at` in Unix seconds and `id` where the scheme signs them): what the CLI's send-test and
+ * the tests send, and exactly what the channel's capture accepts. Throws for a channel
  * that does not sign (form; Google Ads carries its key in the body: `google-ads/key.ts`).
  *
  * @example
