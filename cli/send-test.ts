@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type CommandContext, stringOption } from '#cli/command.ts';
 import { CliError, type Io, printJson, styles } from '#cli/io.ts';
 import { cliSecrets } from '#cli/secrets.ts';
@@ -6,9 +5,9 @@ import { loadSource } from '#cli/sources.ts';
 import { notRunning, readRuntimeState, type Workspace } from '#cli/workspace.ts';
 import type { LocalStatus } from '#local/dashboard/status.ts';
 import { originMatcher } from '#shared/channels/form/origins.ts';
-import { tiktok } from '#shared/channels/index.ts';
+import { withGoogleKey } from '#shared/channels/google-ads/key.ts';
+import { partner, signedHeaders, tiktok } from '#shared/channels/index.ts';
 import { samplePayload } from '#shared/preview/payloads.ts';
-import { signStandardWebhook } from '#shared/security/signatures.ts';
 import type { Source } from '#shared/sources/schema.ts';
 
 interface TestRequest {
@@ -143,7 +142,7 @@ async function buildRequest(
       return {
         path: `/v1/webhooks/google-ads/${id}`,
         headers: json,
-        body: JSON.stringify({ ...(payload as object), google_key: key }),
+        body: JSON.stringify(withGoogleKey(payload as object, key)),
       };
     }
     case 'partner': {
@@ -151,16 +150,9 @@ async function buildRequest(
       const signing = source.partner?.signingSecrets?.[0];
       if (signing) {
         const value = await secret(signing, 'sign partner requests (Standard Webhooks)');
-        const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
-        const timestamp = String(Math.floor(Date.now() / 1000));
         return {
           path: `/v1/partners/${id}/leads`,
-          headers: {
-            ...json,
-            'webhook-id': messageId,
-            'webhook-timestamp': timestamp,
-            'webhook-signature': signStandardWebhook(value, messageId, timestamp, body),
-          },
+          headers: { ...json, ...signedHeaders(partner, value, body) },
           body,
         };
       }
@@ -172,7 +164,11 @@ async function buildRequest(
     case 'tiktok': {
       const appSecret = await secret('TIKTOK_APP_SECRET', 'sign TikTok notifications (TikTok-Signature)');
       const body = JSON.stringify(payload);
-      return { path: '/v1/webhooks/tiktok', headers: { ...json, ...tiktok.sign?.(appSecret, body) }, body };
+      return {
+        path: '/v1/webhooks/tiktok',
+        headers: { ...json, ...signedHeaders(tiktok, appSecret, body) },
+        body,
+      };
     }
     case 'meta':
     case 'linkedin':

@@ -1,4 +1,3 @@
-import { sendJson as writeJson } from '#local/sandbox/answers.ts';
 /**
  * A fake of the slice of Meta's Graph API leadgate calls: `GET /v<N>.<M>/{leadgen_id}` with a page
  * access token, answering Graph-shaped leads and Graph-shaped errors, so the Meta fetch path runs end to
@@ -19,9 +18,8 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
  */
 
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readText } from '#local/fakes/read-text.ts';
-import { listenOnLoopback } from '#local/loopback.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonSender, serveUntilStopped, startFakeServer } from '#local/fakes/server.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
 /** The port the fake Graph API listens on when none is given. */
@@ -300,48 +298,35 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     sendJson(res, 200, answer);
   }
 
-  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const body = await readText(req);
-    const route = `${req.method} ${path}`;
-    try {
-      if (route === 'GET /_fake/requests') return sendJson(res, 200, seen);
-      if (route === 'POST /_fake/leads') {
+  const running = await startFakeServer({
+    base: 'http://graph.fake',
+    api,
+    control: {
+      'GET /_fake/requests': () => [200, seen],
+      'POST /_fake/leads': (body) => {
         const lead = JSON.parse(body) as FakeGraphLead;
         if (
           typeof lead.id !== 'string' ||
           typeof lead.page_id !== 'string' ||
           !Array.isArray(lead.field_data)
         ) {
-          return sendJson(res, 400, { error: 'a lead needs id, page_id (strings) and field_data' });
+          return [400, { error: 'a lead needs id, page_id (strings) and field_data' }];
         }
         leads.set(lead.id, lead);
-        return sendJson(res, 201, { id: lead.id });
-      }
-      if (route === 'POST /_fake/errors') {
+        return [201, { id: lead.id }];
+      },
+      'POST /_fake/errors': (body) => {
         const input = JSON.parse(body) as { preset?: string; answer?: GraphErrorAnswer; times?: number };
         failNext((input.answer ?? input.preset ?? '') as GraphFault, input.times ?? 1);
-        return sendJson(res, 200, { queued: faults.length });
-      }
-      sendJson(res, 404, { error: 'not found' });
-    } catch (error) {
-      sendJson(res, 400, { error: (error as Error).message });
-    }
-  }
-
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://graph.fake');
-    const handled = url.pathname.startsWith('/_fake/')
-      ? control(req, res, url.pathname)
-      : readText(req).then(() => api(req, res, url));
-    handled.catch(() => {
-      if (!res.headersSent && !res.destroyed) sendGraphError(res, graphErrors.serverError);
-      else res.destroy();
-    });
+        return [200, { queued: faults.length }];
+      },
+    },
+    sendJson,
+    serverError: (res) => sendGraphError(res, graphErrors.serverError),
+    port: options.port ?? FAKE_GRAPH_DEFAULT_PORT,
   });
-  const { url, port, close } = await listenOnLoopback(server, options.port ?? FAKE_GRAPH_DEFAULT_PORT);
   return {
-    url,
-    port,
+    ...running,
     addLead: (lead) => void leads.set(lead.id, lead),
     deleteLead: (id) => void leads.delete(id),
     setPageToken(pageId, token) {
@@ -352,9 +337,6 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     expireToken: (token) => void expired.add(token),
     failNext,
     requests: () => seen.map((record) => ({ ...record })),
-    stop() {
-      return close();
-    },
   };
 }
 
@@ -368,14 +350,7 @@ function sendGraphError(res: ServerResponse, answer: GraphErrorAnswer): void {
 }
 
 /** Graph answers JSON with an explicit charset. */
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  writeJson(res, status, body, { 'Content-Type': 'application/json; charset=UTF-8', ...headers });
-}
+const sendJson = jsonSender({ 'Content-Type': 'application/json; charset=UTF-8' });
 
 if (import.meta.main) {
   const graph = await startFakeGraph({
@@ -384,8 +359,5 @@ if (import.meta.main) {
       ? (JSON.parse(process.env.FAKE_GRAPH_PAGE_TOKENS) as Record<string, string>)
       : {},
   });
-  process.stdout.write(`fake Graph API listening on ${graph.url}\n`);
-  const shutdown = () => void graph.stop().then(() => process.exit(0));
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  serveUntilStopped('fake Graph API', graph);
 }

@@ -1,4 +1,3 @@
-import { sendJson as writeJson } from '#local/sandbox/answers.ts';
 /**
  * A fake of the slice of LinkedIn's Marketing API leadgate calls, so the LinkedIn fetch path runs end
  * to end on one machine. It binds 127.0.0.1 only and never logs.
@@ -16,9 +15,8 @@ import { sendJson as writeJson } from '#local/sandbox/answers.ts';
  * `POST /_fake/forms`, `POST /_fake/errors` (`{"preset":"rateLimit","times":1}`), `GET /_fake/requests`.
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readText } from '#local/fakes/read-text.ts';
-import { listenOnLoopback } from '#local/loopback.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonSender, serveUntilStopped, startFakeServer } from '#local/fakes/server.ts';
 
 /** The port the fake LinkedIn API listens on when none is given. */
 export const FAKE_LINKEDIN_DEFAULT_PORT = 3004;
@@ -210,25 +208,24 @@ export async function startFakeLinkedin(options: FakeLinkedinOptions = {}): Prom
     sendJson(res, 200, { ...form, id: /^\d+$/.test(form.id) ? rawJson(form.id) : form.id });
   }
 
-  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const body = await readText(req);
-    const route = `${req.method} ${path}`;
-    try {
-      if (route === 'GET /_fake/requests') return sendJson(res, 200, seen);
-      if (route === 'POST /_fake/responses') {
+  const running = await startFakeServer({
+    base: 'http://linkedin.fake',
+    api,
+    control: {
+      'GET /_fake/requests': () => [200, seen],
+      'POST /_fake/responses': (body) => {
         const response = JSON.parse(body) as FakeLinkedinResponse;
-        if (typeof response.id !== 'string') return sendJson(res, 400, { error: 'a response needs an id' });
+        if (typeof response.id !== 'string') return [400, { error: 'a response needs an id' }];
         responses.set(response.id, response);
-        return sendJson(res, 201, { id: response.id });
-      }
-      if (route === 'POST /_fake/forms') {
+        return [201, { id: response.id }];
+      },
+      'POST /_fake/forms': (body) => {
         const form = JSON.parse(body) as FakeLinkedinForm;
-        if (typeof form.id !== 'string')
-          return sendJson(res, 400, { error: 'a form needs an id (digits, quoted)' });
+        if (typeof form.id !== 'string') return [400, { error: 'a form needs an id (digits, quoted)' }];
         forms.set(form.id, form);
-        return sendJson(res, 201, { id: form.id });
-      }
-      if (route === 'POST /_fake/errors') {
+        return [201, { id: form.id }];
+      },
+      'POST /_fake/errors': (body) => {
         const input = JSON.parse(body) as {
           preset?: string;
           answer?: LinkedinErrorAnswer;
@@ -239,36 +236,20 @@ export async function startFakeLinkedin(options: FakeLinkedinOptions = {}): Prom
           ...(input.times === undefined ? {} : { times: input.times }),
           ...(input.only === undefined ? {} : { only: input.only }),
         });
-        return sendJson(res, 200, { queued: faults.length });
-      }
-      sendJson(res, 404, { error: 'not found' });
-    } catch (caught) {
-      sendJson(res, 400, { error: (caught as Error).message });
-    }
-  }
-
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://linkedin.fake');
-    const handled = url.pathname.startsWith('/_fake/')
-      ? control(req, res, url.pathname)
-      : readText(req).then(() => api(req, res, url));
-    handled.catch(() => {
-      if (!res.headersSent && !res.destroyed) sendError(res, linkedinErrors.serverError);
-      else res.destroy();
-    });
+        return [200, { queued: faults.length }];
+      },
+    },
+    sendJson,
+    serverError: (res) => sendError(res, linkedinErrors.serverError),
+    port: options.port ?? FAKE_LINKEDIN_DEFAULT_PORT,
   });
-  const { url, port, close } = await listenOnLoopback(server, options.port ?? FAKE_LINKEDIN_DEFAULT_PORT);
   return {
-    url,
-    port,
+    ...running,
     addResponse: (response) => void responses.set(response.id, response),
     deleteResponse: (id) => void responses.delete(id),
     addForm: (form) => void forms.set(form.id, form),
     failNext,
     requests: () => seen.map((record) => ({ ...record })),
-    stop() {
-      return close();
-    },
   };
 }
 
@@ -286,22 +267,12 @@ function sendError(res: ServerResponse, answer: LinkedinErrorAnswer): void {
 }
 
 /** LinkedIn's REST answers carry the Rest.li protocol version. */
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  writeJson(res, status, body, { 'x-restli-protocol-version': '2.0.0', ...headers });
-}
+const sendJson = jsonSender({ 'x-restli-protocol-version': '2.0.0' });
 
 if (import.meta.main) {
   const linkedin = await startFakeLinkedin({
     port: Number(process.env.FAKE_LINKEDIN_PORT || FAKE_LINKEDIN_DEFAULT_PORT),
     token: process.env.FAKE_LINKEDIN_TOKEN || FAKE_LINKEDIN_TOKEN,
   });
-  process.stdout.write(`fake LinkedIn API listening on ${linkedin.url}\n`);
-  const shutdown = () => void linkedin.stop().then(() => process.exit(0));
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  serveUntilStopped('fake LinkedIn API', linkedin);
 }

@@ -101,11 +101,23 @@ export interface Channel {
   read?: (text: string, facts: ReadFacts) => Promise<SampleLead[]>;
   /**
    * Signs a raw body as the vendor does (the headers it sends), for the CLI's send-test, the local
-   * fakes and the tests; `at` is the signing time in Unix seconds where the scheme signs one.
+   * fakes and the tests: what `verify` accepts. `at` is the signing time in Unix seconds (default now)
+   * where the scheme signs one (TikTok, Standard Webhooks); `id` the message id where the scheme signs
+   * one (Standard Webhooks' `webhook-id`, default a fresh `msg_…`). Google Ads has none: its key travels
+   * in the body (`google-ads/key.ts`).
    */
-  sign?: (secret: string, body: string | Buffer, at?: number) => Record<string, string>;
-  /** Whether the request headers carry a valid signature of `body` under `secret` (what capture checks). */
-  verify?: (secret: string, body: Buffer, headers: Record<string, string | undefined>) => boolean;
+  sign?: (secret: string, body: string | Buffer, at?: number, id?: string) => Record<string, string>;
+  /**
+   * Whether the request headers carry a valid signature of `body` under `secret` (what capture
+   * checks); `at` is the checking time in Unix seconds (default now) for schemes whose signatures
+   * expire (Standard Webhooks: ±5 minutes).
+   */
+  verify?: (
+    secret: string,
+    body: Buffer,
+    headers: Record<string, string | undefined>,
+    at?: number,
+  ) => boolean;
   /** Deliver-side routing of its leads captured unrouted (webhook channels). */
   route?: WebhookRouter;
   /** Deliver-side fetch of leads whose notification carried only an id (Meta, LinkedIn). */

@@ -99,4 +99,25 @@ export function leadFetchers(deps: FetcherDeps): Partial<Record<'meta' | 'linked
   );
 }
 
+/**
+ * The headers `channel` sends `body` with, signed under `secret` as its vendor signs it (the channel's
+ * `sign`; `at` in Unix seconds and `id` where the scheme signs them): what the CLI's send-test and
+ * the tests send, and exactly what the channel's capture accepts. Throws for a channel
+ * that does not sign (form; Google Ads carries its key in the body: `google-ads/key.ts`).
+ *
+ * @example
+ * signedHeaders(meta, appSecret, body); // { 'x-hub-signature-256': 'sha256=…' }
+ * signedHeaders(partner, signingSecret, body); // { 'webhook-id': 'msg_…', 'webhook-timestamp': …, 'webhook-signature': 'v1,…' }
+ */
+export function signedHeaders(
+  channel: Channel,
+  secret: string,
+  body: string | Buffer,
+  at?: number,
+  id?: string,
+): Record<string, string> {
+  if (!channel.sign) throw new Error(`the ${channel.name} channel does not sign requests`);
+  return channel.sign(secret, body, at, id);
+}
+
 export { form, googleAds, linkedin, meta, partner, tiktok };

@@ -1,12 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '#local/runtime.ts';
-import { launchBrowser, watchedPage } from '#test/support/browser.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-
-const SCREENSHOTS = 'test-results';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, SCREENSHOTS } from '#test/support/browser.ts';
+import { eventually, testWorkspace } from '#test/support/runtime.ts';
 
 const springOffer = (transform: string, extraLine = '') => `channel: form
 form: { allowedOrigins: ["*"] }
@@ -18,40 +14,24 @@ ${extraLine}`;
 describe('saving a broken source file while leadgate runs, in a real browser', () => {
   const workspace = testWorkspace({ 'spring-offer': springOffer('upper') });
   const file = join(workspace.sourcesDir, 'spring-offer.yaml');
-  let runtime: Runtime;
-  let browser: Browser;
-  let page: Page;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    runtime = await startTestRuntime(workspace, { deliver: false });
-    browser = await launchBrowser();
-    // Script errors, CSP violations and dialogs land in `problems`.
-    page = await watchedPage(browser, problems);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    workspace.cleanup();
-  });
+  const e2e = browserSuite(workspace, { deliver: false });
 
   /** The playground's preview of spring-offer with the sample it prefills. */
   async function previewSpringOffer(): Promise<void> {
-    await page.getByLabel('Source', { exact: true }).selectOption('spring-offer');
+    await e2e.page.getByLabel('Source', { exact: true }).selectOption('spring-offer');
     await eventually(
-      async () => (await page.getByLabel('Sample payload').inputValue()).includes('"last_name"'),
+      async () => (await e2e.page.getByLabel('Sample payload').inputValue()).includes('"last_name"'),
       5000,
       'the spring-offer sample in the playground',
     );
-    await page.getByRole('button', { name: 'Preview' }).click();
-    await page.locator('#playground-result .preview').first().waitFor({ timeout: 5000 });
+    await e2e.page.getByRole('button', { name: 'Preview' }).click();
+    await e2e.page.locator('#playground-result .preview').first().waitFor({ timeout: 5000 });
   }
 
   it('shows a red banner within seconds of the save, and the playground says the file is invalid', async () => {
     // Prepare
-    await page.goto(`${runtime.gatewayUrl}/`);
-    const banner = page.locator('#source-problems');
+    await e2e.page.goto(`${e2e.runtime.gatewayUrl}/`);
+    const banner = e2e.page.locator('#source-problems');
     await expect(banner.isVisible()).resolves.toBe(false);
 
     // Act: a newcomer writes a transform that does not exist and a key with markup in it
@@ -70,28 +50,30 @@ describe('saving a broken source file while leadgate runs, in a real browser', (
     await expect(banner.textContent()).resolves.toContain('your last save was not applied');
 
     // Assess: a fresh load renders the same banner on the server, escaped
-    await page.reload();
+    await e2e.page.reload();
     await banner.waitFor({ state: 'visible', timeout: 5000 });
     await expect(banner.locator('li').allTextContents()).resolves.toEqual(lines);
     await expect(banner.locator('img').count()).resolves.toBe(0);
-    await page.screenshot({ path: `${SCREENSHOTS}/broken-source-banner.png` });
+    await e2e.page.screenshot({ path: `${SCREENSHOTS}/broken-source-banner.png` });
 
     // Assess: the playground previews the last valid version and says so
     await previewSpringOffer();
-    const stale = page.locator('#playground-result .preview-stale');
+    const stale = e2e.page.locator('#playground-result .preview-stale');
     await expect(stale.textContent()).resolves.toMatch(
       /spring-offer\.yaml on disk is invalid, so this preview uses the last version of spring-offer that validated/,
     );
     await expect(stale.locator('li').count()).resolves.toBe(2);
-    const body = JSON.parse((await page.locator('#playground-result .preview.ok pre').textContent()) ?? '{}');
+    const body = JSON.parse(
+      (await e2e.page.locator('#playground-result .preview.ok pre').textContent()) ?? '{}',
+    );
     expect(body.LastName).toBe('SAMPLE'); // transform: upper, the last valid version
-    await page.locator('#playground').screenshot({ path: `${SCREENSHOTS}/broken-source-playground.png` });
-    expect(problems).toEqual([]);
+    await e2e.page.locator('#playground').screenshot({ path: `${SCREENSHOTS}/broken-source-playground.png` });
+    expect(e2e.problems).toEqual([]);
   });
 
   it('keeps the gateway answering with the last valid version of the broken source', async () => {
     // Act
-    const response = await fetch(`${runtime.gatewayUrl}/v1/forms/spring-offer`, {
+    const response = await fetch(`${e2e.runtime.gatewayUrl}/v1/forms/spring-offer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ first_name: 'Kept', last_name: 'Serving' }),
@@ -99,12 +81,12 @@ describe('saving a broken source file while leadgate runs, in a real browser', (
 
     // Assess
     expect(response.status).toBe(202);
-    expect(runtime.sourceState().stale).toEqual(['spring-offer']);
+    expect(e2e.runtime.sourceState().stale).toEqual(['spring-offer']);
   });
 
   it('takes the banner away within seconds of the fix, and the playground previews the new file', async () => {
     // Prepare
-    const banner = page.locator('#source-problems');
+    const banner = e2e.page.locator('#source-problems');
     await banner.waitFor({ state: 'visible', timeout: 5000 });
 
     // Act
@@ -113,9 +95,11 @@ describe('saving a broken source file while leadgate runs, in a real browser', (
     // Assess
     await banner.waitFor({ state: 'hidden', timeout: 5000 });
     await previewSpringOffer();
-    await expect(page.locator('#playground-result .preview-stale').count()).resolves.toBe(0);
-    const body = JSON.parse((await page.locator('#playground-result .preview.ok pre').textContent()) ?? '{}');
+    await expect(e2e.page.locator('#playground-result .preview-stale').count()).resolves.toBe(0);
+    const body = JSON.parse(
+      (await e2e.page.locator('#playground-result .preview.ok pre').textContent()) ?? '{}',
+    );
     expect(body.LastName).toBe('sample'); // transform: lower, the fixed file
-    expect(problems).toEqual([]);
+    expect(e2e.problems).toEqual([]);
   });
 });

@@ -1,13 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '#local/runtime.ts';
+import { describe, expect, it } from 'vitest';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
 import { secretStore } from '#shared/security/secrets.ts';
-import { launchBrowser, watchedPage } from '#test/support/browser.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-
-const SCREENSHOTS = 'test-results';
+import { browserSuite, SCREENSHOTS } from '#test/support/browser.ts';
+import { eventually, testWorkspace } from '#test/support/runtime.ts';
 
 /** A partner feed whose leads carry their own id in `ref` (the dedupe key). */
 const partnerSource = `channel: partner
@@ -21,25 +16,9 @@ const secrets = { ONPIPELINE_TOKEN: SANDBOX_TOKEN, E2E_PARTNER_KEY: 'e2e-partner
 
 describe('the dashboard: duplicates and activity charts in a real browser', () => {
   const workspace = testWorkspace({ 'e2e-partner': partnerSource });
-  let runtime: Runtime;
-  let browser: Browser;
-  let page: Page;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    runtime = await startTestRuntime(workspace, {
-      secrets: secretStore(async () => secrets),
-      retryDelay: () => 1, // a lead that meets its twin in flight is retried a second later
-    });
-    browser = await launchBrowser();
-    // Script errors, CSP violations and dialogs land in `problems`.
-    page = await watchedPage(browser, problems);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    workspace.cleanup();
+  const e2e = browserSuite(workspace, {
+    secrets: secretStore(async () => secrets),
+    retryDelay: () => 1, // a lead that meets its twin in flight is retried a second later
   });
 
   it('answers a batch with a repeated lead id with one id and shows the repeat as a duplicate of the one sent', async () => {
@@ -50,7 +29,7 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     ];
 
     // Act
-    const response = await fetch(`${runtime.gatewayUrl}/v1/partners/e2e-partner/leads`, {
+    const response = await fetch(`${e2e.runtime.gatewayUrl}/v1/partners/e2e-partner/leads`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': secrets.E2E_PARTNER_KEY },
       body: JSON.stringify(batch),
@@ -58,14 +37,18 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     const answer = (await response.json()) as { results: { id: string }[] };
     const ids = answer.results.map((result) => result.id);
     const sandboxLeads = () =>
-      (runtime.sandbox?.leads() ?? []).filter((lead) => ['Original', 'Repeat'].includes(lead.body.LastName));
+      (e2e.runtime.sandbox?.leads() ?? []).filter((lead) =>
+        ['Original', 'Repeat'].includes(lead.body.LastName),
+      );
     const sentLead = await eventually(() => sandboxLeads()[0], 20_000, 'the batch delivered to Onpipeline');
     // The two are delivered in parallel: whichever claimed the dedupe key first is the one sent.
     const sentIndex = sentLead.body.LastName === 'Original' ? 0 : 1;
     // Both carry the partner's lead id ACME-7: the same lead for leadgate, answered with one id
     const sentId = ids[0] as string;
-    await page.goto(`${runtime.gatewayUrl}/#leads`);
-    const duplicate = page.locator(`details.attempt[data-lead-id="${sentId}"][data-outcome="deduplicated"]`);
+    await e2e.page.goto(`${e2e.runtime.gatewayUrl}/#leads`);
+    const duplicate = e2e.page.locator(
+      `details.attempt[data-lead-id="${sentId}"][data-outcome="deduplicated"]`,
+    );
     await eventually(
       async () => (await duplicate.count()) > 0,
       20_000,
@@ -99,39 +82,39 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
 
     // Assess: the link leads to the first lead's attempt, delivered, and opens it
     await note.getByRole('link', { name: `lead ${sentId}` }).click();
-    const first = page.locator(`details.attempt#sent-${sentId}`);
+    const first = e2e.page.locator(`details.attempt#sent-${sentId}`);
     await expect(first.getAttribute('data-outcome')).resolves.toBe('delivered');
     await expect(first.evaluate((element) => (element as HTMLDetailsElement).open)).resolves.toBe(true);
-    await expect(page.locator('#count-delivered').textContent()).resolves.toBe('1');
-    await page.locator('#leads').screenshot({ path: `${SCREENSHOTS}/dashboard-duplicate.png` });
-    expect(problems).toEqual([]);
+    await expect(e2e.page.locator('#count-delivered').textContent()).resolves.toBe('1');
+    await e2e.page.locator('#leads').screenshot({ path: `${SCREENSHOTS}/dashboard-duplicate.png` });
+    expect(e2e.problems).toEqual([]);
   });
 
   it('draws leads per source, outcomes and latency as inline SVG charts without personal data', async () => {
     // Prepare
     const form = (first: string, last: string) =>
-      fetch(`${runtime.gatewayUrl}/v1/forms/demo-contact`, {
+      fetch(`${e2e.runtime.gatewayUrl}/v1/forms/demo-contact`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: 'application/json',
-          origin: runtime.gatewayUrl,
+          origin: e2e.runtime.gatewayUrl,
         },
         body: JSON.stringify({ first_name: first, last_name: last, email: `${first}@chart.example.test` }),
       });
-    await page.goto(`${runtime.gatewayUrl}/`);
+    await e2e.page.goto(`${e2e.runtime.gatewayUrl}/`);
 
     // Act
     const answers = await Promise.all([form('Carla', 'Chartwell'), form('Dario', 'Chartwell')]);
-    const demoRow = page.locator('#chart-leads .chart-row[data-source="demo-contact"]');
+    const demoRow = e2e.page.locator('#chart-leads .chart-row[data-source="demo-contact"]');
     await eventually(
       async () =>
-        (await demoRow.count()) > 0 && (await page.locator('#count-delivered').textContent()) === '3',
+        (await demoRow.count()) > 0 && (await e2e.page.locator('#count-delivered').textContent()) === '3',
       20_000,
       'the demo leads delivered and drawn (the dashboard refreshes itself)',
     );
     await eventually(
-      async () => ((await page.locator('#chart-latency path.p50').getAttribute('d')) ?? '') !== '',
+      async () => ((await e2e.page.locator('#chart-latency path.p50').getAttribute('d')) ?? '') !== '',
       20_000,
       'the latency chart drawn',
     );
@@ -139,7 +122,7 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     // Assess: one bar chart per source, an outcomes chart and a latency chart, with drawn paths
     expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
     const paths = async (selector: string) =>
-      page
+      e2e.page
         .locator(selector)
         .evaluateAll((elements) => elements.map((element) => element.getAttribute('d') ?? ''));
     expect((await paths('#chart-leads .chart-row[data-source="demo-contact"] svg path.leads'))[0]).toMatch(
@@ -152,12 +135,12 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     expect((await paths('#chart-outcomes svg path.dead-lettered'))[0]).toBe('');
     expect((await paths('#chart-latency svg path.p95'))[0]).toMatch(/^M/);
     await expect(demoRow.textContent()).resolves.toMatch(/demo-contact\s+2/);
-    await expect(page.locator('#chart-outcomes .legend').textContent()).resolves.toMatch(/delivered 4/);
-    const charts = (await page.locator('#activity').innerHTML()).toLowerCase();
+    await expect(e2e.page.locator('#chart-outcomes .legend').textContent()).resolves.toMatch(/delivered 4/);
+    const charts = (await e2e.page.locator('#activity').innerHTML()).toLowerCase();
     for (const personal of ['carla', 'dario', 'chartwell', 'primo', 'secondo', '@']) {
       expect(charts).not.toContain(personal);
     }
-    await page.locator('#activity').screenshot({ path: `${SCREENSHOTS}/dashboard-activity.png` });
-    expect(problems).toEqual([]);
+    await e2e.page.locator('#activity').screenshot({ path: `${SCREENSHOTS}/dashboard-activity.png` });
+    expect(e2e.problems).toEqual([]);
   });
 });

@@ -16,19 +16,12 @@ import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB }
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';
 import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, leadsQueue } from '#shared/queue/definition.ts';
+import { cdkContext, type Json, type Resource, templateQueries } from '#test/support/template.ts';
 
-/** A value of the synthesised CloudFormation template: plain JSON, read by shape in these tests. */
-// biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped; the assertions check its shape
-type Json = any;
-type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; Metadata?: Json };
 type Statement = { policy: string; statement: Record<string, Json> };
 
-/** cdk.json feature flags plus the metadata the CLI asks for: the tests synthesise what `cdk synth` does. */
-const cliContext = {
-  ...JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context,
-  'aws:cdk:enable-path-metadata': true,
-  'aws:cdk:enable-asset-metadata': true,
-};
+/** What `cdk synth` asks for besides the path metadata. */
+const cliContext = { ...cdkContext, 'aws:cdk:enable-asset-metadata': true };
 
 const allowedEnvironmentNames = new Set([
   'LEADS_QUEUE_URL',
@@ -54,17 +47,7 @@ let resources: Record<string, Resource>;
 let assemblyDir: string;
 let terminationProtection: boolean | undefined;
 
-function ofType(type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
-
-function logicalIdOf(type: string, pathPart: string): string {
-  const found = ofType(type).filter(([, resource]) =>
-    resource.Metadata?.['aws:cdk:path']?.includes(pathPart),
-  );
-  expect(found, `${type} at *${pathPart}*`).toHaveLength(1);
-  return found[0]?.[0] ?? '';
-}
+const { ofType, logicalIdOf, alarms } = templateQueries(() => resources);
 
 function asArray<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
@@ -441,7 +424,8 @@ describe('LeadgateStack', () => {
         'ec2:DeleteNetworkInterface',
         'ec2:UnassignPrivateIpAddresses',
       ]);
-      const arnOf = (type: string) => ({
+      /** The ARN of an EC2 resource in this account and region: `arn:…:ec2:…:<account>:<type>` + `parts`. */
+      const arnOf = (type: string, ...parts: Json[]) => ({
         'Fn::Join': [
           '',
           [
@@ -452,6 +436,7 @@ describe('LeadgateStack', () => {
             ':',
             { Ref: 'AWS::AccountId' },
             `:${type}`,
+            ...parts,
           ],
         ],
       });
@@ -459,25 +444,7 @@ describe('LeadgateStack', () => {
         expect.arrayContaining([arnOf('network-interface/*'), arnOf('subnet/*'), arnOf('security-group/*')]),
       );
       expect(asArray(statement.Resource)).toHaveLength(3);
-      expect(statement.Condition).toEqual({
-        ArnEquals: {
-          'ec2:Vpc': {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':ec2:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                ':vpc/',
-                { Ref: vpcId },
-              ],
-            ],
-          },
-        },
-      });
+      expect(statement.Condition).toEqual({ ArnEquals: { 'ec2:Vpc': arnOf('vpc/', { Ref: vpcId }) } });
     });
 
     it.each([
@@ -655,10 +622,11 @@ describe('LeadgateStack', () => {
 
   describe('alarms', () => {
     function alarmsOn(metricName: string, namespace: string) {
-      return ofType('AWS::CloudWatch::Alarm')
-        .map(([, alarm]) => alarm.Properties)
-        .filter((alarm) => alarm.MetricName === metricName && alarm.Namespace === namespace);
+      return alarms().filter((alarm) => alarm.MetricName === metricName && alarm.Namespace === namespace);
     }
+
+    /** Where every alarm and recovery goes: the alarm topic. */
+    const alarmTopic = () => ({ Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') });
 
     it.each([
       ['the DLQ is not empty', 'ApproximateNumberOfMessagesVisible', 'AWS/SQS', 1],
@@ -671,11 +639,10 @@ describe('LeadgateStack', () => {
       // Assess
       const found = alarmsOn(metricName, namespace);
       expect(found.length).toBeGreaterThan(0);
-      const topicId = logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/');
       for (const alarm of found) {
         expect(alarm.Threshold).toBe(threshold);
         expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
-        expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+        expect(alarm.AlarmActions).toEqual([alarmTopic()]);
       }
     });
 
@@ -701,7 +668,6 @@ describe('LeadgateStack', () => {
     ])('alarms within 15 minutes on %s (≥ %i)', (metricName, threshold, periods, datapoints) => {
       // Assess
       const alarm = customAlarm(metricName);
-      const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
       expect(alarm).toMatchObject({
         Namespace: 'leadgate',
         Dimensions: [{ Name: 'service', Value: 'leadgate' }],
@@ -711,8 +677,8 @@ describe('LeadgateStack', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: periods,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [topic],
-        OKActions: [topic],
+        AlarmActions: [alarmTopic()],
+        OKActions: [alarmTopic()],
       });
       expect(alarm?.DatapointsToAlarm).toBe(datapoints);
       // Fires at most (periods) × 5 minutes after the trouble starts.
@@ -733,22 +699,21 @@ describe('LeadgateStack', () => {
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'breaching',
-        OKActions: [{ Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') }],
+        OKActions: [alarmTopic()],
       });
     });
 
     it('sends every alarm and every recovery to the alarm topic, with a runbook pointer', () => {
       // Assess
-      const topic = { Ref: logicalIdOf('AWS::SNS::Topic', '/AlarmTopic/') };
-      const alarms = ofType('AWS::CloudWatch::Alarm');
+      const all = alarms();
       // + 1: sources-parked-leads, the rollback trigger of published sources (infra/stack.ts)
-      expect(alarms).toHaveLength(8 + 6 + 2 * channels.length + 1);
-      for (const [, alarm] of alarms) {
-        expect(alarm.Properties.AlarmActions).toEqual([topic]);
-        expect(alarm.Properties.OKActions).toEqual([topic]);
-        expect(alarm.Properties.AlarmDescription).toContain('Runbook: docs/operations.md#alarms');
+      expect(all).toHaveLength(8 + 6 + 2 * channels.length + 1);
+      for (const alarm of all) {
+        expect(alarm.AlarmActions).toEqual([alarmTopic()]);
+        expect(alarm.OKActions).toEqual([alarmTopic()]);
+        expect(alarm.AlarmDescription).toContain('Runbook: docs/operations.md#alarms');
         // What happened and what to do, not just a name.
-        expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(100);
+        expect(alarm.AlarmDescription.length).toBeGreaterThan(100);
       }
     });
 

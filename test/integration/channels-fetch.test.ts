@@ -1,11 +1,15 @@
 import { createHmac } from 'node:crypto';
-import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeGraph, startFakeGraph } from '#local/fakes/graph.ts';
 import { FAKE_LINKEDIN_TOKEN, type FakeLinkedin, startFakeLinkedin } from '#local/fakes/linkedin.ts';
 import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
 import { SANDBOX_TOKEN, type Sandbox, startSandbox } from '#local/sandbox/server.ts';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
+import {
+  linkedin as linkedinDescriptor,
+  meta as metaDescriptor,
+  signedHeaders,
+} from '#shared/channels/index.ts';
 import { linkedinChannel, linkedinRouter } from '#shared/channels/linkedin/channel.ts';
 import { linkedinResolver } from '#shared/channels/linkedin/fetch.ts';
 import { metaChannel, metaRouter } from '#shared/channels/meta/channel.ts';
@@ -22,6 +26,7 @@ import { secretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { httpRequest, sourcesFrom } from '#test/support/channels.ts';
+import { sqsRecordFactory } from '#test/support/queue.ts';
 import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const ids = {
@@ -123,8 +128,10 @@ function metaPost(leadId: string, pageId = ids.page) {
     `{"object":"page","entry":[{"id":"${pageId}","time":1714644422,"changes":[{"field":"leadgen","value":` +
     `{"ad_id":23851234567890123,"form_id":${ids.form},"leadgen_id":${leadId},"created_time":1714644421,` +
     `"page_id":${pageId},"adgroup_id":23851234567890124}}]}]}`;
-  const signature = `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', ...signedHeaders(metaDescriptor, appSecret, body) },
+  };
 }
 
 /** LinkedIn's LEAD_ACTION notification and its `X-LI-Signature`. */
@@ -138,27 +145,9 @@ function linkedinPost(action = 'CREATED') {
     leadAction: action,
     occurredAt: 1714644421000,
   });
-  const signature = createHmac('sha256', clientSecret).update(`hmacsha256=${body}`).digest('hex');
-  return { body, headers: { 'content-type': 'application/json', 'x-li-signature': signature } };
-}
-
-/** An SQS record of an envelope, as the Lambda trigger (and the local poller) hand it to deliver. */
-function sqsRecord(envelope: Envelope, receiveCount = 1): SQSRecord {
   return {
-    messageId: envelope.id,
-    receiptHandle: `receipt-${envelope.id}`,
-    body: JSON.stringify(envelope),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(Date.now()),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:leads',
-    awsRegion: 'us-east-1',
+    body,
+    headers: { 'content-type': 'application/json', ...signedHeaders(linkedinDescriptor, clientSecret, body) },
   };
 }
 
@@ -262,7 +251,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Act
     const answer = await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(answer.statusCode).toBe(200);
@@ -292,7 +281,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     // Act
     await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
     await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(run.enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
@@ -312,7 +301,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     const answer = await run.linkedin.capture(
       httpRequest({ path: '/v1/webhooks/linkedin', ...linkedinPost() }),
     );
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(answer.statusCode).toBe(202);
@@ -353,7 +342,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     // Act
     await run.meta.capture(httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.lead) }));
     await run.linkedin.capture(httpRequest({ path: '/v1/webhooks/linkedin', ...linkedinPost() }));
-    for (const envelope of run.enqueued) await run.deliver(sqsRecord(envelope));
+    for (const envelope of run.enqueued) await run.deliver(sqsRecordFactory(envelope));
     const [metaPreview] = await previewLeads(
       sources.get('meta-spring') as Source,
       JSON.stringify(graphLead(ids.lead)),
@@ -385,8 +374,8 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     const request = httpRequest({ path: '/v1/webhooks/meta', ...metaPost(ids.otherLead, ids.otherPage) });
     await routed.meta.capture(request);
     await stillUnrouted.meta.capture(request);
-    await routed.deliver(sqsRecord(routed.enqueued[0] as Envelope));
-    await stillUnrouted.deliver(sqsRecord(stillUnrouted.enqueued[0] as Envelope));
+    await routed.deliver(sqsRecordFactory(routed.enqueued[0] as Envelope));
+    await stillUnrouted.deliver(sqsRecordFactory(stillUnrouted.enqueued[0] as Envelope));
 
     // Assess
     expect(routed.enqueued[0]?.sourceId).toBe(UNROUTED_SOURCE_ID);
@@ -405,10 +394,12 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     await sandbox.clear();
 
     // Act
-    const first = await run.deliver(sqsRecord(envelope, 1)).catch((error: unknown) => error);
+    const first = await run
+      .deliver(sqsRecordFactory(envelope, { receiveCount: 1 }))
+      .catch((error: unknown) => error);
     graph.setPageToken(ids.page, 'EAAB-renewed-token');
     secretValues.SPRING_PAGE_TOKEN = 'EAAB-renewed-token';
-    await run.deliver(sqsRecord(envelope, 2));
+    await run.deliver(sqsRecordFactory(envelope, { receiveCount: 2 }));
 
     // Assess
     expect(first).toBeInstanceOf(RetryLaterError);
@@ -427,7 +418,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Act
     const failure = await run
-      .deliver(sqsRecord(run.enqueued[0] as Envelope))
+      .deliver(sqsRecordFactory(run.enqueued[0] as Envelope))
       .catch((error: unknown) => error);
 
     // Assess
@@ -443,7 +434,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
     await sandbox.clear();
 
     // Act
-    await run.deliver(sqsRecord(run.enqueued[0] as Envelope));
+    await run.deliver(sqsRecordFactory(run.enqueued[0] as Envelope));
 
     // Assess
     expect(run.parked).toEqual([
@@ -462,7 +453,7 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Act
     const failure = await run
-      .deliver(sqsRecord(run.enqueued[0] as Envelope))
+      .deliver(sqsRecordFactory(run.enqueued[0] as Envelope))
       .catch((error: unknown) => error);
 
     // Assess

@@ -8,17 +8,14 @@ import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
-import { eventually, sourceReloaded, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-
-/** A source whose leads Onpipeline refuses (an unknown custom field ID), until it is fixed. */
-const springOffer = (customFieldId: string) => `channel: form
-form: { allowedOrigins: ["*"] }
-lead:
-  FirstName: first_name
-  LastName: last_name
-  Extra:
-    - { id: "${customFieldId}", from: note }
-`;
+import {
+  eventually,
+  KNOWN_CUSTOM_FIELD_ID,
+  noteSource,
+  sourceReloaded,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 const namedFields = `channel: partner
 partner: { apiKeys: [ACME_KEY] }
@@ -31,7 +28,7 @@ lead:
 `;
 
 describe('leadgate against the running one-machine runtime', () => {
-  const workspace = testWorkspace({ 'spring-offer': springOffer('999999'), 'acme-partner': namedFields });
+  const workspace = testWorkspace({ 'spring-offer': noteSource(), 'acme-partner': namedFields });
   let runtime: Runtime;
 
   /** Runs the CLI in this process, on the test workspace. */
@@ -235,7 +232,7 @@ describe('leadgate against the running one-machine runtime', () => {
     // Act
     const list = await leadgate(['dlq', 'list']);
     const show = await leadgate(['dlq', 'show', parked.messageId]);
-    writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), springOffer('1411084438'));
+    writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), noteSource(KNOWN_CUSTOM_FIELD_ID));
     await sourceReloaded(runtime, 'spring-offer', { first_name: 'A', last_name: 'B', note: 'x' }, (body) =>
       JSON.stringify(body.Extra).includes('1411084438'),
     );

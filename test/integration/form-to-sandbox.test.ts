@@ -4,23 +4,15 @@ import {
   attemptsFor,
   deadLetters,
   eventually,
+  noteSource,
   postForm,
   queueDrained,
   startTestRuntime,
   testWorkspace,
 } from '#test/support/runtime.ts';
 
-const rejectingSource = `channel: form
-form: { allowedOrigins: ["*"] }
-lead:
-  FirstName: first_name
-  LastName: last_name
-  Extra:
-    - { id: "999999", from: note }
-`;
-
 describe('website form → queue → deliver → Onpipeline sandbox', () => {
-  const workspace = testWorkspace({ 'rejected-by-crm': rejectingSource });
+  const workspace = testWorkspace({ 'rejected-by-crm': noteSource() });
   let runtime: Runtime;
 
   beforeAll(async () => {

@@ -6,17 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
-
-/** A source whose leads Onpipeline refuses (an unknown custom field ID): they are dead-lettered. */
-const refused = `channel: form
-form: { allowedOrigins: ["*"] }
-lead:
-  FirstName: first_name
-  LastName: last_name
-  Extra:
-    - { id: "999999", from: note }
-`;
+import { eventually, noteSource, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 /** One readable, explicitly UTC time format for every command. */
 const UTC_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/;
@@ -45,7 +35,7 @@ async function occupiedPort(): Promise<{ port: number; server: Server }> {
 }
 
 describe('what a newcomer trips over: npm start and the leadgate command', () => {
-  const workspace = testWorkspace({ 'spring-offer': refused });
+  const workspace = testWorkspace({ 'spring-offer': noteSource() });
   const servers: Server[] = [];
   let runtime: Runtime | undefined;
 

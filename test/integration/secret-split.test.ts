@@ -23,6 +23,25 @@ const postPartnerLead = (runtime: Runtime, sourceId: string, key: string) =>
     body: JSON.stringify({ first_name: 'Ana', last_name: 'Ruiz' }),
   });
 
+/** `leadgate send-test <sourceId>` against the running runtime, in this process, on the workspace. */
+async function sendTest(workspace: ReturnType<typeof testWorkspace>, runtime: Runtime, sourceId: string) {
+  const io = bufferIo({ cwd: workspace.root, env: {} });
+  const code = await main(
+    [
+      'send-test',
+      sourceId,
+      '--gateway',
+      runtime.gatewayUrl,
+      '--sources',
+      workspace.sourcesDir,
+      '--data-dir',
+      workspace.dataDir,
+    ],
+    io,
+  );
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
 describe('one secret store per side on one machine (gateway-secrets.env, api-tokens.env)', () => {
   it('keeps the API tokens from the capture side and the gateway secrets from the deliver side', async () => {
     // Prepare
@@ -104,28 +123,9 @@ describe('one secret store per side on one machine (gateway-secrets.env, api-tok
     });
 
     it('signs send-test with the gateway secrets, not the API tokens', async () => {
-      // Prepare
-      const run = async (sourceId: string) => {
-        const io = bufferIo({ cwd: workspace.root, env: {} });
-        const code = await main(
-          [
-            'send-test',
-            sourceId,
-            '--gateway',
-            runtime.gatewayUrl,
-            '--sources',
-            workspace.sourcesDir,
-            '--data-dir',
-            workspace.dataDir,
-          ],
-          io,
-        );
-        return { code, out: io.stdout(), err: io.stderr() };
-      };
-
       // Act
-      const signed = await run('acme-gw');
-      const misfiled = await run('acme-misfiled');
+      const signed = await sendTest(workspace, runtime, 'acme-gw');
+      const misfiled = await sendTest(workspace, runtime, 'acme-misfiled');
 
       // Assess
       expect(signed.code).toBe(0);
@@ -152,20 +152,7 @@ describe('one secret store per side on one machine (gateway-secrets.env, api-tok
     it('still works for both sides, with one warning that says how to split it (and no value)', async () => {
       // Act
       const accepted = await postPartnerLead(runtime, 'acme-gw', 'legacy-key-1');
-      const io = bufferIo({ cwd: workspace.root, env: {} });
-      const code = await main(
-        [
-          'send-test',
-          'acme-gw',
-          '--gateway',
-          runtime.gatewayUrl,
-          '--sources',
-          workspace.sourcesDir,
-          '--data-dir',
-          workspace.dataDir,
-        ],
-        io,
-      );
+      const sent = await sendTest(workspace, runtime, 'acme-gw');
 
       const deliverSide = await localSecretStore(workspace.dataDir, 'api', {}).get('ACME_KEY');
 
@@ -178,9 +165,9 @@ describe('one secret store per side on one machine (gateway-secrets.env, api-tok
       expect(warning).toContain('gateway-secrets.env');
       expect(warning).toContain('api-tokens.env');
       expect(warning).not.toContain('legacy-key-1');
-      expect(code).toBe(0);
-      expect(io.stderr().match(/deprecated/g)).toHaveLength(1);
-      expect(io.stderr()).not.toContain('legacy-key-1');
+      expect(sent.code).toBe(0);
+      expect(sent.err.match(/deprecated/g)).toHaveLength(1);
+      expect(sent.err).not.toContain('legacy-key-1');
     });
   });
 });

@@ -1,5 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { Runtime, RuntimeOptions } from '#local/runtime.ts';
+import { startTestRuntime, type testWorkspace } from '#test/support/runtime.ts';
+
+/** Where the browser tests save their screenshots. */
+export const SCREENSHOTS = 'test-results';
 
 /**
  * Flags for a headless Chromium on a machine with no display and a closed network. Deliberately
@@ -59,4 +65,46 @@ export async function watchedPage(browser: Browser, problems: string[]): Promise
     void dialog.dismiss();
   });
   return page;
+}
+
+/** What a browser test file works with: set by `browserSuite`'s `beforeAll`, read in the tests. */
+export interface BrowserSuite {
+  /** The real one-machine runtime (`startTestRuntime`). */
+  runtime: Runtime;
+  /** One watched page (`watchedPage`). */
+  page: Page;
+  /** What went wrong on the page: script errors, console errors, CSP violations, dialogs. */
+  problems: string[];
+}
+
+/**
+ * The frame of a browser test file, called inside its `describe`: before all its tests, the real
+ * runtime over `workspace` (with `options`), headless Chromium and one watched page, and the
+ * screenshots folder; after them, everything closed and the workspace removed.
+ *
+ * @example
+ * const e2e = browserSuite(testWorkspace({ acme: source }), { deliver: false });
+ * it('...', async () => {
+ *   await e2e.page.goto(`${e2e.runtime.gatewayUrl}/`);
+ *   expect(e2e.problems).toEqual([]);
+ * });
+ */
+export function browserSuite(
+  workspace: ReturnType<typeof testWorkspace>,
+  options: RuntimeOptions = {},
+): BrowserSuite {
+  const suite = { problems: [] as string[] } as BrowserSuite;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    suite.runtime = await startTestRuntime(workspace, options);
+    browser = await launchBrowser();
+    suite.page = await watchedPage(browser, suite.problems);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await suite.runtime?.stop();
+    workspace.cleanup();
+  });
+  return suite;
 }

@@ -1,16 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import type { Channel, ChannelDeps } from '#shared/channels/channel.ts';
-import { errorAnswer, tiktok } from '#shared/channels/index.ts';
+import { errorAnswer, partner, signedHeaders, tiktok } from '#shared/channels/index.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { HttpError } from '#shared/http/errors.ts';
 import { renderHttpError } from '#shared/http/middleware.ts';
 import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
+import type { RouteKey } from '#shared/http/routes.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { secretStore } from '#shared/security/secrets.ts';
-import { signStandardWebhook } from '#shared/security/signatures.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 
 /** Ids longer than 2^53, as ad networks send them (JSON numbers that `JSON.parse` would round). */
@@ -201,24 +202,67 @@ export function tiktokNotification(entries: TiktokEntryOptions[] = [{}]): string
 }
 
 /**
- * The `TikTok-Signature` TikTok sends (https://developers.tiktok.com/doc/webhooks-verification):
- * `t=<unix seconds>,s=<hex HMAC-SHA256(app secret, "<t>." + raw body)>`.
+ * The handler `channel` serves `key` with (its registry route factory over `deps`), answering as
+ * capture does (`answering`).
+ *
+ * @example
+ * await routeOf(meta, 'POST /v1/webhooks/meta', deps)(request); // 401 for a bad signature
  */
-export function tiktokSignature(appSecret: string, body: string | Buffer, timestamp = 1714644422): string {
-  return tiktok.sign?.(appSecret, body, timestamp)['tiktok-signature'] ?? '';
+export function routeOf(channel: Channel, key: RouteKey, deps: ChannelDeps) {
+  const factory = channel.routes[key];
+  if (!factory) throw new Error(`the ${channel.name} channel does not serve ${key}`);
+  return answering(channel, { handle: factory(deps) }).handle;
 }
 
-/** Standard Webhooks headers for `body`, signed with `secret` at `at` (default now). */
+/**
+ * One of `channel`'s POST routes as the registry builds it, over `sources` (YAML by id, removed when
+ * the test finishes), `secrets` and a clock at `now`: `post` sends a JSON body with the given headers
+ * to the route's path (`{name}` filled from `pathParameters`) and answers as capture does.
+ *
+ * @example
+ * const { post, enqueued } = postingTo(meta, 'POST /v1/webhooks/meta', { secrets: { META_APP_SECRET: 's' } });
+ * (await post(body, signedHeaders(meta, 's', body))).statusCode; // 200
+ */
+export function postingTo(
+  channel: Channel,
+  key: RouteKey,
+  options: {
+    secrets: Record<string, string>;
+    sources?: Record<string, string>;
+    pathParameters?: Record<string, string>;
+    now?: Date;
+  },
+) {
+  const { now, pathParameters = {} } = options;
+  const made = channelDeps(options.sources ?? {}, options.secrets, now ? () => now : undefined);
+  onTestFinished(made.cleanup);
+  const handle = routeOf(channel, key, made.deps);
+  const path = key
+    .slice(key.indexOf(' ') + 1)
+    .replace(/\{(\w+)\}/g, (_, name: string) => pathParameters[name] ?? '');
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    handle(
+      httpRequest({
+        path,
+        pathParameters,
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      }),
+    );
+  return { post, enqueued: made.enqueued };
+}
+
+/** The `TikTok-Signature` TikTok sends for `body` at `timestamp` (the channel's `sign`). */
+export function tiktokSignature(appSecret: string, body: string | Buffer, timestamp = 1714644422): string {
+  return signedHeaders(tiktok, appSecret, body, timestamp)['tiktok-signature'] ?? '';
+}
+
+/** Standard Webhooks headers for `body`, signed with `secret` at `at` (default now): the partner channel's `sign`. */
 export function standardWebhookHeaders(
   secret: string,
   body: string,
   options: { id?: string; at?: Date } = {},
 ): Record<string, string> {
-  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
-  const timestamp = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': timestamp,
-    'webhook-signature': signStandardWebhook(secret, id, timestamp, body),
-  };
+  const at = options.at === undefined ? undefined : Math.floor(options.at.getTime() / 1000);
+  return signedHeaders(partner, secret, body, at, options.id);
 }

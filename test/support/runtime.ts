@@ -20,6 +20,27 @@ export function testWorkspace(extraSources: Record<string, string> = {}) {
   };
 }
 
+/** A custom field id the Onpipeline sandbox knows (the shipped demo's), to fix a `noteSource`. */
+export const KNOWN_CUSTOM_FIELD_ID = '1411084438';
+
+/**
+ * A form source that sends the `note` field to the custom field `customFieldId`: with an id the
+ * Onpipeline sandbox does not know (the default, `999999`) every lead is refused (406) and
+ * dead-lettered, until the file is saved with a known one (`KNOWN_CUSTOM_FIELD_ID`).
+ *
+ * @example
+ * const workspace = testWorkspace({ 'spring-offer': noteSource() });
+ * writeFileSync(join(workspace.sourcesDir, 'spring-offer.yaml'), noteSource(KNOWN_CUSTOM_FIELD_ID));
+ */
+export const noteSource = (customFieldId = '999999') => `channel: form
+form: { allowedOrigins: ["*"] }
+lead:
+  FirstName: first_name
+  LastName: last_name
+  Extra:
+    - { id: "${customFieldId}", from: note }
+`;
+
 /** The real one-machine runtime on free loopback ports, with fast polling for tests. */
 export function startTestRuntime(workspace: ReturnType<typeof testWorkspace>, options: RuntimeOptions = {}) {
   return startRuntime({

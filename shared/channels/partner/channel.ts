@@ -21,6 +21,7 @@ import { parseJsonExact } from '#shared/json.ts';
 import { dryRun } from '#shared/mapping/mappers.ts';
 import {
   authUnavailable,
+  type StandardWebhookCheck,
   secretsEqualAny,
   secretValues,
   standardWebhooksKey,
@@ -71,16 +72,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
     if (signed && settings.signingSecrets?.length) {
       const secrets = await wellFormedSigningSecrets(deps, settings.signingSecrets, source.id);
       if (secrets.length === 0) throw authUnavailable();
-      const check = verifyStandardWebhook(
-        {
-          id: headers['webhook-id'],
-          timestamp: headers['webhook-timestamp'],
-          signature: headers['webhook-signature'],
-          body: request.body,
-        },
-        secrets,
-        now(),
-      );
+      const check = partnerSignatureCheck(secrets, request.body, headers, now());
       if (!check.ok) throw new HttpError(401, check.code, check.message);
       return 'signature';
     }
@@ -303,6 +295,32 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * THE check of a signed partner request: its Standard Webhooks headers (`webhook-id`,
+ * `webhook-timestamp`, `webhook-signature`) against the source's well-formed signing secrets at `now`
+ * (`verifyStandardWebhook`, docs/architecture.md "The channel contract and the registry").
+ *
+ * @example
+ * partnerSignatureCheck([signingSecret], request.body, request.headers, new Date()).ok; // boolean
+ */
+export function partnerSignatureCheck(
+  secrets: readonly string[],
+  body: Buffer,
+  headers: Record<string, string | undefined>,
+  now: Date,
+): StandardWebhookCheck {
+  return verifyStandardWebhook(
+    {
+      id: headers['webhook-id'],
+      timestamp: headers['webhook-timestamp'],
+      signature: headers['webhook-signature'],
+      body,
+    },
+    secrets,
+    now,
+  );
 }
 
 /**

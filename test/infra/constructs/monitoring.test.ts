@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channels, deliveryOutcomeMetrics } from '#infra/constructs/monitoring.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { count, flushMetrics } from '#shared/telemetry.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
+import { cdkContext, type Json, type Resource, templateQueries } from '#test/support/template.ts';
 
 /**
  * What makes the alarms fire: every metric name the code counts (read from the source, template
@@ -22,10 +24,6 @@ const previous = vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   return saved;
 });
-
-// biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped; the assertions check its shape
-type Json = any;
-type Resource = { Type: string; Properties: Record<string, Json>; Metadata?: Json };
 
 // ── The metric names in the source ─────────────────────────────────────────────────────────────────
 
@@ -179,24 +177,15 @@ type EmfDocument = {
 
 /** Counts every name once and publishes them as the functions do after an invocation. */
 async function publish(names: string[]): Promise<EmfDocument[]> {
-  const written: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-    written.push(String(chunk));
-    (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-    return true;
-  }) as typeof process.stdout.write;
+  const written: EmfDocument[] = [];
+  const { restore } = interceptLines(parseJsonObject, (line) => written.push(line as EmfDocument));
   try {
     for (const name of names) count(name);
     await flushMetrics().after?.({} as Request);
   } finally {
-    process.stdout.write = write;
+    restore();
   }
-  return written
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as EmfDocument);
+  return written;
 }
 
 // ── The synthesised stack ──────────────────────────────────────────────────────────────────────────
@@ -206,19 +195,7 @@ let assemblyDir: string;
 let emitted: string[];
 let documents: EmfDocument[];
 
-function ofType(type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
-
-function logicalIdOf(type: string, pathPart: string): string {
-  const found = ofType(type).filter(([, resource]) =>
-    resource.Metadata?.['aws:cdk:path']?.includes(pathPart),
-  );
-  expect(found, `${type} at *${pathPart}*`).toHaveLength(1);
-  return found[0]?.[0] ?? '';
-}
-
-const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+const { ofType, logicalIdOf, alarms } = templateQueries(() => resources);
 const alarmNamed = (suffix: string) => {
   const found = alarms().filter((alarm) => String(alarm.AlarmName).endsWith(`-${suffix}`));
   expect(found, `alarm *-${suffix}`).toHaveLength(1);
@@ -231,11 +208,7 @@ beforeAll(async () => {
   assemblyDir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
   const app = new App({
     outdir: assemblyDir,
-    context: {
-      ...JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context,
-      'aws:cdk:enable-path-metadata': true,
-      oldestMessageAgeSeconds: 600,
-    },
+    context: { ...cdkContext, oldestMessageAgeSeconds: 600 },
   });
   const stack = new LeadgateStack(app, 'LeadgateMonitoringTest');
   emitted = emittedNames();

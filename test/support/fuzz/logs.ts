@@ -9,6 +9,19 @@ export type LogLine = Record<string, unknown> & { level: string; message: string
  * through. `restore()` puts the streams back.
  */
 export function interceptLogLines(onLine: (line: LogLine) => void) {
+  return interceptLines(parseLogLine, onLine);
+}
+
+/**
+ * Takes over `process.stdout` and `process.stderr` writes: a chunk whose every line `parse` reads
+ * (Powertools log lines, EMF metric lines: `parseJsonObject`) goes to `onLine` instead of the console;
+ * other output passes through. `restore()` puts the streams back.
+ *
+ * @example
+ * const lines: Record<string, unknown>[] = [];
+ * const { restore } = interceptLines(parseJsonObject, (line) => lines.push(line));
+ */
+export function interceptLines<T>(parse: (text: string) => T | undefined, onLine: (line: T) => void) {
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((stream) => stream.write);
   streams.forEach((stream, index) => {
@@ -17,9 +30,9 @@ export function interceptLogLines(onLine: (line: LogLine) => void) {
       const textChunk =
         typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
       const lines = textChunk?.split('\n').filter((line) => line.trim() !== '') ?? [];
-      const parsed = lines.map(parseLogLine);
+      const parsed = lines.map(parse);
       if (parsed.length > 0 && parsed.every((line) => line !== undefined)) {
-        for (const line of parsed) onLine(line as LogLine);
+        for (const line of parsed) onLine(line as T);
         const callback = rest.find((item) => typeof item === 'function') as (() => void) | undefined;
         callback?.();
         return true;
@@ -34,6 +47,17 @@ export function interceptLogLines(onLine: (line: LogLine) => void) {
       });
     },
   };
+}
+
+/** The JSON object in `text` (a log or EMF line), or undefined when it is not one. */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The log line in `text`, or undefined when it is not a Powertools JSON line. */

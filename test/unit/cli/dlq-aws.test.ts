@@ -1,32 +1,11 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
+import { fakeSqs, parkedOnce } from '#test/support/sqs-aws.ts';
 
 const LEADS_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/leadgate-leads';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/leadgate-leads-dlq';
 const arnOf = (url: string) => `arn:aws:sqs:eu-west-1:123456789012:${url.split('/').pop()}`;
-
-interface Sent {
-  name: string;
-  input: Record<string, unknown>;
-}
-
-/** A stand-in for SQS on AWS: answers by command name and records what was sent. */
-function fakeSqs(answers: Record<string, (input: Record<string, unknown>) => unknown>) {
-  const sent: Sent[] = [];
-  const client = {
-    async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
-      const name = command.constructor.name.replace(/Command$/, '');
-      sent.push({ name, input: command.input });
-      const answer = answers[name];
-      if (!answer) throw new Error(`unexpected ${name}`);
-      return answer(command.input);
-    },
-    destroy() {},
-  };
-  return { client: client as unknown as SQSClient, sent };
-}
 
 const aws = ['--queue-url', LEADS_URL, '--dlq-url', DLQ_URL, '--region', 'eu-west-1'];
 
@@ -106,32 +85,13 @@ describe('leadgate dlq and status against AWS', () => {
       fields: { first_name: 'Ana', email: 'ana@example.test' },
       context: {},
     };
-    /** One parked lead, served once per listing. */
-    const parked = () => {
-      let served = false;
-      return fakeSqs({
-        ReceiveMessage: () => {
-          if (served) return { Messages: [] };
-          served = true;
-          return {
-            Messages: [
-              {
-                MessageId: 'm-1',
-                ReceiptHandle: 'r-1',
-                Body: JSON.stringify(envelope),
-                MessageAttributes: {
-                  reason: { DataType: 'String', StringValue: 'onpipeline_rejected' },
-                  status: { DataType: 'String', StringValue: '406' },
-                  message: { DataType: 'String', StringValue: 'Invalid e-mail ana@example.test' },
-                  attempts: { DataType: 'String', StringValue: '1' },
-                },
-              },
-            ],
-          };
-        },
-        ChangeMessageVisibilityBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
-      }).client;
-    };
+    const parked = () =>
+      parkedOnce(envelope, {
+        reason: 'onpipeline_rejected',
+        status: '406',
+        message: 'Invalid e-mail ana@example.test',
+        attempts: '1',
+      });
     const io = bufferIo({ awsSqs: parked });
     const json = bufferIo({ awsSqs: parked });
 

@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import { customFieldsCacheText } from '#shared/preview/custom-fields-cache.ts';
+import { parkedOnce } from '#test/support/sqs-aws.ts';
 
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/leadgate-leads-dlq';
 
@@ -31,38 +31,8 @@ const envelope = {
 };
 
 /** SQS on AWS with one parked lead of the acme source, served once per listing. */
-function parkedLead(): SQSClient {
-  let served = false;
-  const answers: Record<string, () => unknown> = {
-    ReceiveMessage: () => {
-      if (served) return { Messages: [] };
-      served = true;
-      return {
-        Messages: [
-          {
-            MessageId: 'm-1',
-            ReceiptHandle: 'r-1',
-            Body: JSON.stringify(envelope),
-            MessageAttributes: {
-              reason: { DataType: 'String', StringValue: 'mapping_failed' },
-              attempts: { DataType: 'String', StringValue: '1' },
-              configVersion: { DataType: 'String', StringValue: '7' },
-            },
-          },
-        ],
-      };
-    },
-    ChangeMessageVisibilityBatch: () => ({ Successful: [{ Id: '0' }], Failed: [] }),
-  };
-  return {
-    async send(command: { constructor: { name: string } }) {
-      const answer = answers[command.constructor.name.replace(/Command$/, '')];
-      if (!answer) throw new Error(`unexpected ${command.constructor.name}`);
-      return answer();
-    },
-    destroy() {},
-  } as unknown as SQSClient;
-}
+const parkedLead = () =>
+  parkedOnce(envelope, { reason: 'mapping_failed', attempts: '1', configVersion: '7' });
 
 describe('leadgate dlq show: custom fields', () => {
   const folders: string[] = [];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { sign } from '#test/support/fuzz/auth.ts';
+import { signed } from '#test/support/fuzz/auth.ts';
 import { fuzzCaptureWithLogs } from '#test/support/fuzz/capture.ts';
 import {
   apiEvent,
@@ -68,7 +68,7 @@ describe('capture handler: one INFO line per request', () => {
     const body = Buffer.from(metaNotification);
     const request = post('meta', {
       body: metaNotification,
-      headers: { 'x-hub-signature-256': sign.meta(body) },
+      headers: { ...signed('meta', body) },
     });
 
     // Act
@@ -175,7 +175,7 @@ describe('capture handler: one INFO line per request', () => {
     const body = Buffer.from(metaNotification);
     const request = post('meta', {
       body: metaNotification,
-      headers: { 'x-hub-signature-256': sign.meta(body) },
+      headers: { ...signed('meta', body) },
     });
 
     // Act

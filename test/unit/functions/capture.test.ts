@@ -1,31 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '#local/poller.ts';
-
-/** An API Gateway HTTP API (payload 2.0) event of one route, with no body. */
-function apiEvent(routeKey: string, path: string): APIGatewayProxyEventV2 {
-  const [method = 'GET'] = routeKey.split(' ');
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'leads.example.test',
-      domainPrefix: 'leads',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
-      requestId: 'request-1',
-      routeKey,
-      stage: '$default',
-      time: '04/Dec/2026:19:00:00 +0000',
-      timeEpoch: 1_796_000_000_000,
-    },
-  };
-}
+import { httpApiEvent } from '#test/support/api-event.ts';
 
 /** The deployed `handler`, loaded afresh: it builds its dependencies from the environment once. */
 async function deployedHandler() {
@@ -46,7 +22,7 @@ describe('the capture function as deployed (handler)', () => {
     const handler = await deployedHandler();
 
     // Act
-    const result = await handler(apiEvent('GET /health', '/health'));
+    const result = await handler(httpApiEvent('GET /health', '/health'));
 
     // Assess
     expect(result.statusCode).toBe(200);
@@ -59,7 +35,7 @@ describe('the capture function as deployed (handler)', () => {
     const handler = await deployedHandler();
 
     // Act
-    const result = await handler(apiEvent('GET /v1/nothing', '/v1/nothing'));
+    const result = await handler(httpApiEvent('GET /v1/nothing', '/v1/nothing'));
 
     // Assess
     expect(result.statusCode).toBe(404);
@@ -72,7 +48,7 @@ describe('the capture function as deployed (handler)', () => {
     const handler = await deployedHandler();
 
     // Act
-    const result = await handler(apiEvent('GET /health', '/health'));
+    const result = await handler(httpApiEvent('GET /health', '/health'));
 
     // Assess
     expect(result.statusCode).toBe(500);

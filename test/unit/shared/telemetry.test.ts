@@ -3,8 +3,9 @@ import type { Request } from '@middy/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { count, flushMetrics } from '#shared/telemetry.ts';
-import { sign } from '#test/support/fuzz/auth.ts';
+import { signed } from '#test/support/fuzz/auth.ts';
 import { fuzzCapture } from '#test/support/fuzz/capture.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
 import { apiEvent, type FuzzRequest } from '#test/support/fuzz/requests.ts';
 import { fuzzIds } from '#test/support/fuzz/sources.ts';
 
@@ -22,20 +23,7 @@ let capture: ReturnType<typeof fuzzCapture>;
 
 beforeAll(() => {
   capture = fuzzCapture();
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write);
-  streams.forEach((stream) => {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text));
-      (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-      return true;
-    }) as typeof stream.write;
-  });
-  restore = () => {
-    streams.forEach((stream, index) => {
-      stream.write = originals[index] as typeof stream.write;
-    });
-  };
+  ({ restore } = interceptLines(parseJsonObject, (line) => lines.push(line)));
 });
 afterAll(() => {
   restore();
@@ -60,7 +48,7 @@ function metaPost(leadIds: string[]): FuzzRequest {
     routeKey: 'POST /v1/webhooks/meta',
     path: '/v1/webhooks/meta',
     pathParameters: {},
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign.meta(body) },
+    headers: { 'content-type': 'application/json', ...signed('meta', body) },
     query: {},
     body,
     base64: false,

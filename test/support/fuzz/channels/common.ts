@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { fuzzIds } from '#test/support/fuzz/sources.ts';
 import { text } from '#test/support/fuzz/text.ts';
@@ -11,5 +10,3 @@ export const idLike = fc.oneof(
   text,
   fc.constant(null),
 );
-
-export const hexHmac = (key: string, data: Buffer) => createHmac('sha256', key).update(data).digest('hex');

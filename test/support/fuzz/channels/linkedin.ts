@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { hexHmac } from '#test/support/fuzz/channels/common.ts';
 import { jsonLeaf, jsonText } from '#test/support/fuzz/json.ts';
-import { fuzzIds, fuzzSecrets } from '#test/support/fuzz/sources.ts';
+import { fuzzIds } from '#test/support/fuzz/sources.ts';
 import { text } from '#test/support/fuzz/text.ts';
 
-/** LinkedIn lead notifications and the X-LI-Signature signer. */
+/** LinkedIn lead notifications (signed by the channel: `test/support/fuzz/auth.ts`). */
 
 export const linkedinNotification = fc
   .record(
@@ -36,7 +35,3 @@ export const linkedinNotification = fc
     { requiredKeys: ['type'] },
   )
   .map(jsonText);
-
-/** The `x-li-signature` header LinkedIn sends for `body`. */
-export const signLinkedin = (body: Buffer) =>
-  hexHmac(fuzzSecrets.LINKEDIN_CLIENT_SECRET, Buffer.concat([Buffer.from('hmacsha256='), body]));

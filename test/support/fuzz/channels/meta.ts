@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { hexHmac, idLike } from '#test/support/fuzz/channels/common.ts';
+import { idLike } from '#test/support/fuzz/channels/common.ts';
 import { jsonLeaf, jsonText, jsonValue } from '#test/support/fuzz/json.ts';
-import { fuzzSecrets } from '#test/support/fuzz/sources.ts';
 import { text } from '#test/support/fuzz/text.ts';
 
-/** Meta leadgen notifications and the X-Hub-Signature-256 signer. */
+/** Meta leadgen notifications (signed by the channel: `test/support/fuzz/auth.ts`). */
 
 export const metaNotification = fc
   .record(
@@ -58,6 +57,3 @@ export const metaNotification = fc
     { requiredKeys: [] },
   )
   .map(jsonText);
-
-/** The `x-hub-signature-256` header Meta sends for `body`. */
-export const signMeta = (body: Buffer) => `sha256=${hexHmac(fuzzSecrets.META_APP_SECRET, body)}`;

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
-import { signStandardWebhook } from '#shared/security/signatures.ts';
 import { jsonLeaf, jsonText, jsonValue } from '#test/support/fuzz/json.ts';
-import { fuzzSecrets } from '#test/support/fuzz/sources.ts';
 import { fieldName } from '#test/support/fuzz/text.ts';
 
-/** Partner API payloads (one lead or a batch) and the Standard Webhooks signer. */
+/** Partner API payloads, one lead or a batch (signed by the channel: `test/support/fuzz/auth.ts`). */
 
 const partnerLead = fc.dictionary(fieldName, jsonValue, { maxKeys: 8 });
 export const partnerPayload = fc
@@ -19,14 +17,3 @@ export const partnerPayload = fc
     },
   )
   .map(jsonText);
-
-/** The Standard Webhooks headers a partner sends for `body` at `at`. */
-export function signPartner(body: Buffer, at = new Date()): Record<string, string> {
-  const id = `msg_fuzz_${at.getTime()}`;
-  const timestamp = String(Math.floor(at.getTime() / 1000));
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': timestamp,
-    'webhook-signature': signStandardWebhook(fuzzSecrets.FZ_PARTNER_SIGNING, id, timestamp, body),
-  };
-}

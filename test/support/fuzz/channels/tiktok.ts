@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { hexHmac, idLike } from '#test/support/fuzz/channels/common.ts';
+import { idLike } from '#test/support/fuzz/channels/common.ts';
 import { jsonLeaf, jsonText, jsonValue } from '#test/support/fuzz/json.ts';
-import { fuzzSecrets } from '#test/support/fuzz/sources.ts';
 import { fieldName } from '#test/support/fuzz/text.ts';
 
-/** TikTok lead notifications and the TikTok-Signature signer. */
+/** TikTok lead notifications (signed by the channel: `test/support/fuzz/auth.ts`). */
 
 export const tiktokNotification = fc
   .record(
@@ -43,7 +42,3 @@ export const tiktokNotification = fc
     { requiredKeys: [] },
   )
   .map(jsonText);
-
-/** The `tiktok-signature` header TikTok sends for `body`. */
-export const signTiktok = (body: Buffer) =>
-  `t=1714644422,s=${hexHmac(fuzzSecrets.TIKTOK_APP_SECRET, Buffer.concat([Buffer.from('1714644422.'), body]))}`;

@@ -7,37 +7,12 @@ import { attributionScript, SCRIPT_MAX_AGE_SECONDS } from '#shared/attribution/s
 import type { HttpResult } from '#shared/http/response.ts';
 import { matchRoute } from '#shared/http/routes.ts';
 import { secretStore } from '#shared/security/secrets.ts';
+import { httpApiEvent } from '#test/support/api-event.ts';
 import { recordingQueue, sourcesFrom } from '#test/support/channels.ts';
 
 /** `GET /leadgate.js` through the real capture handler (middy chain included). */
 function scriptRequest(headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  const now = new Date();
-  return {
-    version: '2.0',
-    routeKey: 'GET /leadgate.js',
-    rawPath: '/leadgate.js',
-    rawQueryString: '',
-    headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'unit',
-      domainName: 'gateway.example.test',
-      domainPrefix: 'gateway',
-      http: {
-        method: 'GET',
-        path: '/leadgate.js',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.7',
-        userAgent: '',
-      },
-      requestId: 'unit-script',
-      routeKey: 'GET /leadgate.js',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    isBase64Encoded: false,
-  };
+  return httpApiEvent('GET /leadgate.js', '/leadgate.js', { headers });
 }
 
 describe('GET /leadgate.js', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
-import { captureRoutes, registry, webhookRouters } from '#shared/channels/index.ts';
+import { captureRoutes, googleAds, registry, signedHeaders, webhookRouters } from '#shared/channels/index.ts';
 import { routes } from '#shared/http/routes.ts';
 import { channels } from '#shared/sources/schema.ts';
 import { channelDeps } from '#test/support/channels.ts';
@@ -40,6 +40,18 @@ describe('the channel registry', () => {
     expect(build).toThrow('route GET /health has no handler');
   });
 
+  it('signs requests for every channel whose vendor signs them in a header', () => {
+    expect(
+      registry.filter((channel) => channel.sign && channel.verify).map((channel) => channel.name),
+    ).toEqual(['partner', 'meta', 'linkedin', 'tiktok']);
+  });
+
+  it('refuses to sign for a channel that does not sign', () => {
+    expect(() => signedHeaders(googleAds, 'key', '{}')).toThrow(
+      'the google-ads channel does not sign requests',
+    );
+  });
+
   it('routes unrouted leads again for the webhook channels only', () => {
     expect(Object.keys(webhookRouters).sort()).toEqual(['linkedin', 'meta', 'tiktok']);
   });
@@ -49,14 +61,15 @@ describe('the channel registry', () => {
     (_name, channel) => {
       // Prepare
       const body = Buffer.from('{"lead":"x"}');
+      const at = 1714644422;
 
       // Act
-      const headers = channel.sign?.('secret-of-24-bytes-or-more', body, 1714644422) ?? {};
+      const headers = signedHeaders(channel, 'secret-of-24-bytes-or-more', body, at);
 
       // Assess
-      expect(channel.verify?.('secret-of-24-bytes-or-more', body, headers)).toBe(true);
-      expect(channel.verify?.('another-secret-entirely!!', body, headers)).toBe(false);
-      expect(channel.verify?.('secret-of-24-bytes-or-more', Buffer.from('{"lead":"y"}'), headers)).toBe(
+      expect(channel.verify?.('secret-of-24-bytes-or-more', body, headers, at)).toBe(true);
+      expect(channel.verify?.('another-secret-entirely!!', body, headers, at)).toBe(false);
+      expect(channel.verify?.('secret-of-24-bytes-or-more', Buffer.from('{"lead":"y"}'), headers, at)).toBe(
         false,
       );
     },

@@ -1,13 +1,12 @@
-import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { leadDelivery } from '#shared/delivery/deliver.ts';
-import type { Envelope } from '#shared/envelope.ts';
 import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
 import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
 import { redact } from '#shared/telemetry.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
+import { sqsRecordFactory } from '#test/support/queue.ts';
 
 const source = `channel: form
 form: { allowedOrigins: ["*"] }
@@ -32,25 +31,6 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-function sqsRecord(envelope: Envelope): SQSRecord {
-  return {
-    messageId: envelope.id,
-    receiptHandle: `receipt-${envelope.id}`,
-    body: JSON.stringify(envelope),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: String(Date.now()),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:leads',
-    awsRegion: 'us-east-1',
-  };
-}
 
 /** Delivery against an Onpipeline that refuses every lead with `message` (406), recording the DLQ. */
 function refusingDelivery(message: string) {
@@ -94,7 +74,7 @@ describe('the DLQ message attribute is redacted like a log line', () => {
     const envelope = newEnvelope({ sourceId: 'site', channel: 'form', fields: lead, context: {} });
 
     // Act
-    await delivery.deliver(sqsRecord(envelope));
+    await delivery.deliver(sqsRecordFactory(envelope));
 
     // Assess
     const text = parked[0]?.message ?? '';
@@ -114,7 +94,7 @@ describe('the DLQ message attribute is redacted like a log line', () => {
     const envelope = newEnvelope({ sourceId: 'site', channel: 'form', fields: lead, context: {} });
 
     // Act
-    await delivery.deliver(sqsRecord(envelope));
+    await delivery.deliver(sqsRecordFactory(envelope));
 
     // Assess
     expect(parked[0]?.message).toBe(`{"Error":{"Message":"LastName '[redacted]' is invalid"}}`);

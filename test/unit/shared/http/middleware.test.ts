@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { HttpError } from '#shared/http/errors.ts';
 import { httpErrors, requestLog } from '#shared/http/middleware.ts';
 import { type HttpResult, json, seeOther, withLogFields } from '#shared/http/response.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
 
 // Log at INFO, as deployed (Powertools reads the level when the logger is built).
 const previousLogLevel = vi.hoisted(() => {
@@ -17,20 +18,7 @@ let lines: Record<string, unknown>[] = [];
 let restore: () => void;
 
 beforeAll(() => {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write);
-  for (const stream of streams) {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text));
-      (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-      return true;
-    }) as typeof stream.write;
-  }
-  restore = () => {
-    streams.forEach((stream, index) => {
-      stream.write = originals[index] as typeof stream.write;
-    });
-  };
+  ({ restore } = interceptLines(parseJsonObject, (line) => lines.push(line)));
 });
 
 afterEach(() => {

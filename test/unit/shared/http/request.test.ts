@@ -1,37 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type HttpRequest, readRequest, wantsJson } from '#shared/http/request.ts';
+import { httpApiEvent } from '#test/support/api-event.ts';
 
-/** An HTTP API (payload 2.0) event with the given parts; the rest as API Gateway sends it. */
-function apiEvent(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/forms/{sourceId}',
-    rawPath: '/v1/forms/demo-contact',
-    rawQueryString: '',
-    headers: {},
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'leads.example.test',
-      domainPrefix: 'leads',
-      http: {
-        method: 'POST',
-        path: '/v1/forms/demo-contact',
-        protocol: 'HTTP/1.1',
-        sourceIp: '198.51.100.7',
-        userAgent: 'context-agent',
-      },
-      requestId: 'request-1',
-      routeKey: 'POST /v1/forms/{sourceId}',
-      stage: '$default',
-      time: '04/Dec/2026:19:00:00 +0000',
-      timeEpoch: 1_796_000_000_000,
-    },
-    ...overrides,
-  };
-}
+/** A form post event (`POST /v1/forms/demo-contact`) with the given parts. */
+const apiEvent = (overrides: Partial<APIGatewayProxyEventV2> = {}) =>
+  httpApiEvent('POST /v1/forms/{sourceId}', '/v1/forms/demo-contact', overrides);
 
 describe('readRequest', () => {
   it('reads method, path, parameters, client ip and lower-cased headers, dropping unset ones', () => {

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
 import { newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { signedHeaders } from '#shared/channels/index.ts';
 import {
   linkedinChannel,
   linkedinRouter,
@@ -36,9 +37,9 @@ function leadAction(overrides: Record<string, unknown> = {}): string {
   });
 }
 
-/** `X-LI-Signature` as this gateway expects it: hex HMAC-SHA256(clientSecret, "hmacsha256=" + body). */
+/** `X-LI-Signature` as LinkedIn sends it (the channel's `sign`, pinned to LinkedIn's rule in `index.test.ts`). */
 const sign = (body: string, secret = clientSecret) =>
-  createHmac('sha256', secret).update(`hmacsha256=${body}`).digest('hex');
+  signedHeaders(linkedinDescriptor, secret, body)['x-li-signature'] ?? '';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
