@@ -76,3 +76,21 @@ describe('the secret names a source needs', () => {
     ]);
   });
 });
+
+describe('the secret names of a partner that only signs', () => {
+  it('names its signing secrets alone', () => {
+    // Prepare
+    const signing = source(
+      'signing-partner',
+      'channel: partner\npartner: { signingSecrets: [PARTNER_HMAC] }',
+    );
+
+    // Act
+    const references = secretReferences(signing);
+
+    // Assess
+    expect(references).toEqual([
+      { name: 'PARTNER_HMAC', side: 'gateway', setting: 'partner.signingSecrets' },
+    ]);
+  });
+});
