@@ -94,3 +94,30 @@ describe('the secret names of a partner that only signs', () => {
     ]);
   });
 });
+
+describe('missingSecrets with a store that cannot be read', () => {
+  it('counts every secret of that store as missing, without failing', async () => {
+    // Prepare
+    const broken = {
+      get: async () => {
+        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+      },
+      require: async () => {
+        throw new Error('denied');
+      },
+    };
+    const api = secretStore(async () => ({}));
+
+    // Act
+    const missing = await missingSecrets([tiktok], { gateway: broken, api });
+
+    // Assess
+    expect(missing).toEqual([
+      {
+        sourceId: 'tiktok-spring',
+        channel: 'tiktok',
+        missing: [{ name: 'TIKTOK_APP_SECRET', side: 'gateway' }],
+      },
+    ]);
+  });
+});
