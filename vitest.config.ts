@@ -17,16 +17,19 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // numbers even when a test fails, so a red run still says what it covered
       reportOnFailure: true,
-      // What the whole suite (npm test) covered on 2026-12-04, rounded down: a drop fails the run.
-      // Goal (issue #18): branches >= 90 and lines >= 95 in shared/ and functions/; the per-file gaps
-      // are listed in docs/testing.md#coverage. Raise these when a test closes a gap, never lower them.
+      // What the unit project alone covered on 2026-12-04 (the whole suite covers at least as much),
+      // rounded down, with room for noise where rounding leaves almost none (functions 99.2 -> 98;
+      // functions/** branches 97.7 -> 95: it has 44, one is 2.3 points): a drop fails the run.
+      // Goal (issue #18): branches >= 90 and lines >= 95 in shared/ and functions/, met. Numbers and
+      // the remaining gaps: docs/testing.md#coverage. Raise these when a test closes a gap, never
+      // lower them.
       thresholds: {
-        lines: 97,
-        branches: 89,
-        functions: 96,
-        statements: 96,
-        'shared/**': { lines: 97, branches: 89, functions: 96, statements: 96 },
-        'functions/**': { lines: 96, branches: 94, functions: 93, statements: 96 },
+        lines: 99,
+        branches: 95,
+        functions: 98,
+        statements: 98,
+        'shared/**': { lines: 99, branches: 95, functions: 98, statements: 98 },
+        'functions/**': { lines: 96, branches: 95, functions: 93, statements: 96 },
       },
     },
     projects: [

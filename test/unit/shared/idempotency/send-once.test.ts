@@ -245,3 +245,81 @@ describe.each([
     expect(calls).toHaveLength(2);
   });
 });
+
+describe('sendOnce.delivered: what deliver asks before fetching or mapping a lead', () => {
+  it.each([
+    [
+      'a 201',
+      { kind: 'delivered', status: 201, leadId: 'op-5' },
+      { kind: 'delivered', status: 201, leadId: 'op-5' },
+    ],
+    [
+      'a 409',
+      { kind: 'duplicate', status: 409, message: 'exists' },
+      { kind: 'duplicate', status: 409, message: 'duplicate' },
+    ],
+  ] as const)('answers the recorded outcome of a key delivered with %s', async (_case, answer, recorded) => {
+    // Prepare
+    const store = new SqlitePersistenceLayer(':memory:');
+    const { send } = scriptedSend(answer);
+    const once = sendOnce(store, send);
+    await once('meta:1', body);
+
+    // Act
+    const found = await once.delivered('meta:1');
+    store.close();
+
+    // Assess
+    expect(found).toEqual(recorded);
+  });
+
+  it('answers nothing for a key never sent, or still in progress', async () => {
+    // Prepare
+    const store = new SqlitePersistenceLayer(':memory:');
+    const held = heldSend();
+    const once = sendOnce(store, held.send);
+    const sending = once('meta:2', body);
+    await held.running;
+
+    // Act
+    const inProgress = await once.delivered('meta:2');
+    const unknown = await once.delivered('meta:3');
+    held.finish(delivered('op-2'));
+    await sending;
+    store.close();
+
+    // Assess
+    expect(inProgress).toBeUndefined();
+    expect(unknown).toBeUndefined();
+  });
+
+  it('answers nothing when the store cannot be read, so the send decides', async () => {
+    // Prepare
+    const store = new SqlitePersistenceLayer(':memory:');
+    const once = sendOnce(store, scriptedSend().send);
+    store.close();
+
+    // Act
+    const found = await once.delivered('meta:4');
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+});
+
+describe('sendOnce with a store that is down', () => {
+  it('fails the attempt without sending, so SQS offers the lead again', async () => {
+    // Prepare
+    const store = new SqlitePersistenceLayer(':memory:');
+    const { send, calls } = scriptedSend();
+    const once = sendOnce(store, send);
+    store.close();
+
+    // Act
+    const attempt = once('form:down', body);
+
+    // Assess
+    await expect(attempt).rejects.toThrow('Failed to save in progress record to idempotency store');
+    expect(calls).toEqual([]);
+  });
+});

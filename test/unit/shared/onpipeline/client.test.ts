@@ -354,3 +354,67 @@ describe('createOnpipelineClient: listCustomFields', () => {
     await expect(result).rejects.toMatchObject({ outcome: { kind: 'transient', ambiguous: false } });
   });
 });
+
+describe('createOnpipelineClient: addCustomField', () => {
+  it.each([
+    ['an ID', { Data: { ID: '1411084437' } }, { id: '1411084437', existed: false }],
+    ['a numeric FieldID', { Data: { FieldID: 1411084438 } }, { id: '1411084438', existed: false }],
+    ['no id at all', { Data: {} }, { existed: false }],
+    ['a body that is not JSON', 'Created', { existed: false }],
+  ])('creates the field with the table in lower case, answering %s', async (_case, created, expected) => {
+    // Prepare
+    const server = await fakeOnpipeline(answer(201, created));
+    const client = createOnpipelineClient({ baseUrl: server.url, token });
+
+    // Act
+    const result = await client.addCustomField('Persons', 'Lead source');
+
+    // Assess
+    expect(result).toEqual(expected);
+    expect(server.received[0]).toMatchObject({ url: '/FieldAdd' });
+    expect(JSON.parse(server.received[0]?.body ?? '')).toEqual({ Table: 'persons', Name: 'Lead source' });
+  });
+
+  it('answers existed for a field Onpipeline already has (409)', async () => {
+    // Prepare
+    const server = await fakeOnpipeline(answer(409, { Header: { Code: '409', Message: 'exists' } }));
+    const client = createOnpipelineClient({ baseUrl: server.url, token });
+
+    // Act
+    const result = await client.addCustomField('Deals', 'Budget');
+
+    // Assess
+    expect(result).toEqual({ existed: true });
+  });
+
+  it('throws OnpipelineRequestError with the outcome of a refused creation', async () => {
+    // Prepare
+    const server = await fakeOnpipeline(answer(403, { Header: { Code: '403', Message: 'not allowed' } }));
+    const client = createOnpipelineClient({ baseUrl: server.url, token });
+
+    // Act
+    const result = client.addCustomField('Organizations', 'Size');
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(OnpipelineRequestError);
+    await expect(result).rejects.toMatchObject({
+      message: 'FieldAdd failed: configuration 403',
+      outcome: { kind: 'configuration', status: 403 },
+    });
+  });
+});
+
+describe('createOnpipelineClient: odd failures', () => {
+  it('names a token function that throws a value that is not an Error', async () => {
+    // Prepare
+    const server = await fakeOnpipeline(answer(201, createdAnswer));
+    const client = createOnpipelineClient({ baseUrl: server.url, token: () => Promise.reject('sealed') });
+
+    // Act
+    const outcome = await client.sendLead(lead);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'configuration', message: 'Onpipeline token unavailable: sealed' });
+    expect(server.received).toHaveLength(0);
+  });
+});

@@ -4,10 +4,10 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newEnvelope } from '#shared/channels/common/enqueue.ts';
 import type { Envelope } from '#shared/envelope.ts';
-import { leadQueue, MessageTooLargeError } from '#shared/queue/client.ts';
+import { leadQueue, MessageTooLargeError, sqsClient } from '#shared/queue/client.ts';
 import { leadsQueue } from '#shared/queue/definition.ts';
 
 type Sent = SendMessageCommand | SendMessageBatchCommand;
@@ -162,5 +162,83 @@ describe('leadQueue.enqueue: leads sent in the same turn leave together', () => 
       'SendMessageCommand',
       'SendMessageCommand',
     ]);
+  });
+});
+
+describe('leadQueue.enqueue: odd SQS answers', () => {
+  it('sends exactly ten leads of one turn as one full batch, and nothing after it', async () => {
+    // Prepare
+    const { sent, queue } = recordingSqs();
+
+    // Act
+    await Promise.all(Array.from({ length: 10 }, (_, n) => queue.enqueue(lead(n))));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Assess
+    expect(sent).toHaveLength(1);
+    expect(bodiesOf(sent[0] as Sent)).toHaveLength(10);
+  });
+
+  it('fails a lone lead when SendMessage fails', async () => {
+    // Prepare
+    const { queue } = recordingSqs(async () => {
+      throw Object.assign(new Error('Access denied'), { name: 'AccessDenied' });
+    });
+
+    // Act
+    const enqueued = queue.enqueue(lead(1));
+
+    // Assess
+    await expect(enqueued).rejects.toThrow('Access denied');
+  });
+
+  it.each([
+    ['an answer without lists (SQS leaves empty ones out)', {}, ['without this entry', 'without this entry']],
+    [
+      'a refusal without code or message',
+      {
+        Successful: [{ Id: '0', MessageId: 'm-0', MD5OfMessageBody: '' }],
+        Failed: [{ Id: '1', SenderFault: true }],
+      },
+      [undefined, 'SendMessageBatch entry refused: unknown: '],
+    ],
+  ])('fails the leads SQS did not confirm after %s', async (_case, answer, reasons) => {
+    // Prepare
+    const { queue } = recordingSqs(async () => answer);
+
+    // Act
+    const outcomes = await Promise.allSettled([lead(0), lead(1)].map((e) => queue.enqueue(e)));
+
+    // Assess
+    expect(
+      outcomes.map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : undefined)),
+    ).toEqual(reasons.map((reason) => (reason === undefined ? undefined : expect.stringContaining(reason))));
+  });
+});
+
+describe('sqsClient', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('talks to the embedded queue with local credentials when given its endpoint', async () => {
+    // Act
+    const client = sqsClient('http://127.0.0.1:9324');
+
+    // Assess
+    expect(await client.config.endpoint?.()).toMatchObject({ hostname: '127.0.0.1', port: 9324 });
+    expect(await client.config.credentials()).toMatchObject({ accessKeyId: 'local' });
+  });
+
+  it('talks to AWS SQS when SQS_ENDPOINT is not set', () => {
+    // Prepare
+    vi.stubEnv('SQS_ENDPOINT', '');
+
+    // Act
+    const client = sqsClient();
+
+    // Assess
+    expect(client.config.endpoint).toBeUndefined();
+    expect(client.config.isCustomEndpoint).toBe(false);
   });
 });

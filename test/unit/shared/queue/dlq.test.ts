@@ -169,3 +169,39 @@ describe('describe: a parked lead as `dlq list`, `dlq show` and the dashboard sh
     });
   });
 });
+
+describe('describe: odd parked messages', () => {
+  it.each([
+    ['JSON that is not an envelope', '{"id":42}'],
+    ['no body at all', undefined],
+  ])('describes a message with %s by its attributes alone', (_case, Body) => {
+    // Prepare
+    const { Body: _envelope, ...rest } = dlqMessageFactory({
+      MessageAttributes: { source: { DataType: 'String', StringValue: 'demo-contact' } },
+    });
+    const message: Message = Body === undefined ? rest : { ...rest, Body };
+
+    // Act
+    const letter = describeLetter(message);
+
+    // Assess
+    expect(letter).toMatchObject({ sourceId: 'demo-contact', leadId: undefined, envelope: undefined });
+  });
+
+  it('shows the source configuration version that mapped the lead, when deliver recorded it', () => {
+    // Prepare
+    const withVersion = dlqMessageFactory({
+      MessageAttributes: {
+        reason: { DataType: 'String', StringValue: 'mapping_failed' },
+        configVersion: { DataType: 'String', StringValue: '7' },
+      },
+    });
+
+    // Act
+    const letters = [describeLetter(withVersion), describeLetter(dlqMessageFactory())];
+
+    // Assess
+    expect(letters[0]?.configVersion).toBe('7');
+    expect(letters[1]).not.toHaveProperty('configVersion');
+  });
+});

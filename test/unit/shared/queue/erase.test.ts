@@ -178,3 +178,35 @@ describe('sweepQueue', () => {
     ]);
   });
 });
+
+describe('sweepQueue with answers as terse as SQS sends them', () => {
+  it('reads an answer without Messages as a dry queue, a delete answer without Failed as done, and skips a message without a body', async () => {
+    // Prepare: SQS leaves out empty lists; a message without a body is no lead
+    const batches: Message[][] = [[message('m1', ada), { MessageId: 'm2', ReceiptHandle: 'receipt-m2' }]];
+    const given: string[] = [];
+    const sqs = {
+      async send(
+        command: ReceiveMessageCommand | DeleteMessageBatchCommand | ChangeMessageVisibilityBatchCommand,
+      ) {
+        if (command instanceof ReceiveMessageCommand) {
+          const batch = batches.shift();
+          return batch ? { Messages: batch } : {};
+        }
+        if (command instanceof DeleteMessageBatchCommand) return { Successful: [{ Id: '0' }] };
+        for (const entry of command.input.Entries ?? []) given.push(entry.ReceiptHandle ?? '');
+        return {};
+      },
+    } as unknown as SQSClient;
+
+    // Act
+    const result = await sweepQueue(sqs, QUEUE_URL, {
+      matches: isAda,
+      maxMessages: 100,
+      deadline: Date.now() + 60_000,
+    });
+
+    // Assess
+    expect(result).toEqual({ scanned: 2, removed: ['m1'], complete: true });
+    expect(given).toEqual(['receipt-m2']);
+  });
+});

@@ -76,3 +76,48 @@ describe('the secret names a source needs', () => {
     ]);
   });
 });
+
+describe('the secret names of a partner that only signs', () => {
+  it('names its signing secrets alone', () => {
+    // Prepare
+    const signing = source(
+      'signing-partner',
+      'channel: partner\npartner: { signingSecrets: [PARTNER_HMAC] }',
+    );
+
+    // Act
+    const references = secretReferences(signing);
+
+    // Assess
+    expect(references).toEqual([
+      { name: 'PARTNER_HMAC', side: 'gateway', setting: 'partner.signingSecrets' },
+    ]);
+  });
+});
+
+describe('missingSecrets with a store that cannot be read', () => {
+  it('counts every secret of that store as missing, without failing', async () => {
+    // Prepare
+    const broken = {
+      get: async () => {
+        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+      },
+      require: async () => {
+        throw new Error('denied');
+      },
+    };
+    const api = secretStore(async () => ({}));
+
+    // Act
+    const missing = await missingSecrets([tiktok], { gateway: broken, api });
+
+    // Assess
+    expect(missing).toEqual([
+      {
+        sourceId: 'tiktok-spring',
+        channel: 'tiktok',
+        missing: [{ name: 'TIKTOK_APP_SECRET', side: 'gateway' }],
+      },
+    ]);
+  });
+});

@@ -85,6 +85,18 @@ describe('attributionContext: the script fields as $ context', () => {
     expect(context.landing).toHaveLength(2048);
   });
 
+  it('never cuts a long value in the middle of an emoji', () => {
+    // Prepare: 511 characters, then an emoji (two UTF-16 units) across the 512 cut
+    const campaign = `${'c'.repeat(511)}😀 and more`;
+
+    // Act
+    const context = attributionContext({ lg_last_utm_campaign: campaign });
+
+    // Assess: the whole emoji is left out, not half of it
+    expect(context['utm.campaign']).toBe('c'.repeat(511));
+    expect(context['utm.campaign']).not.toMatch(/[\uD800-\uDBFF]$/);
+  });
+
   it('ignores inherited names (own fields only)', () => {
     // Prepare
     const fields = Object.create({ lg_last_utm_source: 'inherited' }) as InputFields;

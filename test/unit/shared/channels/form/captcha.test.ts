@@ -39,7 +39,15 @@ const secrets = {
 };
 const tokenField = { ts: 'cf-turnstile-response', hc: 'h-captcha-response', rc: 'g-recaptcha-response' };
 
-type Answer = { status?: number; body?: unknown; raw?: string; hang?: boolean; redirect?: string };
+type Answer = {
+  status?: number;
+  body?: unknown;
+  raw?: string;
+  hang?: boolean;
+  redirect?: string;
+  /** Sent as they are (a declared Content-Length: the body is not chunked). */
+  headers?: Record<string, string>;
+};
 type Asked = { path: string; contentType: string | undefined; params: Record<string, string> };
 
 /** A siteverify stand-in on 127.0.0.1: answers `answer` (JSON 200 `{success:true}` by default). */
@@ -62,7 +70,9 @@ async function verifyServer() {
         return;
       }
       const body = answer.raw ?? JSON.stringify(answer.body);
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(body);
+      res
+        .writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers })
+        .end(body);
     });
   });
   const listening = await listenOnLoopback(server, 0);
@@ -174,6 +184,19 @@ describe('form CAPTCHA: a verified token', () => {
       expect(enqueued[0]?.context.captcha).toBe('verified');
     },
   );
+
+  it('takes the first non-empty token when the field is sent more than once', async () => {
+    // Prepare
+    const { verify, post, enqueued } = await gateway();
+
+    // Act
+    const result = await post('ts', { ...person, 'cf-turnstile-response': ['', ' t-2 '] } as never);
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(verify.asked[0]?.params.response).toBe('t-2');
+    expect(enqueued[0]?.fields).toEqual(person);
+  });
 
   it('reads the token from X-Captcha-Token when the field is absent', async () => {
     // Prepare
@@ -315,6 +338,8 @@ describe('form CAPTCHA: secrets fail closed (503 auth_unavailable)', () => {
   });
 });
 
+const bigAnswer = JSON.stringify({ success: true, pad: 'x'.repeat(70_000) });
+
 describe('form CAPTCHA: provider unavailable', () => {
   const unavailable: [string, Answer][] = [
     ['a 503', { status: 503, body: { error: 'down' } }],
@@ -324,6 +349,12 @@ describe('form CAPTCHA: provider unavailable', () => {
     ['JSON without success', { body: { ok: true } }],
     ['Turnstile internal-error', { body: { success: false, 'error-codes': ['internal-error'] } }],
     ['an answer over 64 KB', { raw: JSON.stringify({ success: true, pad: 'x'.repeat(70_000) }) }],
+    [
+      'an answer declared over 64 KB',
+      { raw: bigAnswer, headers: { 'content-length': String(Buffer.byteLength(bigAnswer)) } },
+    ],
+    ['a 204 without a body', { status: 204, raw: '' }],
+    ['a JSON list', { body: [{ success: true }] }],
     ['a redirect (never followed)', { redirect: 'https://elsewhere.example/' }],
     ['no answer within the timeout', { hang: true }],
   ];

@@ -603,6 +603,21 @@ describe('partnerChannel: dedupe keys', () => {
       'partner:acme:lead:12345',
     ]);
   });
+
+  it('keys a lead by the first of several lead ids, and ignores a blank one', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(acme({ ...jane, lead_id: [' 777 ', '778'] }));
+    await channel.capture(acme({ ...jane, lead_id: '   ' }));
+
+    // Assess
+    expect(enqueued.map((envelope) => envelope.dedupeKey)).toEqual([
+      'partner:acme:lead:777',
+      `partner:${enqueued[1]?.id}`,
+    ]);
+  });
 });
 
 describe('partnerChannel: malformed requests', () => {

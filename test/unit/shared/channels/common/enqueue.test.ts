@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { enqueue, enqueueAll, newEnvelope } from '#shared/channels/common/enqueue.ts';
+import { HttpError } from '#shared/http/errors.ts';
+import { recordingLeadQueue } from '#test/support/queue.ts';
+
+// Log at DEBUG (set before the logger is built): the "lead queued" line is written only then.
+const previousLogLevel = vi.hoisted(() => {
+  const previous = process.env.POWERTOOLS_LOG_LEVEL;
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  return previous;
+});
+
+/** Every JSON log line written while a test runs. */
+let lines: Record<string, unknown>[] = [];
+let restore: () => void;
+beforeAll(() => {
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((stream) => stream.write);
+  for (const stream of streams) {
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text));
+      (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
+      return true;
+    }) as typeof stream.write;
+  }
+  restore = () => {
+    streams.forEach((stream, index) => {
+      stream.write = originals[index] as typeof stream.write;
+    });
+  };
+});
+beforeEach(() => {
+  lines = [];
+});
+afterAll(() => {
+  restore();
+  if (previousLogLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = previousLogLevel;
+});
+
+const lead = (extra: Partial<Parameters<typeof newEnvelope>[0]> = {}) =>
+  newEnvelope({
+    sourceId: 'meta-spring',
+    channel: 'meta',
+    fields: { email: 'ana@example.com' },
+    context: {},
+    ...extra,
+  });
+
+describe('enqueue at DEBUG', () => {
+  it('logs the queued lead with its ids and flags, never its values', async () => {
+    // Prepare
+    const { queue } = recordingLeadQueue();
+    const fetched = lead({ test: true, fetch: { provider: 'meta', id: '1202123456789012345' } });
+
+    // Act
+    await enqueue(queue, fetched);
+    await enqueue(queue, lead());
+
+    // Assess
+    const queued = lines.filter((line) => line.message === 'lead queued');
+    expect(queued).toEqual([
+      expect.objectContaining({
+        leadId: fetched.id,
+        sourceId: 'meta-spring',
+        fieldCount: 1,
+        test: true,
+        fetch: 'meta',
+      }),
+      expect.not.objectContaining({ test: expect.anything(), fetch: expect.anything() }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('ana@example.com');
+  });
+
+  it('answers 503 queue_unavailable for a queue that fails with a value that is not an Error', async () => {
+    // Prepare
+    const queue = { ...recordingLeadQueue().queue, enqueue: () => Promise.reject('down') };
+
+    // Act
+    const queued = enqueue(queue, lead()).catch((error: unknown) => error);
+
+    // Assess
+    expect(await queued).toBeInstanceOf(HttpError);
+    expect(await queued).toMatchObject({ status: 503, code: 'queue_unavailable' });
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'queue unavailable: lead refused with 503', error: 'unknown' }),
+    );
+  });
+});
+
+describe('enqueueAll', () => {
+  it('enqueues nothing, and does not fail, for an empty notification', async () => {
+    // Prepare
+    const { queue, calls } = recordingLeadQueue();
+
+    // Act
+    await enqueueAll(queue, [], { concurrency: 5 });
+
+    // Assess
+    expect(calls).toEqual([]);
+  });
+});
