@@ -128,7 +128,8 @@ export function metaLeadFields(fieldData: unknown[]): InputFields {
   const fields: InputFields = Object.create(null);
   for (const item of fieldData) {
     if (!isRecord(item) || typeof item.name !== 'string' || item.name === '') continue;
-    const values = Array.isArray(item.values) ? item.values : [];
+    // Graph sends a list; a lone value is taken as a list of one rather than dropped
+    const values = Array.isArray(item.values) ? item.values : [item.values];
     fields[item.name] = values
       .filter((value) => value !== null && value !== undefined)
       .map(String)

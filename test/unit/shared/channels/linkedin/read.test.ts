@@ -35,11 +35,11 @@ describe('readLinkedin: a sample LinkedIn lead for the preview', () => {
     expect({ ...lead?.input.fields }).toEqual({
       FIRST_NAME: 'Ana',
       'Team size': '12',
-      '415152': ['1', '2'],
+      '415152': '1, 2',
       '415155': 'Call me',
     });
     expect(lead?.input.context).toMatchObject({
-      'linkedin.lead_id': 'lead-7',
+      'linkedin.response_id': 'lead-7',
       'linkedin.form_id': '77',
       source: 'linkedin-spring',
     });
@@ -63,7 +63,7 @@ describe('readLinkedin: a sample LinkedIn lead for the preview', () => {
 
     // Assess
     expect({ ...lead?.input.fields }).toEqual({});
-    expect(lead?.input.context).not.toHaveProperty('linkedin.lead_id');
+    expect(lead?.input.context).not.toHaveProperty('linkedin.response_id');
   });
 
   it('refuses a JSON list, which is not a lead', async () => {

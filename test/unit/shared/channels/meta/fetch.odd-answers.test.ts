@@ -81,7 +81,7 @@ describe('metaResolver with odd Graph answers', () => {
     });
   });
 
-  it('leaves out of the context what the lead does not carry, and keeps a creation time it cannot read', async () => {
+  it('leaves out of the context what the lead does not carry, keeps a creation time it cannot read, and a lone value', async () => {
     // Prepare
     answerNext({
       id: leadId,
@@ -97,7 +97,7 @@ describe('metaResolver with odd Graph answers', () => {
     // Assess
     expect(resolved).toEqual({
       ok: true,
-      fields: { email: '' },
+      fields: { email: 'ana@example.com' },
       context: { source: 'meta-spring', 'meta.created_time': 'last tuesday' },
     });
   });

@@ -11,7 +11,7 @@ if (!parsed.ok) throw new Error('invalid test source');
 const facts = { source: parsed.source, receivedAt: '2026-12-04T10:00:00.000Z' };
 
 describe('readMeta: a sample Meta lead for the preview', () => {
-  it('reads field_data of every shape the Graph API could give, skipping what has no name', async () => {
+  it('reads field_data of every shape the Graph API could give as deliver does, skipping what has no name', async () => {
     // Prepare
     const sample = JSON.stringify({
       field_data: [
@@ -30,7 +30,7 @@ describe('readMeta: a sample Meta lead for the preview', () => {
     expect({ ...lead?.input.fields }).toEqual({
       first_name: 'Ana',
       budget: '5000',
-      topics: ['Pricing', 'Demo', 'Support'],
+      topics: 'Pricing, Demo, Support',
     });
     expect(lead?.input.context).not.toHaveProperty('meta.leadgen_id');
   });
