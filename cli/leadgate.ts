@@ -112,7 +112,8 @@ Accepted payloads:
   webhook payload    a channel's own JSON:
                        google-ads  user_column_data[].column_id and string_value
                        meta        the lead as the Graph API returns it (field_data[].name, values)
-                       linkedin    a lead form response (formResponse.answers[])
+                       linkedin    a lead form response (formResponse.answers[]), each answer
+                                   named by its predefinedField (FIRST_NAME...) or questionId
                        tiktok      the notification (entry[].changes[].field and value)
   name=value lines   forms only: one field per line, read literally: everything after the first =
                      is the value as typed (+44 20 7946 0958 keeps its +; nothing is URL-decoded,
