@@ -12,7 +12,7 @@
  *
  * All with `--enable-source-maps`, which the stack sets in `NODE_OPTIONS`, and against each function's
  * floor (`floors`): the same job with nothing but the AWS SDK clients it needs, bundled the same way.
- * Flags: `--runs=N` (default 25), `--keep=<dir>` (keeps the packages for an A/B later, see
+ * Flags: `--runs=N` (default 25), `--no-components` (skips the dependencies alone), `--keep=<dir>` (keeps the packages for an A/B later, see
  * `BENCH_COLDSTART_EXTRA`).
  *
  *   npx node bench/coldstart.ts
@@ -23,7 +23,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -35,6 +34,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { SOURCES_BUNDLE_FILE, sourcesBundleText } from '#shared/sources/bundle.ts';
+import { loadSources } from '#shared/sources/loader.ts';
 import {
   append,
   formatSummary,
@@ -208,18 +209,27 @@ const firstEvents: Record<FunctionName, string> = {
   deliver: '{ Records: [] }',
 };
 
-/** The probe a fresh process runs: times the import (and the first invocation) and prints JSON. */
+/**
+ * The probe a fresh process runs: times the import (and the first invocation) and prints JSON. Wall
+ * time, and the main thread's CPU time (`process.threadCpuUsage`, since the thread started), which
+ * other processes on a loaded machine disturb much less than wall time.
+ */
 function probeSource(target: string, first?: string): string {
+  const cpu =
+    'const cpuMs = () => { const used = process.threadCpuUsage(); return (used.user + used.system) / 1000; };\n';
   return (
+    cpu +
     'const start = performance.now();\n' +
     `const module = await import(${JSON.stringify(pathToFileURL(target).href)});\n` +
     'const ready = performance.now();\n' +
+    'const readyCpu = cpuMs();\n' +
     (first
       ? `const answer = await module.handler(${first}, ${contextSource});\nconst firstCall = performance.now() - ready;\n` +
+        'const firstCallCpu = cpuMs() - readyCpu;\n' +
         'const status = answer?.statusCode ?? (Array.isArray(answer?.batchItemFailures) ? 200 : 0);\n'
-      : 'const firstCall = 0;\nconst status = 0;\n') +
+      : 'const firstCall = 0;\nconst firstCallCpu = 0;\nconst status = 0;\n') +
     'const rss = process.memoryUsage().rss / 1048576;\n' +
-    "process.stdout.write('\\n' + JSON.stringify({ import: ready - start, ready, firstCall, rss, status }) + '\\n');\n"
+    "process.stdout.write('\\n' + JSON.stringify({ import: ready - start, ready, readyCpu, firstCall, firstCallCpu, rss, status }) + '\\n');\n"
   );
 }
 
@@ -314,7 +324,10 @@ async function bundleComponent(name: string, contents: string, outfile: string) 
 interface InitTimes {
   importMs: Summary;
   readyMs: Summary;
+  /** Main-thread CPU from the thread's start to handler ready. */
+  readyCpuMs: Summary;
   firstCallMs: Summary;
+  firstCallCpuMs: Summary;
   /** Resident memory after the import and the first call, MiB. */
   rssMiB: Summary;
 }
@@ -330,7 +343,9 @@ interface Probe {
 interface Sample {
   import: number;
   ready: number;
+  readyCpu: number;
   firstCall: number;
+  firstCallCpu: number;
   rss: number;
   status: number;
 }
@@ -344,14 +359,12 @@ async function measureOnce(probe: Probe, flags: string[], env: Record<string, st
 
 /**
  * What goes into a function's package next to `index.js`, as the stack ships it: the source configs,
- * validated, in `sources/` (`SOURCES_DIR` points there).
+ * validated, as one JSON file in `sources/` (`SOURCES_DIR` points there; #shared/sources/bundle.ts).
  */
 function packageSources(packageDir: string): string {
   const dir = join(packageDir, 'sources');
   mkdirSync(dir, { recursive: true });
-  for (const file of readdirSync('sources').filter((name) => /\.ya?ml$/.test(name))) {
-    cpSync(join('sources', file), join(dir, file));
-  }
+  writeFileSync(join(dir, SOURCES_BUNDLE_FILE), sourcesBundleText(loadSources('sources')));
   return dir;
 }
 
@@ -379,7 +392,7 @@ function extraPackages(): Record<string, Probe & { target: string }> {
   return extra;
 }
 
-export async function runColdStartBench(runs = 25, options: { keep?: string } = {}) {
+export async function runColdStartBench(runs = 25, options: { keep?: string; components?: boolean } = {}) {
   checkConstruct();
   const scratch = mkdtempSync(join(tmpdir(), 'leadgate-bench-bundle-'));
   const stub = await stubSqs();
@@ -465,7 +478,16 @@ export async function runColdStartBench(runs = 25, options: { keep?: string } = 
     /** Per round: ready / the floor's ready, and first call − the floor's first call. */
     const vsFloor: Record<
       string,
-      Record<string, { ready: Summary; firstCallExtraMs: Summary; firstCallMs: Summary }>
+      Record<
+        string,
+        {
+          ready: Summary;
+          readyCpu: Summary;
+          firstCallExtraMs: Summary;
+          firstCallExtraCpuMs: Summary;
+          firstCallMs: Summary;
+        }
+      >
     > = {};
     for (const [setting, bySetting] of Object.entries(samples)) {
       init[setting] = Object.fromEntries(
@@ -474,7 +496,9 @@ export async function runColdStartBench(runs = 25, options: { keep?: string } = 
           {
             importMs: summarize(entry.map((s) => s.import)),
             readyMs: summarize(entry.map((s) => s.ready)),
+            readyCpuMs: summarize(entry.map((s) => s.readyCpu)),
             firstCallMs: summarize(entry.map((s) => s.firstCall)),
+            firstCallCpuMs: summarize(entry.map((s) => s.firstCallCpu)),
             rssMiB: summarize(entry.map((s) => s.rss)),
           },
         ]),
@@ -486,6 +510,10 @@ export async function runColdStartBench(runs = 25, options: { keep?: string } = 
         const floor = bySetting[floorName(probe.fn)] ?? [];
         (vsFloor[setting] as Record<string, unknown>)[name] = {
           ready: summarize(own.map((s, round) => s.ready / (floor[round]?.ready ?? Number.NaN))),
+          readyCpu: summarize(own.map((s, round) => s.readyCpu / (floor[round]?.readyCpu ?? Number.NaN))),
+          firstCallExtraCpuMs: summarize(
+            own.map((s, round) => s.firstCallCpu - (floor[round]?.firstCallCpu ?? Number.NaN)),
+          ),
           firstCallExtraMs: summarize(
             own.map((s, round) => s.firstCall - (floor[round]?.firstCall ?? Number.NaN)),
           ),
@@ -496,7 +524,7 @@ export async function runColdStartBench(runs = 25, options: { keep?: string } = 
     // What dominates: each dependency alone (import time, same bundling, no source maps).
     const componentProbes: Record<string, { probe: Probe; bytes: number }> = {};
     let index = 0;
-    for (const [name, contents] of Object.entries(components)) {
+    for (const [name, contents] of Object.entries(options.components === false ? {} : components)) {
       const outfile = join(scratch, `component-${index}`, 'index.mjs');
       const bytes = await bundleComponent(name, contents, outfile);
       const probe = join(scratch, `probe-component-${index++}.mjs`);
@@ -504,7 +532,8 @@ export async function runColdStartBench(runs = 25, options: { keep?: string } = 
       componentProbes[name] = { probe: { file: probe }, bytes };
     }
     const componentSamples: Record<string, number[]> = {};
-    for (let round = 0; round < Math.max(5, Math.round(runs / 3)); round++) {
+    const componentRounds = Object.keys(componentProbes).length > 0 ? Math.max(5, Math.round(runs / 3)) : 0;
+    for (let round = 0; round < componentRounds; round++) {
       for (const [name, { probe }] of Object.entries(componentProbes)) {
         append(componentSamples, name, (await measureOnce(probe, [], env)).import);
       }
@@ -579,7 +608,7 @@ export function printColdStart(result: Awaited<ReturnType<typeof runColdStartBen
     );
     for (const [name, floor] of Object.entries(result.vsFloor[setting] ?? {})) {
       console.log(
-        `    ${name.padEnd(28)} ready ${formatSummary(floor.ready, 2)}×  first call ${formatSummary(floor.firstCallMs)} = floor's + ${formatSummary(floor.firstCallExtraMs)} ms`,
+        `    ${name.padEnd(28)} ready ${formatSummary(floor.ready, 2)}× (CPU ${formatSummary(floor.readyCpu, 2)}×)  first call ${formatSummary(floor.firstCallMs)} = floor's + ${formatSummary(floor.firstCallExtraMs)} ms (CPU + ${formatSummary(floor.firstCallExtraCpuMs)} ms)`,
       );
     }
   }
@@ -594,6 +623,7 @@ if (import.meta.main) {
     machine: machine(),
     ...(await runColdStartBench(runsArg ? Number(runsArg.slice(7)) : 25, {
       ...(keepArg ? { keep: resolve(keepArg.slice(7)) } : {}),
+      components: !process.argv.includes('--no-components'),
     })),
   });
   printColdStart(result);
