@@ -87,11 +87,14 @@ function summaryTable(results: Record<string, unknown>): string {
     for (const [variant, data] of Object.entries(capture.variants)) {
       for (const [kind, r] of Object.entries(data.results)) {
         const headline = variant.startsWith('log ERROR');
+        // as deployed, the goal is on CPU time (what Lambda bills; wall time on a shared machine adds
+        // the neighbours' preemption)
+        const deployed = variant.includes('as deployed');
         add(
           `capture overhead, ${kind}, ${variant}, µs/event (wall; CPU)`,
           `${r.overheadMicros.toFixed(0)} (handler ${range(r.leadgateMicros)} − bare ${r.bareMicros.median.toFixed(1)}; ${r.ratio.toFixed(0)}×); CPU ${r.overheadCpuMicros.toFixed(0)} (${r.ratioCpu.toFixed(0)}×)`,
-          headline ? '≤ 50' : '(info)',
-          headline ? r.overheadMicros <= 50 : undefined,
+          headline ? '≤ 50' : deployed ? '≤ 50 (CPU)' : '(info)',
+          headline ? r.overheadMicros <= 50 : deployed ? r.overheadCpuMicros <= 50 : undefined,
         );
       }
     }
@@ -213,19 +216,29 @@ function summaryTable(results: Record<string, unknown>): string {
   const cost = results.cost as ReturnType<typeof costReport> | undefined;
   if (cost) {
     add(
-      'variable AWS cost per million leads, busy (full batches)',
+      'variable AWS cost per million leads, busy (full batches), X-Ray excluded',
       `$${cost.busy.total.toFixed(2)}`,
       '≤ $5',
       cost.busy.total <= 5,
     );
+    for (const row of cost.byVolume) {
+      const one = row.onePoller;
+      const five = row.sharedPollers;
+      add(
+        `variable AWS cost per million leads at ${row.leadsPerMonth.toLocaleString('en-US')} leads/month (${cost.windowSeconds} s window, one poller–5 pollers; X-Ray included)`,
+        `$${one.variable.toFixed(2)}–${five.variable.toFixed(2)} (X-Ray $${one.xray.toFixed(2)}–${five.xray.toFixed(2)})`,
+        '≤ $5',
+        Math.max(one.variable, five.variable) <= 5,
+      );
+      add(
+        `  … with the fixed $${cost.fixed.total.toFixed(2)}/month spread over those leads`,
+        `$${one.withFixed.toFixed(2)}–${five.withFixed.toFixed(2)}`,
+        '(info)',
+        undefined,
+      );
+    }
     add(
-      `variable AWS cost per million leads, 1 M leads/month (${cost.windowSeconds} s batching window, ${cost.windowed.perBatch.toFixed(1)} leads per batch)`,
-      `$${cost.windowed.total.toFixed(2)}`,
-      '≤ $5',
-      cost.windowed.total <= 5,
-    );
-    add(
-      'variable AWS cost per million leads, worst case (one lead per batch)',
+      'variable AWS cost per million leads, worst case (one lead per batch), X-Ray excluded',
       `$${cost.quiet.total.toFixed(2)}`,
       '≤ $5',
       cost.quiet.total <= 5,

@@ -6,7 +6,7 @@
  * @example
  * const body = leadsinBodySchema.parse({ FirstName: 'Mike', LastName: 'Smith' });
  */
-import { customFieldTables, emailTypes, leadsinTextFields, phoneTypes } from '#shared/onpipeline/fields.ts';
+import { emailTypes, phoneTypes } from '#shared/onpipeline/fields.ts';
 import { z } from '#shared/zod-mini.ts';
 
 export {
