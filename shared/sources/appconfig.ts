@@ -158,7 +158,8 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
     return sources;
   };
   const touch = () => {
-    if (now() >= nextPollAt) void refresh();
+    // a failure to load the bundled sources is thrown by the refresh() capture and deliver await
+    if (now() >= nextPollAt) refresh().catch(() => undefined);
   };
 
   return {
