@@ -109,7 +109,16 @@ function summaryTable(results: Record<string, unknown>): string {
         ratios: Record<string, Record<string, number>>;
         vsFloor?: Record<
           string,
-          Record<string, { ready: Summary; firstCallExtraMs: Summary; firstCallMs: Summary }>
+          Record<
+            string,
+            {
+              ready: Summary;
+              readyCpu: Summary;
+              firstCallExtraMs: Summary;
+              firstCallExtraCpuMs: Summary;
+              firstCallMs: Summary;
+            }
+          >
         >;
       }
     | undefined;
@@ -118,17 +127,18 @@ function summaryTable(results: Record<string, unknown>): string {
       for (const [name, floor] of Object.entries(rows)) {
         const times = cold.init[setting]?.[name];
         const bundle = cold.bundles[name.split(' ')[0] as string];
+        // judged on main-thread CPU time: wall time on a shared machine mostly measures the neighbours
         add(
-          `${name} init, ready vs its floor (fresh processes interleaved; per-round ratio)`,
-          `${range(floor.ready, 2)}× (${times ? `${times.readyMs.median.toFixed(0)} ms` : ''}${bundle ? `; bundle ${(bundle.bytes / 1024).toFixed(0)} KiB` : ''})`,
+          `${name} init, ready vs its floor, CPU time (fresh processes interleaved; per-round ratio)`,
+          `${range(floor.readyCpu, 2)}× (wall ${range(floor.ready, 2)}×${times ? `, ${times.readyMs.median.toFixed(0)} ms` : ''}${bundle ? `; bundle ${(bundle.bytes / 1024).toFixed(0)} KiB` : ''})`,
           '≤ 1.15×',
-          floor.ready.median <= 1.15,
+          floor.readyCpu.median <= 1.15,
         );
         add(
-          `${name} first call, ms beyond its floor's first call`,
-          `${range(floor.firstCallExtraMs, 1)} (first call ${floor.firstCallMs.median.toFixed(1)} ms)`,
+          `${name} first call beyond its floor's first call, CPU ms`,
+          `${range(floor.firstCallExtraCpuMs, 1)} (wall ${range(floor.firstCallExtraMs, 1)}; first call ${floor.firstCallMs.median.toFixed(1)} ms)`,
           '≤ 10',
-          floor.firstCallExtraMs.median <= 10,
+          floor.firstCallExtraCpuMs.median <= 10,
         );
       }
     }
