@@ -1,19 +1,21 @@
 /**
  * Cold start: each function bundled exactly as the CDK bundles it (`infra/constructs/leadgate-function.ts`
- * → `NodejsFunction` → `esbuild --bundle <entry> --target=node24 --platform=node --format=esm
- * --outfile=index.mjs --minify --sourcemap=external --sources-content=false --banner:js=<require shim>
- * --main-fields=module,main`, no externals because `bundleAwsSDK: true`), then imported by fresh
- * `node` processes. Reported per bundle: its size, the biggest inputs (esbuild metafile), and the
- * module-init time against an empty module, as
+ * → `NodejsFunction` → esbuild: node24, CommonJS `index.js`, minified, external source map without
+ * sources content, `mainFields: module,main`, no externals because `bundleAwsSDK: true`), in a package
+ * with its `sources/sources.json` as the stack ships it, then loaded by fresh `node` processes with
+ * `--enable-source-maps` (the stack sets it in `NODE_OPTIONS`). Each function is measured against its
+ * **floor** (`floors`): the same job with nothing but the AWS SDK clients it needs, bundled the same
+ * way, in the same rounds. Per bundle: its size and biggest inputs (esbuild metafile); per module:
  *
  * - `import`: `performance.now()` around `await import(bundle)` (the bundle's own load + top level);
  * - `ready`: `performance.now()` after the import, i.e. milliseconds since the process started (Node's
- *   bootstrap + the import): what a cold start waits for before the handler can run.
+ *   bootstrap + the import): what a cold start waits for before the handler can run; also as the main
+ *   thread's CPU time, which a loaded machine disturbs much less;
+ * - the first call: capture's real first request (a form post whose lead goes to a stub SQS endpoint),
+ *   deliver's an empty batch, against the floor's.
  *
- * All with `--enable-source-maps`, which the stack sets in `NODE_OPTIONS`, and against each function's
- * floor (`floors`): the same job with nothing but the AWS SDK clients it needs, bundled the same way.
- * Flags: `--runs=N` (default 25), `--no-components` (skips the dependencies alone), `--keep=<dir>` (keeps the packages for an A/B later, see
- * `BENCH_COLDSTART_EXTRA`).
+ * Flags: `--runs=N` (default 25), `--no-components` (skips each dependency alone), `--keep=<dir>`
+ * (keeps the packages for an A/B later, see `BENCH_COLDSTART_EXTRA`).
  *
  *   npx node bench/coldstart.ts
  */
