@@ -299,14 +299,64 @@ async function child(resultFile: string, iterations: number, runs: number): Prom
     };
   }
   rmSync(dir, { recursive: true, force: true });
+  const logLine = await timeLogLine(iterations, runs, nextTurn);
   writeFileSync(
     resultFile,
     JSON.stringify({
+      logLine,
       results,
       queued,
       eventBytes: Object.fromEntries(eventKinds.map((k) => [k, events[k].body?.length])),
     }),
   );
+}
+
+/**
+ * What one log line costs, µs per line with a turn of the event loop after each (so the write is
+ * made): the request line as `requestLog()` writes it through Powertools Logger (with the Lambda
+ * context added, as `injectLambdaContext` does), the same object written with `JSON.stringify` and
+ * one `process.stdout.write`, and the turn alone. The difference between the first two is what
+ * Powertools adds to a line.
+ */
+async function timeLogLine(iterations: number, runs: number, nextTurn: () => Promise<void>) {
+  const { logger } = await import('#shared/telemetry.ts');
+  const { lambdaContext } = await import('#local/poller.ts');
+  logger.addContext(lambdaContext('leadgate-capture', 10));
+  const fields = {
+    route: 'POST /v1/forms/{sourceId}',
+    sourceId: 'demo-contact',
+    leadId: '01JDZ8Q6W4XKQ0Y5B6N7M8P9R0',
+    outcome: 'accepted',
+    status: 202,
+    channel: 'form',
+    durationMs: 0.41,
+  };
+  const time = async (write: () => void) => {
+    const cpu = process.threadCpuUsage();
+    for (let index = 0; index < iterations; index++) {
+      write();
+      await nextTurn();
+    }
+    const used = process.threadCpuUsage(cpu);
+    return (used.user + used.system) / iterations;
+  };
+  const variants = {
+    powertools: () => logger.info('request', fields),
+    plainJson: () => {
+      process.stdout.write(
+        `${JSON.stringify({ level: 'INFO', message: 'request', timestamp: new Date().toISOString(), ...fields })}\n`,
+      );
+    },
+    turnOnly: () => {},
+  };
+  const samples: Record<string, number[]> = {};
+  for (let run = 0; run < runs + 1; run++) {
+    for (const [name, write] of Object.entries(variants)) {
+      const micros = await time(write);
+      if (run > 0) append(samples, name, micros); // the first round warms up
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, summarize(values)]));
 }
 
 export async function runCaptureBench(
@@ -317,7 +367,10 @@ export async function runCaptureBench(
   const self = fileURLToPath(import.meta.url);
   const scratch = mkdtempSync(join(tmpdir(), 'leadgate-bench-capture-'));
   mkdirSync(scratch, { recursive: true });
-  const out: Record<string, { results: Record<EventKind, KindResult>; stdoutBytes: number }> = {};
+  const out: Record<
+    string,
+    { results: Record<EventKind, KindResult>; stdoutBytes: number; logLine: Record<string, Summary> }
+  > = {};
   try {
     for (const variant of options.variants ?? variants) {
       const file = join(scratch, `${variant.logLevel}-${variant.metrics}.json`);
@@ -332,8 +385,15 @@ export async function runCaptureBench(
       };
       const child = await runNode([self], { env, timeoutMs: 600_000 });
       if (child.code !== 0) throw new Error(`capture bench child failed: ${child.stderr.slice(0, 2000)}`);
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { results: Record<EventKind, KindResult> };
-      out[variant.name] = { results: parsed.results, stdoutBytes: child.stdoutBytes };
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+        results: Record<EventKind, KindResult>;
+        logLine: Record<string, Summary>;
+      };
+      out[variant.name] = {
+        results: parsed.results,
+        stdoutBytes: child.stdoutBytes,
+        logLine: parsed.logLine,
+      };
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -347,6 +407,12 @@ export function printCapture(result: Awaited<ReturnType<typeof runCaptureBench>>
   );
   for (const [name, variant] of Object.entries(result.variants)) {
     console.log(`  ${name}`);
+    const line = variant.logLine;
+    if (line.powertools && line.plainJson && line.turnOnly) {
+      console.log(
+        `    one request log line, CPU µs (with a turn): Powertools ${formatSummary(line.powertools)}, JSON.stringify + write ${formatSummary(line.plainJson)}, turn alone ${formatSummary(line.turnOnly)}`,
+      );
+    }
     for (const kind of eventKinds) {
       const r = variant.results[kind];
       console.log(
@@ -366,9 +432,12 @@ if (import.meta.main) {
     await child(childFile, Number(process.env.BENCH_ITERATIONS), Number(process.env.BENCH_RUNS));
   } else {
     const quick = process.argv.includes('--quick'); // the headline variant only
+    const deployed = process.argv.includes('--deployed'); // the as-deployed variant only
     const result = report('capture', {
       machine: machine(),
-      ...(await runCaptureBench(quick ? { variants: variants.slice(0, 1) } : {})),
+      ...(await runCaptureBench(
+        quick ? { variants: variants.slice(0, 1) } : deployed ? { variants: variants.slice(2) } : {},
+      )),
     });
     printCapture(result);
   }

@@ -23,8 +23,15 @@
  *   npx node bench/cost.ts               (uses the last results of `npm run bench`)
  *   npx node bench/cost.ts --window=60   (prices another batching window than the configured one)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CAPTURE_MEMORY_MB,
+  CAPTURE_TRACING,
+  DELIVER_BATCHING_WINDOW_SECONDS,
+  DELIVER_MEMORY_MB,
+  DELIVER_TRACING,
+} from '#infra/sizing.ts';
 import { DELIVER_BATCH_SIZE } from '#shared/queue/definition.ts';
 import { int } from './support.ts';
 
@@ -38,7 +45,19 @@ export const prices = {
   transferOutPerGb: 0.09,
   dynamoPerMillionWrites: 0.625,
   logsPerGbIngested: 0.5,
+  xrayPerMillionTraces: 5.0,
+  natPerHour: 0.045,
+  publicIpv4PerHour: 0.005,
+  secretPerMonth: 0.4,
+  secretsPer10kCalls: 0.05,
+  kmsKeyPerMonth: 1.0,
+  alarmPerMonth: 0.1,
+  dashboardPerMonth: 3.0,
+  customMetricPerMonth: 0.3,
 };
+
+/** Hours in an average month (365.25 × 24 / 12). */
+const HOURS_PER_MONTH = 730.5;
 
 /** What a single machine cannot measure; each is a stated assumption. */
 export const assumptions = {
@@ -65,13 +84,138 @@ export const assumptions = {
    * window collects about 1/5 of the leads it would with one poller.
    */
   triggerPollers: 5,
+  /** Warm function instances reading the secret every 5 minutes (docs/operations.md). */
+  warmInstances: 10,
+  /** Distinct custom metric names counted in a month (docs/operations.md). */
+  customMetricNames: 25,
 };
 
 /** Seconds in an average month (365.25 / 12 days). */
 export const SECONDS_PER_MONTH = (365.25 / 12) * 86_400;
 
 /** The monthly volumes the cost is shown for. */
-export const monthlyVolumes = [10_000, 100_000, 1_000_000, 10_000_000] as const;
+export const monthlyVolumes = [100_000, 1_000_000, 10_000_000, 100_000_000] as const;
+
+/**
+ * X-Ray, as Lambda's active tracing samples: the first request of each second and 5 % of the rest
+ * (Lambda applies no custom sampling rule: AWS X-Ray's "Configuring sampling rules" lists API Gateway,
+ * AppSync, Step Functions and the SDKs, not Lambda). For an even trickle of `perSecond` invocations
+ * that is min(1, (1 + 0.05 × (λ − 1)) / λ) of them. Each sampled invocation is one trace recorded
+ * (deliver's are assumed to be traces of their own, not segments of capture's; the first 100,000
+ * traces of an account each month are free and not subtracted here).
+ */
+export function sampledFraction(perSecond: number): number {
+  if (perSecond <= 1) return 1;
+  return (1 + 0.05 * (perSecond - 1)) / perSecond;
+}
+
+/** Which functions are traced with X-Ray active tracing (infra/sizing.ts, as the stack deploys). */
+export interface Tracing {
+  capture: boolean;
+  deliver: boolean;
+}
+
+/**
+ * X-Ray dollars per million leads at `leadsPerSecond` with `perBatch` leads per deliver invocation.
+ */
+export function xrayPerMillion(leadsPerSecond: number, perBatch: number, tracing: Tracing): number {
+  const capture = tracing.capture ? sampledFraction(leadsPerSecond) : 0;
+  const deliver = tracing.deliver ? sampledFraction(leadsPerSecond / perBatch) / perBatch : 0;
+  return (capture + deliver) * prices.xrayPerMillionTraces;
+}
+
+/** The stack's resources that cost by the month, counted in the synthesised template when there is one. */
+export interface FixedCounts {
+  natGateways: number;
+  publicIps: number;
+  secrets: number;
+  kmsKeys: number;
+  alarms: number;
+  dashboards: number;
+  /** From: the template, or the numbers of docs/operations.md when no `cdk.out` is there. */
+  from: string;
+}
+
+/** Counts the fixed-cost resources of `cdk.out/<stack>.template.json` (run `npm run synth` first). */
+export function fixedCounts(cdkOut = 'cdk.out'): FixedCounts {
+  const file = existsSync(cdkOut)
+    ? readdirSync(cdkOut).find((name) => name.endsWith('.template.json'))
+    : undefined;
+  if (!file) {
+    return { natGateways: 1, publicIps: 1, secrets: 2, kmsKeys: 1, alarms: 27, dashboards: 1, from: 'docs' };
+  }
+  const template = JSON.parse(readFileSync(join(cdkOut, file), 'utf8')) as {
+    Resources: Record<string, { Type: string }>;
+  };
+  const count = (type: string) =>
+    Object.values(template.Resources).filter((resource) => resource.Type === type).length;
+  return {
+    natGateways: count('AWS::EC2::NatGateway'),
+    publicIps: count('AWS::EC2::EIP'),
+    secrets: count('AWS::SecretsManager::Secret'),
+    kmsKeys: count('AWS::KMS::Key'),
+    alarms: count('AWS::CloudWatch::Alarm'),
+    dashboards: count('AWS::CloudWatch::Dashboard'),
+    from: join(cdkOut, file),
+  };
+}
+
+/**
+ * What the stack costs a month with no lead at all (docs/operations.md, "Fixed monthly cost"): the
+ * NAT gateway and public IPv4 of the static egress IP, secrets and their reads, the alarm topic's KMS
+ * key, alarms, the dashboard, custom metrics, and the trigger's long polls of an empty queue.
+ */
+export function fixedMonthly(counts: FixedCounts = fixedCounts()) {
+  const lines: Line[] = [
+    {
+      item: 'NAT gateway hours',
+      arithmetic: `${counts.natGateways} × ${HOURS_PER_MONTH} h × $${prices.natPerHour}`,
+      dollars: counts.natGateways * HOURS_PER_MONTH * prices.natPerHour,
+    },
+    {
+      item: 'public IPv4',
+      arithmetic: `${counts.publicIps} × ${HOURS_PER_MONTH} h × $${prices.publicIpv4PerHour}`,
+      dollars: counts.publicIps * HOURS_PER_MONTH * prices.publicIpv4PerHour,
+    },
+    {
+      item: 'secrets',
+      arithmetic: `${counts.secrets} × $${prices.secretPerMonth}`,
+      dollars: counts.secrets * prices.secretPerMonth,
+    },
+    {
+      item: 'secret reads',
+      arithmetic: `~${assumptions.warmInstances} warm instances × 12 refreshes/h × ${HOURS_PER_MONTH} h × $0.05/10,000`,
+      dollars: ((assumptions.warmInstances * 12 * HOURS_PER_MONTH) / 10_000) * prices.secretsPer10kCalls,
+    },
+    {
+      item: 'KMS keys',
+      arithmetic: `${counts.kmsKeys} × $${prices.kmsKeyPerMonth}`,
+      dollars: counts.kmsKeys * prices.kmsKeyPerMonth,
+    },
+    {
+      item: 'alarms',
+      arithmetic: `${counts.alarms} × $${prices.alarmPerMonth}`,
+      dollars: counts.alarms * prices.alarmPerMonth,
+    },
+    {
+      item: 'dashboards',
+      arithmetic: `${counts.dashboards} × $${prices.dashboardPerMonth} (free within an account's first 3)`,
+      dollars: counts.dashboards * prices.dashboardPerMonth,
+    },
+    {
+      item: 'custom metrics',
+      arithmetic: `~${assumptions.customMetricNames} names seen in a month × $${prices.customMetricPerMonth}`,
+      dollars: assumptions.customMetricNames * prices.customMetricPerMonth,
+    },
+    {
+      item: 'empty-queue polls',
+      arithmetic: `~${assumptions.triggerPollers} pollers × 3 long polls/min × ${int(HOURS_PER_MONTH * 60)} min × $0.40/M`,
+      dollars:
+        ((assumptions.triggerPollers * 3 * HOURS_PER_MONTH * 60) / 1_000_000) * prices.sqsPerMillionRequests,
+    },
+  ];
+  return { counts, lines, total: lines.reduce((sum, line) => sum + line.dollars, 0) };
+}
 
 /** One HTTP API access log line in the stack's format (infra/stack.ts), with typical values. */
 const accessLogLine = JSON.stringify({
@@ -300,15 +444,34 @@ export function costAtVolume(
   leadsPerMonth: number,
   windowSeconds: number,
   memory: Memory = functionMemory(),
+  tracing: Tracing = deployedTracing(),
+  fixedDollarsPerMonth = 0,
 ) {
   const leadsPerSecond = leadsPerMonth / SECONDS_PER_MONTH;
+  const millions = leadsPerMonth / 1_000_000;
   const at = (pollers: number) => {
     const perBatch = leadsPerBatch(leadsPerSecond, windowSeconds, pollers);
     // A window gathers a trickle one receive per lead; without one, each receive is a batch of one.
     const total = costPerMillion(inputs, perBatch, memory, { receivesPerBatch: perBatch }).total;
-    return { pollers, perBatch, total, dollarsPerMonth: (leadsPerMonth / 1_000_000) * total };
+    const xray = xrayPerMillion(leadsPerSecond, perBatch, tracing);
+    const variable = total + xray;
+    return {
+      pollers,
+      perBatch,
+      total,
+      xray,
+      variable,
+      /** Variable plus the fixed monthly cost spread over the month's leads. */
+      withFixed: variable + fixedDollarsPerMonth / millions,
+      dollarsPerMonth: millions * total,
+    };
   };
   return { leadsPerMonth, leadsPerSecond, onePoller: at(1), sharedPollers: at(assumptions.triggerPollers) };
+}
+
+/** The X-Ray tracing the stack deploys (infra/sizing.ts). */
+export function deployedTracing(): Tracing {
+  return { capture: CAPTURE_TRACING === 'active', deliver: DELIVER_TRACING === 'active' };
 }
 
 /**
@@ -357,10 +520,18 @@ export function costReport(results: Record<string, unknown>, options: { windowSe
     ...costPerMillion(inputs, windowedPerBatch, memory, { receivesPerBatch: windowedPerBatch }),
   };
   // The configured window at each monthly volume, and other windows at 1 million leads a month.
-  const byVolume = monthlyVolumes.map((leads) => costAtVolume(inputs, leads, windowSeconds, memory));
+  const fixed = fixedMonthly();
+  const tracing = deployedTracing();
+  const byVolume = monthlyVolumes.map((leads) =>
+    costAtVolume(inputs, leads, windowSeconds, memory, tracing, fixed.total),
+  );
+  // The same with both functions traced (the tracing before this was measured), for comparison.
+  const byVolumeAllTraced = monthlyVolumes.map((leads) =>
+    costAtVolume(inputs, leads, windowSeconds, memory, { capture: true, deliver: true }, fixed.total),
+  );
   const byWindow = [0, 10, 20, 30, 60, 120].map((seconds) => ({
     windowSeconds: seconds,
-    ...costAtVolume(inputs, 1_000_000, seconds, memory),
+    ...costAtVolume(inputs, 1_000_000, seconds, memory, tracing, fixed.total),
   }));
   return {
     goalDollars: 5,
@@ -373,7 +544,10 @@ export function costReport(results: Record<string, unknown>, options: { windowSe
     quiet,
     windowed,
     sensitivity,
+    tracing,
+    fixed,
     byVolume,
+    byVolumeAllTraced,
     byWindow,
     deliverColdStart: deliverColdStart(results),
   };
@@ -417,6 +591,34 @@ export function printCost(report: ReturnType<typeof costReport>): void {
         `${cell(row.sharedPollers)} ($${row.sharedPollers.dollarsPerMonth.toFixed(2)}/month)`,
     );
   }
+  const traced = (t: Tracing) =>
+    `X-Ray on ${[t.capture ? 'capture' : '', t.deliver ? 'deliver' : ''].filter(Boolean).join(' and ') || 'neither function'}`;
+  console.log(
+    `  fixed monthly cost (no leads; resources counted in ${report.fixed.counts.from}): $${report.fixed.total.toFixed(2)}`,
+  );
+  for (const line of report.fixed.lines) {
+    console.log(`    ${line.item.padEnd(22)} $${line.dollars.toFixed(2).padStart(7)}  ${line.arithmetic}`);
+  }
+  const table = (title: string, rows: ReturnType<typeof costAtVolume>[]) => {
+    console.log(`  ${title}`);
+    console.log(
+      '    leads/month   leads per batch   variable $/M (of which X-Ray)    + fixed spread over the leads = total $/M',
+    );
+    for (const row of rows) {
+      const one = row.onePoller;
+      const five = row.sharedPollers;
+      console.log(
+        `    ${int(row.leadsPerMonth).padStart(11)}   ${one.perBatch.toFixed(1).padStart(4)} / ${five.perBatch.toFixed(1).padStart(4)}` +
+          `       $${one.variable.toFixed(2)}–${five.variable.toFixed(2)} ($${one.xray.toFixed(2)}–${five.xray.toFixed(2)})` +
+          `        $${one.withFixed.toFixed(2)}–${five.withFixed.toFixed(2)}`,
+      );
+    }
+  };
+  table(
+    `per million leads by monthly volume, as deployed (${traced(report.tracing)}; one poller / ${pollers} pollers):`,
+    report.byVolume,
+  );
+  table('the same with X-Ray on both functions:', report.byVolumeAllTraced);
   console.log('  at 1,000,000 leads/month by batching window (one poller / shared):');
   for (const row of report.byWindow) {
     console.log(

@@ -87,11 +87,14 @@ function summaryTable(results: Record<string, unknown>): string {
     for (const [variant, data] of Object.entries(capture.variants)) {
       for (const [kind, r] of Object.entries(data.results)) {
         const headline = variant.startsWith('log ERROR');
+        // as deployed, the goal is on CPU time (what Lambda bills; wall time on a shared machine adds
+        // the neighbours' preemption)
+        const deployed = variant.includes('as deployed');
         add(
           `capture overhead, ${kind}, ${variant}, µs/event (wall; CPU)`,
           `${r.overheadMicros.toFixed(0)} (handler ${range(r.leadgateMicros)} − bare ${r.bareMicros.median.toFixed(1)}; ${r.ratio.toFixed(0)}×); CPU ${r.overheadCpuMicros.toFixed(0)} (${r.ratioCpu.toFixed(0)}×)`,
-          headline ? '≤ 50' : '(info)',
-          headline ? r.overheadMicros <= 50 : undefined,
+          headline ? '≤ 50' : deployed ? '≤ 50 (CPU)' : '(info)',
+          headline ? r.overheadMicros <= 50 : deployed ? r.overheadCpuMicros <= 50 : undefined,
         );
       }
     }
@@ -104,20 +107,51 @@ function summaryTable(results: Record<string, unknown>): string {
           Record<string, { importMs: Summary; readyMs: Summary; firstCallMs: Summary; rssMiB: Summary }>
         >;
         ratios: Record<string, Record<string, number>>;
+        vsFloor?: Record<
+          string,
+          Record<
+            string,
+            {
+              ready: Summary;
+              readyCpu: Summary;
+              firstCallExtraMs: Summary;
+              firstCallExtraCpuMs: Summary;
+              firstCallMs: Summary;
+            }
+          >
+        >;
       }
     | undefined;
   if (cold) {
+    for (const [setting, rows] of Object.entries(cold.vsFloor ?? {})) {
+      for (const [name, floor] of Object.entries(rows)) {
+        const times = cold.init[setting]?.[name];
+        const bundle = cold.bundles[name.split(' ')[0] as string];
+        // judged on main-thread CPU time: wall time on a shared machine mostly measures the neighbours
+        add(
+          `${name} init, ready vs its floor, CPU time (fresh processes interleaved; per-round ratio)`,
+          `${range(floor.readyCpu, 2)}× (wall ${range(floor.ready, 2)}×${times ? `, ${times.readyMs.median.toFixed(0)} ms` : ''}${bundle ? `; bundle ${(bundle.bytes / 1024).toFixed(0)} KiB` : ''})`,
+          '≤ 1.15×',
+          floor.readyCpu.median <= 1.15,
+        );
+        add(
+          `${name} first call beyond its floor's first call, CPU ms`,
+          `${range(floor.firstCallExtraCpuMs, 1)} (wall ${range(floor.firstCallExtraMs, 1)}; first call ${floor.firstCallMs.median.toFixed(1)} ms)`,
+          '≤ 10',
+          floor.firstCallExtraCpuMs.median <= 10,
+        );
+      }
+    }
     for (const setting of Object.keys(cold.init)) {
       const empty = cold.init[setting]?.empty;
       for (const [name, ratio] of Object.entries(cold.ratios[setting] ?? {})) {
         const times = cold.init[setting]?.[name];
         if (!times || !empty) continue;
-        const bundle = cold.bundles[name];
         add(
-          `${name} init (${setting === 'sourceMaps' ? '--enable-source-maps, as deployed' : 'no source maps'}): ms from process start to handler ready vs empty module`,
-          `${range(times.readyMs)} vs ${empty.readyMs.median.toFixed(0)} → ${ratio.toFixed(1)}× (import alone ${times.importMs.median.toFixed(0)} ms${bundle ? `; bundle ${(bundle.bytes / 1024).toFixed(0)} KiB` : ''}; first call +${times.firstCallMs.median.toFixed(0)} ms)`,
-          '≤ 1.5×',
-          ratio <= 1.5,
+          `${name} init: ms from process start to handler ready vs empty module`,
+          `${range(times.readyMs)} vs ${empty.readyMs.median.toFixed(0)} → ${ratio.toFixed(1)}× (import alone ${times.importMs.median.toFixed(0)} ms; first call +${times.firstCallMs.median.toFixed(0)} ms)`,
+          '(info)',
+          undefined,
         );
       }
     }
@@ -192,19 +226,29 @@ function summaryTable(results: Record<string, unknown>): string {
   const cost = results.cost as ReturnType<typeof costReport> | undefined;
   if (cost) {
     add(
-      'variable AWS cost per million leads, busy (full batches)',
+      'variable AWS cost per million leads, busy (full batches), X-Ray excluded',
       `$${cost.busy.total.toFixed(2)}`,
       '≤ $5',
       cost.busy.total <= 5,
     );
+    for (const row of cost.byVolume) {
+      const one = row.onePoller;
+      const five = row.sharedPollers;
+      add(
+        `variable AWS cost per million leads at ${row.leadsPerMonth.toLocaleString('en-US')} leads/month (${cost.windowSeconds} s window, one poller–5 pollers; X-Ray included)`,
+        `$${one.variable.toFixed(2)}–${five.variable.toFixed(2)} (X-Ray $${one.xray.toFixed(2)}–${five.xray.toFixed(2)})`,
+        '≤ $5',
+        Math.max(one.variable, five.variable) <= 5,
+      );
+      add(
+        `  … with the fixed $${cost.fixed.total.toFixed(2)}/month spread over those leads`,
+        `$${one.withFixed.toFixed(2)}–${five.withFixed.toFixed(2)}`,
+        '(info)',
+        undefined,
+      );
+    }
     add(
-      `variable AWS cost per million leads, 1 M leads/month (${cost.windowSeconds} s batching window, ${cost.windowed.perBatch.toFixed(1)} leads per batch)`,
-      `$${cost.windowed.total.toFixed(2)}`,
-      '≤ $5',
-      cost.windowed.total <= 5,
-    );
-    add(
-      'variable AWS cost per million leads, worst case (one lead per batch)',
+      'variable AWS cost per million leads, worst case (one lead per batch), X-Ray excluded',
       `$${cost.quiet.total.toFixed(2)}`,
       '≤ $5',
       cost.quiet.total <= 5,

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliveryDeps } from '#functions/deps.ts';
+import { deliveryDeps } from '#functions/delivery-deps.ts';
 import { type DeliveryDeps, leadDelivery } from '#shared/delivery/deliver.ts';
 import { flushMetrics, logger } from '#shared/telemetry.ts';
 

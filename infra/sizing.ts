@@ -36,3 +36,15 @@ export const DELIVER_BATCHING_WINDOW_SECONDS = 20;
 
 /** The most Lambda accepts for `MaximumBatchingWindowInSeconds`. */
 export const MAX_BATCHING_WINDOW_SECONDS = 300;
+
+/**
+ * X-Ray active tracing of each function: `active` (Lambda samples the first invocation of each second
+ * and 5 % of the rest, and that rate cannot be changed) or `pass-through` (traced only when the caller
+ * sent a sampled trace header). Capture is not traced: below one request a second Lambda would trace
+ * every request, $5 per million leads, more than the rest of capture's cost, for a trace that shows
+ * one SQS call whose duration the request log line already carries (`durationMs`). Deliver is traced:
+ * its invocations carry a batch each, and its trace shows the Onpipeline and DynamoDB calls.
+ * BENCHMARKS.md ("Cost") has the numbers.
+ */
+export const CAPTURE_TRACING: 'active' | 'pass-through' = 'pass-through';
+export const DELIVER_TRACING: 'active' | 'pass-through' = 'active';

@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   Aws,
@@ -40,7 +39,7 @@ import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/leadg
 import { LiveConfig } from '#infra/constructs/live-config.ts';
 import { CUSTOM_METRICS, Monitoring } from '#infra/constructs/monitoring.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
-import { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
+import { CAPTURE_MEMORY_MB, CAPTURE_TRACING, DELIVER_MEMORY_MB, DELIVER_TRACING } from '#infra/sizing.ts';
 import { env } from '#shared/config.ts';
 import { type RouteKey, routes } from '#shared/http/routes.ts';
 import {
@@ -49,6 +48,7 @@ import {
   deadLetterQueue,
   leadsQueue,
 } from '#shared/queue/definition.ts';
+import { sourcesBundleText } from '#shared/sources/bundle.ts';
 import { loadSources } from '#shared/sources/loader.ts';
 
 /** The repository root: the functions' entry points, package-lock.json and the default sources folder. */
@@ -162,12 +162,9 @@ export class LeadgateStack extends Stack {
     if (settings.owner !== undefined) Tags.of(this).add('owner', settings.owner);
 
     // ── Source configs: validated now, so an invalid config fails synth with the loader's message ──
+    // The functions get them as one JSON file of the validated configs (#shared/sources/bundle.ts).
     const sourcesDir = resolve(projectRoot, settings.sourcesDir);
-    loadSources(sourcesDir);
-    const sourceFiles = readdirSync(sourcesDir)
-      .filter((name) => /\.ya?ml$/.test(name))
-      .sort()
-      .map((name) => join(sourcesDir, name));
+    const sourcesBundle = sourcesBundleText(loadSources(sourcesDir));
 
     // ── Queues, from the one definition the local runtime uses too ──
     if (leadsQueue.visibilityTimeoutSeconds < 6 * DELIVER_TIMEOUT_SECONDS) {
@@ -258,9 +255,10 @@ export class LeadgateStack extends Stack {
       description: 'leadgate capture: HTTP API → authenticate, validate → leads queue',
       timeout: Duration.seconds(CAPTURE_TIMEOUT_SECONDS),
       memorySize: CAPTURE_MEMORY_MB,
+      tracing: CAPTURE_TRACING,
       environment: { ...environment, [env.secretsArn]: this.gatewaySecrets.secretArn },
       logRetention: settings.logRetentionDays,
-      sourceFiles,
+      sourcesBundle,
       reservedConcurrentExecutions: settings.captureReservedConcurrency,
     });
     this.deliver = new LeadgateFunction(this, 'Deliver', {
@@ -269,13 +267,14 @@ export class LeadgateStack extends Stack {
       description: 'leadgate deliver: leads queue → Onpipeline Leadsin, from the NAT egress IP',
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       memorySize: DELIVER_MEMORY_MB,
+      tracing: DELIVER_TRACING,
       environment: {
         ...environment,
         [env.secretsArn]: this.apiTokens.secretArn,
         [env.idempotencyTable]: this.idempotencyTable.tableName,
       },
       logRetention: settings.logRetentionDays,
-      sourceFiles,
+      sourcesBundle,
       vpc: this.network.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.network.securityGroup],

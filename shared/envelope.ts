@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { channels } from '#shared/sources/schema.ts';
+import { channels } from '#shared/sources/channels.ts';
+import { z } from '#shared/zod-mini.ts';
 
 /**
  * What capture puts on the `leads` queue: the raw, normalised input of one lead plus its context.
@@ -19,19 +19,21 @@ export type InputFields = Record<string, FieldValue>;
 
 export const envelopeSchema = z.object({
   v: z.literal(1),
-  id: z.string().min(1),
-  sourceId: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  sourceId: z.string().check(z.minLength(1)),
   channel: z.enum(channels),
   receivedAt: z.iso.datetime(),
-  dedupeKey: z.string().min(1),
+  dedupeKey: z.string().check(z.minLength(1)),
   fields: z.record(z.string(), fieldValueSchema),
   context: z.record(z.string(), z.string()),
-  test: z.boolean().optional(),
+  test: z.optional(z.boolean()),
   /**
    * Set when the notification carried only an id and deliver must fetch the lead itself first
    * (Meta's Graph API, LinkedIn's leadFormResponses); `fields` is then empty until resolved.
    */
-  fetch: z.object({ provider: z.enum(['meta', 'linkedin']), id: z.string().min(1) }).optional(),
+  fetch: z.optional(
+    z.object({ provider: z.enum(['meta', 'linkedin']), id: z.string().check(z.minLength(1)) }),
+  ),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 

@@ -1,11 +1,15 @@
-import { basename } from 'node:path';
-import { Aws, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aws, type Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SOURCES_BUNDLE_FILE } from '#shared/sources/bundle.ts';
 
 /** Where the functions find the source configs inside the deployment package. */
 export const SOURCES_DIR_IN_BUNDLE = '/var/task/sources';
@@ -18,11 +22,16 @@ export interface LeadgateFunctionProps {
   description: string;
   timeout: Duration;
   memorySize: number;
+  /** X-Ray: `active` (Lambda samples and traces) or `pass-through` (only when the caller traces); infra/sizing.ts. */
+  tracing: 'active' | 'pass-through';
   /** Settings for the function; never a secret value (secrets are read by name from Secrets Manager). */
   environment: Record<string, string>;
   logRetention: RetentionDays;
-  /** Absolute paths of the source configs copied to `SOURCES_DIR_IN_BUNDLE` in the package. */
-  sourceFiles: readonly string[];
+  /**
+   * The validated source configs (`sourcesBundleText` of #shared/sources/bundle.ts), written to
+   * `SOURCES_DIR_IN_BUNDLE/sources.json` in the package.
+   */
+  sourcesBundle: string;
   /** Reserved concurrency; default none (the function shares the account's unreserved pool). */
   reservedConcurrentExecutions?: number | undefined;
   vpc?: IVpc;
@@ -34,7 +43,7 @@ export interface LeadgateFunctionProps {
  * A leadgate Lambda function with the house defaults: Node.js 24 on arm64, bundled by the local
  * esbuild (never Docker) into one minified CommonJS file with source maps, its own log group with a
  * retention, and its own role that may write to that log group and nothing else until the stack
- * grants more. The source configs are copied into the package next to the code. In a VPC, the role
+ * grants more. The validated source configs go into the package next to the code, as one JSON file. In a VPC, the role
  * also gets the network-interface actions Lambda needs to attach the function to its subnets.
  *
  * @example
@@ -44,15 +53,28 @@ export interface LeadgateFunctionProps {
  *   description: 'HTTP API → leads queue',
  *   timeout: Duration.seconds(10),
  *   memorySize: 512,
+ *   tracing: 'active',
  *   environment: { LEADS_QUEUE_URL: leads.queueUrl },
  *   logRetention: RetentionDays.ONE_MONTH,
- *   sourceFiles: ['/repo/sources/demo-contact.yaml'],
+ *   sourcesBundle: sourcesBundleText(loadSources('/repo/sources')),
  * });
  * capture.role.addToPrincipalPolicy(
  *   new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [leads.queueArn] }),
  * );
  */
 export class LeadgateFunction extends Construct {
+  /**
+   * Writes the sources bundle into the cloud assembly's folder (named by its content) for the
+   * bundling step to copy; the assembly is where synth writes anyway.
+   */
+  private sourcesBundleFile(text: string): string {
+    const dir = join(Stage.of(this)?.outdir ?? tmpdir(), 'leadgate-sources');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+    writeFileSync(file, text);
+    return file;
+  }
+
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
@@ -85,8 +107,9 @@ export class LeadgateFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      // X-Ray: one trace per invocation (init, the handler, the SDK calls Lambda sees) at no code cost.
-      tracing: Tracing.ACTIVE,
+      // X-Ray: Lambda's own segments (init, the handler, the SDK calls it sees) at no code cost; which
+      // function is traced and why is in infra/sizing.ts
+      tracing: props.tracing === 'active' ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       vpc: props.vpc,
@@ -109,7 +132,7 @@ export class LeadgateFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) =>
-            copySourcesCommands(props.sourceFiles, outputDir),
+            copySourcesCommands(this.sourcesBundleFile(props.sourcesBundle), outputDir),
         },
       },
     });
@@ -181,12 +204,12 @@ export class LeadgateFunction extends Construct {
   }
 }
 
-/** Shell commands that copy the validated source configs into `<outputDir>/sources`. */
-function copySourcesCommands(files: readonly string[], outputDir: string): string[] {
+/** Shell commands that copy the sources bundle into `<outputDir>/sources/sources.json`. */
+function copySourcesCommands(bundleFile: string, outputDir: string): string[] {
   const target = `${outputDir}/sources`;
   return [
     `mkdir -p ${shellQuote(target)}`,
-    ...files.map((file) => `cp ${shellQuote(file)} ${shellQuote(`${target}/${basename(file)}`)}`),
+    `cp ${shellQuote(bundleFile)} ${shellQuote(`${target}/${SOURCES_BUNDLE_FILE}`)}`,
   ];
 }
 

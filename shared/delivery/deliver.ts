@@ -2,7 +2,8 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context, SQSRecord } from 'aws-lambda';
 import { type LeadResolver, UNROUTED_SOURCE_ID, type WebhookRouter } from '#shared/channels/channel.ts';
 import { retryDelaySeconds } from '#shared/delivery/backoff.ts';
-import { type Envelope, envelopeSchema, type LeadInput } from '#shared/envelope.ts';
+import type { Envelope, LeadInput } from '#shared/envelope.ts';
+import { checkEnvelope } from '#shared/envelope-check.ts';
 import { sendOnce } from '#shared/idempotency/send-once.ts';
 import { deliveryMappers } from '#shared/mapping/mappers.ts';
 import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
@@ -268,11 +269,10 @@ function safeEnvelope(
   } catch {
     return { success: false, message: 'message body is not JSON' };
   }
-  const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success)
-    return { success: false, message: `not a lead envelope: ${parsed.error.issues[0]?.message}` };
-  // zod rebuilds records on plain objects; keep the original field map so names such as __proto__ survive.
-  return { success: true, envelope: { ...parsed.data, fields: nullProto((json as Envelope).fields) } };
+  const checked = checkEnvelope(json);
+  if (!checked.success) return { success: false, message: `not a lead envelope: ${checked.message}` };
+  // keep the original field map (on a null prototype) so names such as __proto__ survive
+  return { success: true, envelope: { ...checked.envelope, fields: nullProto((json as Envelope).fields) } };
 }
 
 function nullProto(fields: Envelope['fields']): Envelope['fields'] {

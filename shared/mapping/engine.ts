@@ -6,8 +6,9 @@ import {
   type ValueRecord,
 } from '#shared/mapping/expression.ts';
 import { isValidLeadsinBody, validateLeadsinBody } from '#shared/mapping/validate.ts';
-import type { LeadsinBody, LeadsinTextField } from '#shared/onpipeline/schema.ts';
-import { leadsinTextFields } from '#shared/onpipeline/schema.ts';
+import type { LeadsinTextField } from '#shared/onpipeline/fields.ts';
+import { leadsinTextFields } from '#shared/onpipeline/fields.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import type { LeadMapping } from '#shared/sources/schema.ts';
 
 /**

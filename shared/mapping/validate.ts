@@ -1,10 +1,11 @@
-import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/onpipeline/schema.ts';
+import { emailTypes, leadsinTextFields, phoneTypes } from '#shared/onpipeline/fields.ts';
 
 /**
- * The mapping engine's last check of a body it built: a hand-written twin of `leadsinBodySchema` for
- * the hot path (zod costs more than the whole mapping), and the zod schema itself for the rare body
- * that fails, so the reported errors are exactly zod's. A unit test proves the twin accepts exactly
- * what the schema accepts.
+ * The mapping engine's last check of a body it built: hand-written twins of `leadsinBodySchema`
+ * (`#shared/onpipeline/schema.ts`): `isValidLeadsinBody` for the hot path (zod costs more than the
+ * whole mapping), and `leadsinIssues` for the rare body that fails, which reports exactly the issues
+ * zod reports. The functions never load zod for it (docs/architecture.md, "Cold start"); unit tests
+ * prove that the twins accept exactly what the schema accepts and report what it reports.
  */
 
 const bodyKeys = new Set<string>([...leadsinTextFields, 'Phone', 'Email', 'Extra']);
@@ -134,8 +135,119 @@ export function addIssues(errors: Record<string, string>, issues: readonly Issue
  */
 export function validateLeadsinBody(body: unknown, errors: Record<string, string>): boolean {
   if (isValidLeadsinBody(body)) return true;
-  const result = leadsinBodySchema.safeParse(body);
-  if (result.success) return true; // unreachable while the twin is exact; zod has the last word
-  addIssues(errors, result.error.issues);
+  const issues = leadsinIssues(body);
+  if (issues.length === 0) return true; // unreachable while the twins agree
+  addIssues(errors, issues);
   return false;
+}
+
+/** zod's name for the type of a value in its messages ("expected string, received number"). */
+function receivedType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : 'number';
+  if (typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    const name = prototype?.constructor?.name;
+    return prototype && prototype !== Object.prototype && name ? name : 'object';
+  }
+  return typeof value;
+}
+
+type Path = PropertyKey[];
+
+const expected = (path: Path, type: string, value: unknown): IssueLike => ({
+  code: 'invalid_type',
+  path,
+  message: `Invalid input: expected ${type}, received ${receivedType(value)}`,
+});
+
+/** `z.strictObject` over `shape` (key → check of its value): the keys' issues, then unknown keys. */
+function objectIssues(
+  value: unknown,
+  path: Path,
+  shape: Record<string, (value: unknown, path: Path) => IssueLike[]>,
+): IssueLike[] {
+  if (!isObject(value)) return [expected(path, 'object', value)];
+  const issues: IssueLike[] = [];
+  for (const [key, check] of Object.entries(shape)) issues.push(...check(value[key], [...path, key]));
+  const unknown: string[] = [];
+  for (const key in value) if (!Object.hasOwn(shape, key)) unknown.push(key);
+  if (unknown.length > 0) {
+    issues.push({
+      code: 'unrecognized_keys',
+      path,
+      keys: unknown,
+      message: `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((key) => `"${key}"`).join(', ')}`,
+    });
+  }
+  return issues;
+}
+
+const textIssues = (value: unknown, path: Path): IssueLike[] =>
+  typeof value !== 'string'
+    ? [expected(path, 'string', value)]
+    : value.trim() === ''
+      ? [{ code: 'too_small', path, message: 'must not be empty' }]
+      : [];
+const stringIssues = (value: unknown, path: Path): IssueLike[] =>
+  typeof value === 'string' ? [] : [expected(path, 'string', value)];
+const optional =
+  (check: (value: unknown, path: Path) => IssueLike[]) =>
+  (value: unknown, path: Path): IssueLike[] =>
+    value === undefined ? [] : check(value, path);
+const oneOf =
+  (options: readonly string[]) =>
+  (value: unknown, path: Path): IssueLike[] =>
+    options.includes(value as string)
+      ? []
+      : [
+          {
+            code: 'invalid_value',
+            path,
+            message: `Invalid option: expected one of ${options.map((option) => `"${option}"`).join('|')}`,
+          },
+        ];
+const listOf =
+  (check: (value: unknown, path: Path) => IssueLike[]) =>
+  (value: unknown, path: Path): IssueLike[] =>
+    Array.isArray(value)
+      ? value.flatMap((item, index) => check(item, [...path, index]))
+      : [expected(path, 'array', value)];
+
+const phoneIssues = (value: unknown, path: Path) =>
+  objectIssues(value, path, { Number: textIssues, Type: oneOf(phoneTypes) });
+const emailIssues = (value: unknown, path: Path) =>
+  objectIssues(value, path, { Address: textIssues, Type: oneOf(emailTypes) });
+const extraIssues = (value: unknown, path: Path) =>
+  objectIssues(value, path, {
+    ID: (id, at) =>
+      typeof id !== 'string'
+        ? [expected(at, 'string', id)]
+        : numericId.test(id)
+          ? []
+          : [{ code: 'invalid_format', path: at, message: 'custom field IDs are numeric strings' }],
+    Value: stringIssues,
+  });
+
+/** The body's keys in `leadsinBodySchema`'s order, each with its check. */
+const bodyShape: Record<string, (value: unknown, path: Path) => IssueLike[]> = {
+  FirstName: textIssues,
+  LastName: textIssues,
+  Phone: optional(listOf(phoneIssues)),
+  Email: optional(listOf(emailIssues)),
+  ...Object.fromEntries(optionalTextKeys.map((key) => [key, optional(stringIssues)])),
+  Extra: optional(listOf(extraIssues)),
+};
+
+/**
+ * The issues `leadsinBodySchema.safeParse(body)` reports (code, path, message and, for unknown keys,
+ * the keys), in its order, without zod; none for a valid body.
+ *
+ * @example
+ * leadsinIssues({ FirstName: 'Mike' });
+ * // [{ code: 'invalid_type', path: ['LastName'], message: 'Invalid input: expected string, received undefined' }]
+ */
+export function leadsinIssues(body: unknown): IssueLike[] {
+  return objectIssues(body, [], bodyShape);
 }

@@ -1,12 +1,8 @@
 import { isRedirectRefused, requireHttpsOrLoopback } from '#shared/http/outbound.ts';
 import { safeJson } from '#shared/json.ts';
+import type { CustomField, CustomFieldTable } from '#shared/onpipeline/fields.ts';
 import { classifyAnswer, type DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
-import {
-  type CustomField,
-  type CustomFieldTable,
-  type LeadsinBody,
-  listCustomFieldsAnswerSchema,
-} from '#shared/onpipeline/schema.ts';
+import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 
 export const DEFAULT_ONPIPELINE_URL = 'https://api.onpipeline.com';
 
@@ -94,15 +90,15 @@ export function createOnpipelineClient(options: OnpipelineClientOptions): Onpipe
     async listCustomFields(table) {
       const outcome = await post('ListCustomFields', { Table: table });
       if (outcome.kind !== 'delivered') throw new OnpipelineRequestError('ListCustomFields', outcome);
-      const parsed = listCustomFieldsAnswerSchema.safeParse(safeJson(outcome.text, JSON.parse));
-      if (!parsed.success) {
+      const fields = customFieldList(safeJson(outcome.text, JSON.parse));
+      if (!fields) {
         throw new OnpipelineRequestError('ListCustomFields', {
           kind: 'transient',
           ambiguous: false,
           message: 'unexpected ListCustomFields answer',
         });
       }
-      return parsed.data.Data;
+      return fields;
     },
     async addCustomField(table, name) {
       // The reference spells FieldAdd's tables in lower case: persons/organizations/deals.
@@ -162,4 +158,23 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * The `Data` of a `ListCustomFields` answer shaped as `listCustomFieldsAnswerSchema`
+ * (`#shared/onpipeline/schema.ts`) says, checked by hand (deliver loads no zod); undefined otherwise.
+ */
+function customFieldList(body: unknown): CustomField[] | undefined {
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isRecord(body) || !Array.isArray(body.Data)) return undefined;
+  if (body.Header !== undefined && !(isRecord(body.Header) && typeof body.Header.Code === 'string')) {
+    return undefined;
+  }
+  const fields: CustomField[] = [];
+  for (const item of body.Data) {
+    if (!isRecord(item) || typeof item.Name !== 'string' || typeof item.ID !== 'string') return undefined;
+    fields.push({ Name: item.Name, ID: item.ID });
+  }
+  return fields;
 }

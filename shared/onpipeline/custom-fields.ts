@@ -1,5 +1,5 @@
 import type { OnpipelineClient } from '#shared/onpipeline/client.ts';
-import { type CustomField, customFieldTables } from '#shared/onpipeline/schema.ts';
+import { type CustomField, customFieldTables } from '#shared/onpipeline/fields.ts';
 
 /**
  * Resolves custom-field NAMES (as marketing ops write them in `name:` entries) to the numeric IDs

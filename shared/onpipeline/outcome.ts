@@ -1,5 +1,4 @@
 import { safeJson } from '#shared/json.ts';
-import { leadsinCreatedSchema, onpipelineErrorSchema } from '#shared/onpipeline/schema.ts';
 
 /**
  * What became of one delivery attempt, per ARCHITECTURE's classification table:
@@ -26,8 +25,7 @@ export function classifyAnswer(status: number, text: string, retryAfter?: string
   const body = safeJson(text, JSON.parse);
   const message = errorMessage(body) ?? `HTTP ${status}`;
   if (status >= 200 && status < 300) {
-    const created = leadsinCreatedSchema.safeParse(body);
-    return { kind: 'delivered', status, leadId: created.success ? created.data.Data.LeadID : 'unknown' };
+    return { kind: 'delivered', status, leadId: createdLeadId(body) ?? 'unknown' };
   }
   if (status === 409) return { kind: 'duplicate', status, message };
   if (status === 400 || status === 406) {
@@ -53,7 +51,31 @@ export function parseRetryAfter(header: string | null | undefined): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+/**
+ * The `LeadID` of a success answer shaped as `leadsinCreatedSchema` (`#shared/onpipeline/schema.ts`)
+ * says; checked by hand, so deliver does not load zod for every answer.
+ */
+function createdLeadId(body: unknown): string | undefined {
+  if (!isRecord(body) || !isRecord(body.Header) || !isRecord(body.Data)) return undefined;
+  const { Status, Code, Time, Endpoint } = body.Header;
+  const shaped =
+    typeof Status === 'string' &&
+    typeof Code === 'string' &&
+    optionalString(Time) &&
+    typeof Endpoint === 'string' &&
+    typeof body.Data.LeadID === 'string';
+  return shaped ? (body.Data.LeadID as string) : undefined;
+}
+
+/** The message of an error answer shaped as `onpipelineErrorSchema` says (checked by hand, as above). */
 function errorMessage(body: unknown): string | undefined {
-  const parsed = onpipelineErrorSchema.safeParse(body);
-  return parsed.success ? parsed.data.Error.Message.slice(0, 500) : undefined;
+  if (!isRecord(body) || !isRecord(body.Error)) return undefined;
+  const { Code, Message, Time, IP } = body.Error;
+  const shaped =
+    typeof Code === 'string' && typeof Message === 'string' && optionalString(Time) && optionalString(IP);
+  return shaped ? (Message as string).slice(0, 500) : undefined;
 }

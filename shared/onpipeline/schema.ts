@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * The body of Onpipeline's `Leadsin` resource, exactly as the REST API reference defines it.
  * `FirstName` and `LastName` are mandatory; phone and e-mail types are closed enums; custom fields
@@ -8,10 +6,22 @@ import { z } from 'zod';
  * @example
  * const body = leadsinBodySchema.parse({ FirstName: 'Mike', LastName: 'Smith' });
  */
-export const phoneTypes = ['work', 'home', 'mobile', 'other'] as const;
-export const emailTypes = ['work', 'home', 'other'] as const;
+import { emailTypes, phoneTypes } from '#shared/onpipeline/fields.ts';
+import { z } from '#shared/zod-mini.ts';
 
-const text = z.string().trim().min(1, 'must not be empty');
+export {
+  type CustomField,
+  type CustomFieldTable,
+  customFieldTables,
+  type EmailType,
+  emailTypes,
+  type LeadsinTextField,
+  leadsinTextFields,
+  type PhoneType,
+  phoneTypes,
+} from '#shared/onpipeline/fields.ts';
+
+const text = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
 export const leadsinPhoneSchema = z.strictObject({
   Number: text,
@@ -24,49 +34,33 @@ export const leadsinEmailSchema = z.strictObject({
 });
 
 export const leadsinExtraSchema = z.strictObject({
-  ID: z.string().regex(/^\d+$/, 'custom field IDs are numeric strings'),
+  ID: z.string().check(z.regex(/^\d+$/, 'custom field IDs are numeric strings')),
   Value: z.string(),
 });
 
 export const leadsinBodySchema = z.strictObject({
   FirstName: text,
   LastName: text,
-  Phone: z.array(leadsinPhoneSchema).optional(),
-  Email: z.array(leadsinEmailSchema).optional(),
-  OrgName: z.string().optional(),
-  AddressLine1: z.string().optional(),
-  AddressLine2: z.string().optional(),
-  Postcode: z.string().optional(),
-  City: z.string().optional(),
-  Region: z.string().optional(),
-  Country: z.string().optional(),
-  Extra: z.array(leadsinExtraSchema).optional(),
+  Phone: z.optional(z.array(leadsinPhoneSchema)),
+  Email: z.optional(z.array(leadsinEmailSchema)),
+  OrgName: z.optional(z.string()),
+  AddressLine1: z.optional(z.string()),
+  AddressLine2: z.optional(z.string()),
+  Postcode: z.optional(z.string()),
+  City: z.optional(z.string()),
+  Region: z.optional(z.string()),
+  Country: z.optional(z.string()),
+  Extra: z.optional(z.array(leadsinExtraSchema)),
 });
 
 export type LeadsinBody = z.infer<typeof leadsinBodySchema>;
-export type PhoneType = (typeof phoneTypes)[number];
-export type EmailType = (typeof emailTypes)[number];
-
-/** The scalar (single string) fields of a `Leadsin` body, in the reference's order. */
-export const leadsinTextFields = [
-  'FirstName',
-  'LastName',
-  'OrgName',
-  'AddressLine1',
-  'AddressLine2',
-  'Postcode',
-  'City',
-  'Region',
-  'Country',
-] as const;
-export type LeadsinTextField = (typeof leadsinTextFields)[number];
 
 /** Onpipeline's success answer: `201 {"Header": {...}, "Data": {"LeadID": "..."}}`. */
 export const leadsinCreatedSchema = z.object({
   Header: z.object({
     Status: z.string(),
     Code: z.string(),
-    Time: z.string().optional(),
+    Time: z.optional(z.string()),
     Endpoint: z.string(),
   }),
   Data: z.object({ LeadID: z.string() }),
@@ -77,17 +71,13 @@ export const onpipelineErrorSchema = z.object({
   Error: z.object({
     Code: z.string(),
     Message: z.string(),
-    Time: z.string().optional(),
-    IP: z.string().optional(),
+    Time: z.optional(z.string()),
+    IP: z.optional(z.string()),
   }),
 });
 
-export const customFieldTables = ['Persons', 'Organizations', 'Deals'] as const;
-export type CustomFieldTable = (typeof customFieldTables)[number];
-
 /** `POST /ListCustomFields` answer: `Data: [{ Name, ID }]`. */
 export const listCustomFieldsAnswerSchema = z.object({
-  Header: z.object({ Code: z.string() }).passthrough().optional(),
+  Header: z.optional(z.looseObject({ Code: z.string() })),
   Data: z.array(z.object({ Name: z.string(), ID: z.string() })),
 });
-export type CustomField = { Name: string; ID: string };

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { env, setting } from '#shared/config.ts';
 
 /**
@@ -147,8 +147,12 @@ export function legacySecretsWarning(dataDir: string): string | undefined {
 export function secretsFromEnvironment(side: SecretSide, dataDir = '.leadgate'): SecretStore {
   const arn = setting(env.secretsArn);
   if (arn) {
-    const client = new SecretsManagerClient({});
+    let client: SecretsManagerClient | undefined;
     return secretStore(async () => {
+      // the SDK client is loaded on the first secret read, not at cold start: many requests (a form
+      // without CAPTCHA, the health check) never read a secret (docs/architecture.md, "Cold start")
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+      client ??= new SecretsManagerClient({});
       const answer = await client.send(new GetSecretValueCommand({ SecretId: arn }));
       const parsed: unknown = JSON.parse(answer.SecretString ?? '{}');
       if (parsed === null || typeof parsed !== 'object') throw new Error('the secret must be a JSON object');

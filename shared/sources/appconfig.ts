@@ -1,15 +1,12 @@
-import {
-  AppConfigDataClient,
-  GetLatestConfigurationCommand,
-  StartConfigurationSessionCommand,
-} from '@aws-sdk/client-appconfigdata';
-import { z } from 'zod';
+import type { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';
 import { env, setting } from '#shared/config.ts';
-import { formatProblem, type SourceProblem } from '#shared/sources/errors.ts';
-import { loadSources, parseSource } from '#shared/sources/loader.ts';
-import { type SourceRegistry, sourceRegistry } from '#shared/sources/registry.ts';
+import { readSourcesBundle } from '#shared/sources/bundle.ts';
+import { formatProblem } from '#shared/sources/errors.ts';
+import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { logger } from '#shared/telemetry.ts';
+
+export type { PublishedDocument } from '#shared/sources/published.ts';
 
 /** The configuration version of the sources bundled into the functions at synth (the fallback). */
 export const BUNDLED_VERSION = 'bundled';
@@ -18,61 +15,6 @@ export const BUNDLED_VERSION = 'bundled';
 export const MIN_POLL_SECONDS = 15;
 /** Default poll interval: a published change is in use within this plus one request (docs/operations.md). */
 export const DEFAULT_POLL_SECONDS = 30;
-
-/**
- * The document `leadgate sources publish` writes as one hosted configuration version:
- * `{ "version": "7", "sources": { "<sourceId>": <the source's YAML, as JSON> } }`. Each source is
- * validated exactly like a file (`parseSource`), so a document that would fail `sources check`
- * fails here too. docs/sources.md, "Change a mapping on AWS".
- */
-export const publishedDocumentSchema = z.strictObject({
-  version: z
-    .union([z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.number().int().positive()])
-    .transform(String),
-  sources: z.record(z.string(), z.unknown()),
-});
-
-export type PublishedDocument = { version: string; sources: Record<string, unknown> };
-
-/**
- * Parses and validates a published document. Either every source is valid, or the problems list
- * each one with its source id (`published:<id>`) and path.
- *
- * @example
- * const result = parsePublishedDocument('{"version":"3","sources":{...}}');
- */
-export function parsePublishedDocument(
-  text: string,
-): { ok: true; version: string; sources: Map<string, Source> } | { ok: false; problems: SourceProblem[] } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, problems: [{ file: 'published', path: '', message: 'the document is not JSON' }] };
-  }
-  const document = publishedDocumentSchema.safeParse(data);
-  if (!document.success) {
-    return {
-      ok: false,
-      problems: document.error.issues.map((issue) => ({
-        file: 'published',
-        path: issue.path.join('.'),
-        message: issue.message,
-      })),
-    };
-  }
-  const sources = new Map<string, Source>();
-  const problems: SourceProblem[] = [];
-  for (const [id, config] of Object.entries(document.data.sources)) {
-    // JSON is YAML: the file loader's own checks and messages apply unchanged.
-    const parsed = parseSource(id, JSON.stringify(config ?? null), `published:${id}`);
-    if (parsed.ok) sources.set(id, parsed.source);
-    else problems.push(...parsed.problems);
-  }
-  return problems.length > 0
-    ? { ok: false, problems }
-    : { ok: true, version: document.data.version, sources };
-}
 
 /** Where the published sources live: an AppConfig application, environment and configuration profile. */
 export interface AppConfigTarget {
@@ -94,8 +36,12 @@ export interface VersionedSourceRegistry extends SourceRegistry {
 
 export interface AppConfigSourceOptions {
   target: AppConfigTarget;
-  /** The sources bundled at synth: served until a configuration is published. */
-  bundled: Map<string, Source>;
+  /**
+   * The sources bundled at synth: served until a configuration is published. A function instead of a
+   * map loads them on the first `refresh()` (a folder of YAML files, which only the one-machine
+   * runtime and tests give a function); a failure to load them is thrown from that `refresh()`.
+   */
+  bundled: Map<string, Source> | (() => Promise<Map<string, Source>>);
   /** Seconds between polls; at least 15. Default 30. */
   pollSeconds?: number;
   /** Builds the AppConfigData client on the first poll (never at module scope: cold start). */
@@ -122,7 +68,8 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
   const pollSeconds = Math.max(MIN_POLL_SECONDS, options.pollSeconds ?? DEFAULT_POLL_SECONDS);
   const now = options.now ?? Date.now;
   let client: Pick<AppConfigDataClient, 'send'> | undefined;
-  let sources = options.bundled;
+  let sources = typeof options.bundled === 'function' ? undefined : options.bundled;
+  const loadBundled = typeof options.bundled === 'function' ? options.bundled : undefined;
   let version = BUNDLED_VERSION;
   let token: string | undefined;
   let nextPollAt = 0;
@@ -130,6 +77,10 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
 
   async function poll(): Promise<void> {
     try {
+      // the AppConfigData SDK client is loaded on the first poll, not at cold start: a function that
+      // serves the bundled sources never loads it (docs/architecture.md, "Cold start")
+      const { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand } =
+        await import('@aws-sdk/client-appconfigdata');
       // short timeouts: deliver waits for a due poll before mapping a lead, and must not spend its
       // own timeout on an AppConfig that does not answer (a failed poll keeps the sources in use)
       client ??=
@@ -153,7 +104,7 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
       token = answer.NextPollConfigurationToken;
       nextPollAt = now() + Math.max(pollSeconds, answer.NextPollIntervalInSeconds ?? 0) * 1000;
       const bytes = answer.Configuration;
-      if (bytes && bytes.length > 0) apply(new TextDecoder().decode(bytes));
+      if (bytes && bytes.length > 0) await apply(new TextDecoder().decode(bytes));
     } catch (error) {
       token = undefined;
       nextPollAt = now() + pollSeconds * 1000;
@@ -166,7 +117,9 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
     }
   }
 
-  function apply(text: string): void {
+  async function apply(text: string): Promise<void> {
+    // the validator (the source config schema) is loaded with the first published document only
+    const { parsePublishedDocument } = await import('#shared/sources/published.ts');
     const parsed = parsePublishedDocument(text);
     if (!parsed.ok) {
       logger.error('published source configuration refused: invalid; the sources in use stay', {
@@ -185,25 +138,38 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
     });
   }
 
-  const refresh = (): Promise<void> => {
-    if (now() < nextPollAt) return Promise.resolve();
+  let loading: Promise<void> | undefined;
+  const refresh = async (): Promise<void> => {
+    if (sources === undefined && loadBundled) {
+      loading ??= loadBundled().then((loaded) => {
+        sources ??= loaded;
+      });
+      await loading;
+    }
+    if (now() < nextPollAt) return;
     polling ??= poll().finally(() => {
       polling = undefined;
     });
-    return polling;
+    await polling;
+  };
+  const served = (): Map<string, Source> => {
+    if (sources === undefined)
+      throw new Error('the bundled sources are not loaded yet: await refresh() first');
+    return sources;
   };
   const touch = () => {
-    if (now() >= nextPollAt) void refresh();
+    // a failure to load the bundled sources is thrown by the refresh() capture and deliver await
+    if (now() >= nextPollAt) refresh().catch(() => undefined);
   };
 
   return {
     get: (id) => {
       touch();
-      return sources.get(id);
+      return served().get(id);
     },
     all: () => {
       touch();
-      return [...sources.values()];
+      return [...served().values()];
     },
     version: () => version,
     refresh,
@@ -212,22 +178,51 @@ export function appConfigSourceRegistry(options: AppConfigSourceOptions): Versio
 
 /**
  * The sources for a function on AWS: from AppConfig when the stack names a configuration profile
- * (`APPCONFIG_*` variables), with the bundled folder as the fallback; from the folder alone otherwise.
+ * (`APPCONFIG_*` variables), with the bundled sources as the fallback; the bundled ones alone
+ * otherwise. The stack bundles them validated, as one JSON file (`#shared/sources/bundle.ts`), read
+ * here without the YAML parser or the config schema. A folder without that file (one machine, tests)
+ * is read as YAML files on the first `refresh()`, which capture and deliver await before they use it.
  *
  * @example
  * const deps = { sources: sourcesFromEnvironment(), ... };
  */
 export function sourcesFromEnvironment(): SourceRegistry {
   const dir = setting(env.sourcesDir, 'sources');
+  const bundled =
+    readSourcesBundle(dir) ?? (async () => (await import('#shared/sources/loader.ts')).loadSources(dir));
   const application = setting(env.appConfigApplication);
   const environment = setting(env.appConfigEnvironment);
   const profile = setting(env.appConfigProfile);
-  if (!application || !environment || !profile) return sourceRegistry(dir);
+  if (!application || !environment || !profile) return bundledSourceRegistry(bundled);
   return appConfigSourceRegistry({
     target: { application, environment, profile },
-    bundled: loadSources(dir),
+    bundled,
     pollSeconds: Number(setting(env.appConfigPollSeconds, String(DEFAULT_POLL_SECONDS))),
   });
+}
+
+/** The bundled sources alone: loaded now, or on the first `refresh()` when given as a loader. */
+function bundledSourceRegistry(
+  bundled: Map<string, Source> | (() => Promise<Map<string, Source>>),
+): SourceRegistry & { refresh(): Promise<void> } {
+  let sources = typeof bundled === 'function' ? undefined : bundled;
+  let loading: Promise<void> | undefined;
+  const served = (): Map<string, Source> => {
+    if (sources === undefined)
+      throw new Error('the bundled sources are not loaded yet: await refresh() first');
+    return sources;
+  };
+  return {
+    get: (id) => served().get(id),
+    all: () => [...served().values()],
+    refresh: async () => {
+      if (sources !== undefined || typeof bundled !== 'function') return;
+      loading ??= bundled().then((loaded) => {
+        sources = loaded;
+      });
+      await loading;
+    },
+  };
 }
 
 /** The configuration version a registry serves (`bundled` for one that does not know versions). */

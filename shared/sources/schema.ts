@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isPhoneCountry } from '#shared/mapping/phone.ts';
 import { emailTypes, phoneTypes } from '#shared/onpipeline/schema.ts';
+import { type Channel, channels } from '#shared/sources/channels.ts';
 
 /**
  * The lead source config (`sources/<sourceId>.yaml`): which channel a source posts through, how it
@@ -8,8 +9,7 @@ import { emailTypes, phoneTypes } from '#shared/onpipeline/schema.ts';
  * by NAME only (`ONPIPELINE_TOKEN`, `ACME_PARTNER_KEY`), never by value.
  */
 
-export const channels = ['form', 'partner', 'google-ads', 'meta', 'linkedin', 'tiktok'] as const;
-export type Channel = (typeof channels)[number];
+export { type Channel, channels };
 
 export const transforms = ['trim', 'lower', 'upper', 'title', 'digits', 'collapse', 'e164'] as const;
 export type Transform = (typeof transforms)[number];

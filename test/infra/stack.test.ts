@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -16,6 +16,8 @@ import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB }
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';
 import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, leadsQueue } from '#shared/queue/definition.ts';
+import { readSourcesBundle } from '#shared/sources/bundle.ts';
+import { loadSources } from '#shared/sources/loader.ts';
 import { cdkContext, type Json, type Resource, templateQueries } from '#test/support/template.ts';
 
 type Statement = { policy: string; statement: Record<string, Json> };
@@ -282,10 +284,13 @@ describe('LeadgateStack', () => {
       expect(properties.MemorySize).toBe(expected);
     });
 
-    it.each(['Capture', 'Deliver'])('traces %s with X-Ray (active)', (name) => {
+    it.each([
+      ['Capture', 'PassThrough'],
+      ['Deliver', 'Active'],
+    ])('traces %s with X-Ray as infra/sizing.ts says (%s)', (name, mode) => {
       // Assess
       const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
-      expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(properties.TracingConfig).toEqual({ Mode: mode });
     });
 
     it('reserves no concurrency for capture by default', () => {
@@ -336,12 +341,13 @@ describe('LeadgateStack', () => {
       });
     });
 
-    it('ships the validated source configs inside both packages', () => {
+    it('ships the validated source configs inside both packages, as one JSON file (no YAML)', () => {
       // Assess
-      const expected = readFileSync(join(projectRoot, 'sources/demo-contact.yaml'), 'utf8');
+      const expected = loadSources(join(projectRoot, 'sources'));
       for (const [, fn] of ofType('AWS::Lambda::Function')) {
         const assetDir = join(assemblyDir, fn.Metadata['aws:asset:path']);
-        expect(readFileSync(join(assetDir, 'sources/demo-contact.yaml'), 'utf8')).toBe(expected);
+        expect(readSourcesBundle(join(assetDir, 'sources'))).toEqual(expected);
+        expect(readdirSync(join(assetDir, 'sources'))).toEqual(['sources.json']);
         const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
         expect(code).toContain('module.exports');
         expect(code).not.toMatch(/^import /m);

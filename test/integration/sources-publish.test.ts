@@ -17,10 +17,10 @@ import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import {
   appConfigSourceRegistry,
   BUNDLED_VERSION,
-  parsePublishedDocument,
   type VersionedSourceRegistry,
 } from '#shared/sources/appconfig.ts';
 import { loadSources } from '#shared/sources/loader.ts';
+import { parsePublishedDocument } from '#shared/sources/published.ts';
 import { logger } from '#shared/telemetry.ts';
 import { envelopeFactory, recordingLeadQueue, sqsRecordFactory } from '#test/support/queue.ts';
 

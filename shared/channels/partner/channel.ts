@@ -2,15 +2,13 @@ import type { CaptureChannel, ChannelDeps } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
 import { enqueue, newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { countRejectedStatus } from '#shared/channels/common/rejections.ts';
+import type { PartnerAccepted, PartnerBatchAnswer, PartnerItemResult } from '#shared/channels/partner/api.ts';
 import {
   DEFAULT_MAX_BATCH,
   MAX_IDEMPOTENCY_KEY_LENGTH,
-  type PartnerAccepted,
-  type PartnerBatchAnswer,
   type PartnerErrorCode,
-  type PartnerItemResult,
   partnerErrorCodes,
-} from '#shared/channels/partner/api.ts';
+} from '#shared/channels/partner/codes.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { parseBody } from '#shared/http/body.ts';
 import { HttpError, queueUnavailable } from '#shared/http/errors.ts';

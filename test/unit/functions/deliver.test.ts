@@ -1,6 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '#local/poller.ts';
+import { refreshSources } from '#shared/sources/appconfig.ts';
 
 /** `deliver.ts` loaded afresh: its `handler` builds its dependencies from the environment once. */
 async function deliverModule() {
@@ -21,6 +22,8 @@ describe('the deliver function’s dependencies from the Lambda environment', ()
 
     // Act
     const deps = deliveryDepsFromEnvironment();
+    // a folder of YAML files (not the stack's sources.json) is read on the first refresh
+    await refreshSources(deps.sources);
 
     // Assess
     expect(deps.idempotency?.constructor.name).toBe('DynamoDBPersistenceLayer');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { captureDeps, deliveryDeps } from '#functions/deps.ts';
+import { deliveryDeps } from '#functions/delivery-deps.ts';
+import { captureDeps } from '#functions/deps.ts';
 import { captchaVerifyUrls } from '#shared/channels/form/captcha.ts';
 import { leadDelivery, RetryLaterError } from '#shared/delivery/deliver.ts';
 import type { OnpipelineClient } from '#shared/onpipeline/client.ts';

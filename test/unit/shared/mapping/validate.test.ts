@@ -4,6 +4,7 @@ import {
   addIssues,
   formatLeadsinPath,
   isValidLeadsinBody,
+  leadsinIssues,
   validateLeadsinBody,
 } from '#shared/mapping/validate.ts';
 import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/onpipeline/schema.ts';
@@ -94,6 +95,56 @@ const validBody = fc.record(
   },
   { requiredKeys: ['FirstName', 'LastName'] },
 );
+
+/** The part of zod's issues the engine reports (and `leadsinIssues` returns). */
+function zodIssues(body: unknown) {
+  return (leadsinBodySchema.safeParse(body).error?.issues ?? []).map((issue) => ({
+    code: issue.code,
+    path: issue.path,
+    message: issue.message,
+    ...(issue.code === 'unrecognized_keys' ? { keys: issue.keys } : {}),
+  }));
+}
+
+describe('leadsinIssues', () => {
+  it('reports exactly the issues leadsinBodySchema reports, on many generated bodies', () => {
+    // Prepare
+    const seen = { valid: 0, invalid: 0 };
+
+    // Assess
+    fc.assert(
+      fc.property(bodyLike, (body) => {
+        const expected = zodIssues(body);
+        seen[expected.length === 0 ? 'valid' : 'invalid']++;
+        expect(leadsinIssues(body)).toEqual(expected);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(seen.valid).toBeGreaterThan(1000);
+    expect(seen.invalid).toBeGreaterThan(1000);
+  });
+
+  it.each([
+    ['a missing LastName', { FirstName: 'Mike' }],
+    ['a blank FirstName and two unknown keys', { FirstName: ' ', LastName: 'S', Foo: 1, Bar: 2 }],
+    ['a NaN city', { FirstName: 'M', LastName: 'S', City: Number.NaN }],
+    ['a date as a name', { FirstName: new Date(0), LastName: 'S' }],
+    ['an inherited unknown key', Object.assign(Object.create({ Foo: 1 }), { FirstName: 'M', LastName: 'S' })],
+    [
+      'a bad phone type and a bad custom field id',
+      {
+        FirstName: 'M',
+        LastName: 'S',
+        Phone: [{ Number: '1', Type: 'fax' }],
+        Extra: [{ ID: '1a', Value: 'v' }],
+      },
+    ],
+  ])('reports what zod reports for %s', (_name, body) => {
+    // Assess
+    expect(leadsinIssues(body)).toEqual(zodIssues(body));
+    expect(leadsinIssues(body).length).toBeGreaterThan(0);
+  });
+});
 
 describe('isValidLeadsinBody', () => {
   it('accepts exactly what leadsinBodySchema accepts, on many generated bodies', () => {

@@ -7,11 +7,11 @@ import {
   appConfigSourceRegistry,
   BUNDLED_VERSION,
   configVersionOf,
-  parsePublishedDocument,
   refreshSources,
   sourcesFromEnvironment,
 } from '#shared/sources/appconfig.ts';
 import { parseSource } from '#shared/sources/loader.ts';
+import { parsePublishedDocument } from '#shared/sources/published.ts';
 import type { Source } from '#shared/sources/schema.ts';
 
 const partnerYaml = (lastName: string) =>
@@ -387,7 +387,6 @@ describe('sourcesFromEnvironment', () => {
     // Assess
     expect(sources.get('demo-contact')?.channel).toBe('form');
     expect(configVersionOf(sources)).toBe(BUNDLED_VERSION);
-    expect('refresh' in sources).toBe(false);
   });
 
   it('serves the bundled folder through AppConfig when the stack names a profile', () => {
