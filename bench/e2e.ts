@@ -530,6 +530,8 @@ interface ProbeLine {
   loopP99Ms: number;
   loopMaxMs: number;
   loopUtilization: number;
+  mainCpuMs?: number;
+  processCpuMs?: number;
 }
 
 /** GC pauses from `--trace-gc` lines in the runtime's log (when BENCH_RUNTIME_NODE_ARGS asks for them). */
@@ -631,7 +633,7 @@ export async function runSoak(options: SoakOptions = {}) {
       windows.push({ fromS: from, p99Ms: percentile(inWindow, 99), maxMs: inWindow.at(-1) ?? Number.NaN });
     }
     const drainStarted = performance.now();
-    await waitDelivered(sandboxUrl, warmDelivered + accepted.length);
+    await waitDelivered(sandboxUrl, warmDelivered + accepted.length, 600_000);
     const drainMs = performance.now() - drainStarted;
     const lags = await deliveryLags(runtime.leadsFile, samples);
     await sleep(1500); // one more probe line after the drain
@@ -644,7 +646,12 @@ export async function runSoak(options: SoakOptions = {}) {
       Number((line.workerHeapUsedMiB ?? []).reduce((sum, value) => sum + value, 0).toFixed(1));
     const memoryAt = (line: ProbeLine | undefined) =>
       line
-        ? { rssMiB: line.rssMiB, heapUsedMiB: line.heapUsedMiB, workersHeapUsedMiB: workersHeap(line) }
+        ? {
+            rssMiB: line.rssMiB,
+            heapUsedMiB: line.heapUsedMiB,
+            workersHeapUsedMiB: workersHeap(line),
+            byWorkerMiB: line.workerHeapUsedMiB ?? [],
+          }
         : undefined;
     const statuses: Record<string, number> = {};
     for (const sample of samples) statuses[sample.status] = (statuses[sample.status] ?? 0) + 1;
@@ -669,6 +676,19 @@ export async function runSoak(options: SoakOptions = {}) {
       lagP50Ms: percentile(lags, 50),
       lagP99Ms: percentile(lags, 99),
       drainMs,
+      /** CPU time per accepted lead during the soak (the probe's seconds), µs: main thread, whole process. */
+      cpuPerLead: {
+        mainMicros: (during.reduce((sum, line) => sum + (line.mainCpuMs ?? 0), 0) * 1000) / accepted.length,
+        processMicros:
+          (during.reduce((sum, line) => sum + (line.processCpuMs ?? 0), 0) * 1000) / accepted.length,
+        /** The whole process from the soak's start until every lead was delivered. */
+        processWithDrainMicros:
+          (probe
+            .filter((line) => line.at >= startedAt)
+            .reduce((sum, line) => sum + (line.processCpuMs ?? 0), 0) *
+            1000) /
+          accepted.length,
+      },
       /** The runtime's main thread, once a second during the soak (bench/probe.ts). */
       loop: {
         secondsOver25Ms: during.filter((line) => line.loopMaxMs > 25).length,
@@ -722,6 +742,9 @@ export function printSoak(result: Awaited<ReturnType<typeof runSoak>>): void {
   );
   console.log(
     `  runtime main loop: delay p99 ${f(result.loop.medianP99Ms)} ms (median second), worst ${f(result.loop.worstMaxMs)} ms, ${result.loop.secondsOver25Ms} s with a stall > 25 ms; utilisation ${f(result.loop.medianUtilization * 100, 0)} %`,
+  );
+  console.log(
+    `  CPU per accepted lead during the soak: main thread ${f(result.cpuPerLead.mainMicros, 0)} µs, whole runtime ${f(result.cpuPerLead.processMicros, 0)} µs; until delivered ${f(result.cpuPerLead.processWithDrainMicros, 0)} µs`,
   );
   console.log(
     `  memory (s, RSS, main heap, workers' heap; MiB): ${result.memory.timeline.map((point) => point.join('/')).join('  ')}; after drain ${JSON.stringify(result.memory.afterDrain)}`,

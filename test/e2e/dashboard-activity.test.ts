@@ -5,7 +5,7 @@ import type { Runtime } from '#local/runtime.ts';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import { launchBrowser, watchedPage } from '#test/support/browser.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, sandboxLeads, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const SCREENSHOTS = 'test-results';
 
@@ -57,9 +57,13 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     });
     const answer = (await response.json()) as { results: { id: string }[] };
     const ids = answer.results.map((result) => result.id);
-    const sandboxLeads = () =>
-      (runtime.sandbox?.leads() ?? []).filter((lead) => ['Original', 'Repeat'].includes(lead.body.LastName));
-    const sentLead = await eventually(() => sandboxLeads()[0], 20_000, 'the batch delivered to Onpipeline');
+    const pairLeads = async () =>
+      (await sandboxLeads(runtime)).filter((lead) => ['Original', 'Repeat'].includes(lead.body.LastName));
+    const sentLead = await eventually(
+      async () => (await pairLeads())[0],
+      20_000,
+      'the batch delivered to Onpipeline',
+    );
     // The two are delivered in parallel: whichever claimed the dedupe key first is the one sent.
     const sentIndex = sentLead.body.LastName === 'Original' ? 0 : 1;
     const sentId = ids[sentIndex] as string;
@@ -77,7 +81,7 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     // Assess: Onpipeline holds one lead of the two
     expect(response.status).toBe(202);
     expect(ids).toHaveLength(2);
-    expect(sandboxLeads().map((lead) => lead.body)).toEqual([
+    expect((await pairLeads()).map((lead) => lead.body)).toEqual([
       batch.map(({ ref: _, ...body }) => ({
         FirstName: body.first_name,
         LastName: body.last_name,

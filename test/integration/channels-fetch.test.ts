@@ -20,7 +20,7 @@ import type { LeadQueue } from '#shared/queue/client.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import type { SourceRegistry } from '#shared/sources/registry.ts';
 import { httpRequest, sourcesFrom } from '#test/support/channels.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, sandboxLeads, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const ids = {
   page: '104345678901234',
@@ -487,7 +487,7 @@ describe('Meta and LinkedIn leads through the one-machine runtime', () => {
     expect(await verified.text()).toBe('42');
     expect(answer.status).toBe(200);
     const lead = await eventually(
-      () => runtime.sandbox?.leads().find((item) => item.body.LastName === 'Doe'),
+      async () => (await sandboxLeads(runtime)).find((item) => item.body.LastName === 'Doe'),
       10_000,
       'the Meta lead in the sandbox',
     );
@@ -511,7 +511,7 @@ describe('Meta and LinkedIn leads through the one-machine runtime', () => {
     });
     expect(answer.status).toBe(202);
     await eventually(
-      () => runtime.sandbox?.leads().find((item) => item.body.LastName === 'Ruiz'),
+      async () => (await sandboxLeads(runtime)).find((item) => item.body.LastName === 'Ruiz'),
       10_000,
       'the LinkedIn lead in the sandbox',
     );

@@ -8,7 +8,13 @@ import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
-import { eventually, sourceReloaded, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  eventually,
+  sandboxLeads,
+  sourceReloaded,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 /** A source whose leads Onpipeline refuses (an unknown custom field ID), until it is fixed. */
 const springOffer = (customFieldId: string) => `channel: form
@@ -54,7 +60,7 @@ describe('leadgate against the running one-machine runtime', () => {
 
   it('send-test posts a realistic sample lead with an allowed Origin and waits for delivery', async () => {
     // Prepare
-    const before = runtime.sandbox?.leads().length ?? 0;
+    const before = (await sandboxLeads(runtime)).length ?? 0;
 
     // Act
     const result = await leadgate(['send-test', 'demo-contact', '--wait']);
@@ -63,7 +69,7 @@ describe('leadgate against the running one-machine runtime', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/✔ 202 accepted: lead \w+ for demo-contact \(form\) is queued/);
     expect(result.out).toMatch(/✔ delivered: Onpipeline LeadID \w+/);
-    const lead = runtime.sandbox?.leads()[before];
+    const lead = (await sandboxLeads(runtime))[before];
     expect(lead?.body).toMatchObject({
       FirstName: 'Alex',
       LastName: 'Sample',
@@ -156,7 +162,7 @@ describe('leadgate against the running one-machine runtime', () => {
         ).json()
       ).Data as { Name: string; ID: string }[];
     const personsBefore = await listPersons();
-    const before = runtime.sandbox?.stats().byEndpoint['/FieldAdd'] ?? 0;
+    const before = (await runtime.sandbox?.stats())?.byEndpoint['/FieldAdd'] ?? 0;
 
     // Act
     const noToken = await leadgate(['fields', 'push', '--json'], { ONPIPELINE_URL: sandboxUrl });
@@ -210,7 +216,7 @@ describe('leadgate against the running one-machine runtime', () => {
       ID: id,
     });
     expect(JSON.parse(again.out)).toMatchObject({ ok: true, created: [], failed: [], changed: false });
-    expect((runtime.sandbox?.stats().byEndpoint['/FieldAdd'] ?? 0) - before).toBe(1);
+    expect(((await runtime.sandbox?.stats())?.byEndpoint['/FieldAdd'] ?? 0) - before).toBe(1);
     expect(check.code).toBe(0);
     expect(pushed.out + pushed.err + dryRun.out + dryRun.err).not.toContain(SANDBOX_TOKEN);
   });
@@ -254,7 +260,7 @@ describe('leadgate against the running one-machine runtime', () => {
     expect(redrive.code).toBe(0);
     expect(redrive.out).toContain('moved 1 lead back to the leads queue');
     const delivered = await eventually(
-      () => runtime.sandbox?.leads().find((lead) => lead.body.LastName === 'Letter'),
+      async () => (await sandboxLeads(runtime)).find((lead) => lead.body.LastName === 'Letter'),
       15_000,
       'the redriven lead in the sandbox',
     );

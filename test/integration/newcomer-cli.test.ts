@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, sandboxLeads, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 /** A source whose leads Onpipeline refuses (an unknown custom field ID): they are dead-lettered. */
 const refused = `channel: form
@@ -129,7 +129,11 @@ describe('what a newcomer trips over: npm start and the leadgate command', () =>
       20_000,
       'the refused lead in the DLQ',
     );
-    await eventually(() => started.sandbox?.leads().length === 1, 20_000, 'the good lead delivered');
+    await eventually(
+      async () => (await sandboxLeads(started)).length === 1,
+      20_000,
+      'the good lead delivered',
+    );
 
     // Act
     const status = await leadgate(['status']);
