@@ -29,6 +29,7 @@ import {
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   formatSummary,
@@ -57,13 +58,17 @@ interface Sample {
   answeredAt: number;
 }
 
-/** Starts `node local/start.ts` on free ports in a scratch folder; resolves once it wrote runtime.json. */
-async function startRuntimeProcess(root: string) {
+/**
+ * Starts `node local/start.ts` on free ports in a scratch folder; resolves once it wrote runtime.json.
+ * With `probeFile`, the runtime preloads `bench/probe.ts` (memory and event-loop delay once a second).
+ */
+async function startRuntimeProcess(root: string, probeFile?: string) {
   const sourcesDir = join(root, 'sources');
   cpSync('sources', sourcesDir, { recursive: true });
   const dataDir = join(root, 'state');
   // BENCH_RUNTIME_NODE_ARGS: extra node flags for the runtime (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
   const nodeArgs = (process.env.BENCH_RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (probeFile) nodeArgs.push('--import', './bench/probe.ts');
   // Logs go straight to a file: a pipe the load generator drains late would block the runtime's writes.
   const logFile = join(root, 'runtime.log');
   const logFd = openSync(logFile, 'w');
@@ -78,6 +83,7 @@ async function startRuntimeProcess(root: string) {
       // The local stand-in for the API Gateway stage throttle (50 req/s) would measure the limiter,
       // not the gateway: off, so the bench finds the machine's own ceiling.
       RATE_LIMIT_RPS: '0',
+      ...(probeFile ? { BENCH_PROBE_FILE: probeFile } : {}),
     },
     stdio: ['ignore', logFd, 'pipe'],
   });
@@ -97,6 +103,8 @@ async function startRuntimeProcess(root: string) {
   const urls = JSON.parse(readFileSync(stateFile, 'utf8')) as RuntimeUrls;
   return {
     urls,
+    pid: child.pid as number,
+    leadsFile: join(dataDir, 'sandbox-leads.jsonl'),
     logBytes: () => statSync(logFile).size,
     /** The runtime's WARN and ERROR log lines, counted by message (a failure shows up here). */
     problems(): Record<string, number> {
@@ -155,7 +163,7 @@ const noted = (error: NodeJS.ErrnoException) => {
 };
 
 /** Posts one lead; resolves with its status once the whole answer has arrived. */
-function post(agent: http.Agent, gateway: URL, email: string): Promise<number> {
+function post(agent: http.Agent, gateway: URL, email: string, localAddress?: string): Promise<number> {
   const body = leadBody(email);
   return new Promise((resolve) => {
     const request = http.request(
@@ -172,6 +180,7 @@ function post(agent: http.Agent, gateway: URL, email: string): Promise<number> {
           'content-length': Buffer.byteLength(body),
         },
         timeout: 30_000,
+        ...(localAddress ? { localAddress } : {}),
       },
       (response) => {
         response.resume();
@@ -278,11 +287,15 @@ async function waitDelivered(sandboxUrl: string, count: number, timeoutMs = 180_
   throw new Error(`the sandbox did not receive ${count} leads within ${timeoutMs} ms`);
 }
 
-/** Lag from each lead's 202 to its arrival in the sandbox (ms), for the samples given. */
-async function deliveryLags(sandboxUrl: string, samples: Sample[]): Promise<number[]> {
-  const leads = await getJson<{ receivedAt: string; body: { Email?: { Address: string }[] } }[]>(
-    `${sandboxUrl}/_sandbox/leads`,
-  );
+/**
+ * Lag from each lead's 202 to its arrival in the sandbox (ms), for the samples given. Read from the
+ * sandbox's data file, which holds every lead (its memory and `GET /_sandbox/leads` only the newest).
+ */
+async function deliveryLags(leadsFile: string, samples: Sample[]): Promise<number[]> {
+  const leads = readFileSync(leadsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { receivedAt: string; body: { Email?: { Address: string }[] } });
   const arrived = new Map<string, number>();
   for (const lead of leads) {
     const address = lead.body.Email?.[0]?.Address;
@@ -408,7 +421,7 @@ export async function runE2eBench(options: E2eOptions = {}) {
       await waitDelivered(sandboxUrl, delivered + openAccepted);
       const openDrainMs = performance.now() - openEnded;
       delivered += openAccepted;
-      const lags = await deliveryLags(sandboxUrl, open.samples);
+      const lags = await deliveryLags(runtime.leadsFile, open.samples);
 
       const raw = await rawSendRate(runtime.urls.queueEndpoint, concurrency, 3);
       const rawSequential = await rawSendRate(runtime.urls.queueEndpoint, 1, 2);
@@ -494,6 +507,254 @@ async function waitForQuiet(sandboxUrl: string): Promise<number> {
   return last;
 }
 
+export interface SoakOptions {
+  /** Client addresses (127.1.x.y, each its own keep-alive sockets); default 250, at most 1,000. */
+  clients?: number;
+  /** Requests per second over all clients (open loop); default 500. */
+  rate?: number;
+  /** Length of the soak; default 60 s, at most 600. */
+  seconds?: number;
+}
+
+/** The `index`-th client's loopback address: 127.1.0.1, 127.1.0.2, ... (all of 127.0.0.0/8 is loopback). */
+function clientAddress(index: number): string {
+  return `127.1.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+}
+
+interface ProbeLine {
+  at: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  workerHeapUsedMiB?: number[];
+  loopP99Ms: number;
+  loopMaxMs: number;
+  loopUtilization: number;
+  mainCpuMs?: number;
+  processCpuMs?: number;
+}
+
+/** GC pauses from `--trace-gc` lines in the runtime's log (when BENCH_RUNTIME_NODE_ARGS asks for them). */
+function gcPauses(logText: string) {
+  const byKind: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
+  const line =
+    /ms: ([A-Za-z][A-Za-z -]*?) [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, .*?([\d.]+) \/ [\d.]+ ms/;
+  for (const text of logText.split('\n')) {
+    const match = line.exec(text);
+    if (!match) continue;
+    const kind = (match[1] as string).trim();
+    const pause = Number(match[2]);
+    const entry = byKind[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
+    byKind[kind] = entry;
+    entry.count++;
+    entry.totalMs = Number((entry.totalMs + pause).toFixed(1));
+    entry.maxMs = Math.max(entry.maxMs, pause);
+  }
+  return byKind;
+}
+
+/**
+ * The soak: `clients` client addresses post leads at `rate` requests/s in all (each client an equal
+ * share, keep-alive), open loop for `seconds`, against a fresh runtime with the probe loaded. Latency
+ * counts from each request's scheduled time (no coordinated omission); the load generator shares the
+ * machine, so its own stalls count too. Then waits until every accepted lead is in the sandbox.
+ */
+export async function runSoak(options: SoakOptions = {}) {
+  const clients = Math.min(1000, Math.max(1, options.clients ?? 250));
+  const rate = Math.min(2000, Math.max(1, options.rate ?? 500));
+  const seconds = Math.min(600, Math.max(1, options.seconds ?? 60));
+  const root = mkdtempSync(join(tmpdir(), 'leadgate-bench-soak-'));
+  const probeFile = join(root, 'probe.jsonl');
+  const runtime = await startRuntimeProcess(root, probeFile);
+  try {
+    const gateway = new URL(runtime.urls.gatewayUrl);
+    const sandboxUrl = runtime.urls.sandboxUrl;
+    await closedLoop(gateway, 'warm', 8, 2);
+    const warmDelivered = await waitForQuiet(sandboxUrl);
+    await fetch(`${sandboxUrl}/_sandbox/leads`, { method: 'DELETE' });
+    phase = 'soak';
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const total = Math.round(rate * seconds);
+    const interval = 1000 / rate;
+    const samples: (Sample & { scheduledS: number; sendLagMs: number })[] = [];
+    const pending: Promise<void>[] = [];
+    // The generator's own loop: when it falls behind, requests leave late (send lag), which counts.
+    const generatorLoop = monitorEventLoopDelay({ resolution: 5 });
+    generatorLoop.enable();
+    const generatorUse = nodePerformance.eventLoopUtilization();
+    const startedAt = Date.now() + 20;
+    const start = performance.now() + 20;
+    let index = 0;
+    while (index < total) {
+      const now = performance.now();
+      while (index < total && start + index * interval <= now) {
+        const scheduled = start + index * interval;
+        const client = index % clients;
+        const email = `soak-${index++}@example.com`;
+        const sendLagMs = now - scheduled;
+        pending.push(
+          post(agent, gateway, email, clientAddress(client)).then((status) => {
+            samples.push({
+              email,
+              status,
+              latencyMs: performance.now() - scheduled,
+              answeredAt: Date.now(),
+              scheduledS: (scheduled - start) / 1000,
+              sendLagMs,
+            });
+          }),
+        );
+      }
+      await sleep(1);
+    }
+    const sentIn = (performance.now() - start) / 1000;
+    await Promise.all(pending);
+    const endedAt = Date.now();
+    generatorLoop.disable();
+    const generator = {
+      loopMaxMs: generatorLoop.max / 1e6,
+      loopP99Ms: generatorLoop.percentile(99) / 1e6,
+      utilization: nodePerformance.eventLoopUtilization(generatorUse).utilization,
+      sendLagP99Ms: percentile(
+        samples.map((sample) => sample.sendLagMs).sort((a, b) => a - b),
+        99,
+      ),
+    };
+    agent.destroy();
+    runtime.checkAlive();
+    const accepted = samples.filter((sample) => sample.status === 202);
+    const latencies = accepted.map((sample) => sample.latencyMs).sort((a, b) => a - b);
+    const windows: { fromS: number; p99Ms: number; maxMs: number }[] = [];
+    for (let from = 0; from < seconds; from += 10) {
+      const inWindow = accepted
+        .filter((sample) => sample.scheduledS >= from && sample.scheduledS < from + 10)
+        .map((sample) => sample.latencyMs)
+        .sort((a, b) => a - b);
+      windows.push({ fromS: from, p99Ms: percentile(inWindow, 99), maxMs: inWindow.at(-1) ?? Number.NaN });
+    }
+    const drainStarted = performance.now();
+    await waitDelivered(sandboxUrl, warmDelivered + accepted.length, 600_000);
+    const drainMs = performance.now() - drainStarted;
+    const lags = await deliveryLags(runtime.leadsFile, samples);
+    await sleep(1500); // one more probe line after the drain
+    const probe = readFileSync(probeFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as ProbeLine);
+    const during = probe.filter((line) => line.at >= startedAt && line.at <= endedAt + 1000);
+    const workersHeap = (line: ProbeLine) =>
+      Number((line.workerHeapUsedMiB ?? []).reduce((sum, value) => sum + value, 0).toFixed(1));
+    const memoryAt = (line: ProbeLine | undefined) =>
+      line
+        ? {
+            rssMiB: line.rssMiB,
+            heapUsedMiB: line.heapUsedMiB,
+            workersHeapUsedMiB: workersHeap(line),
+            byWorkerMiB: line.workerHeapUsedMiB ?? [],
+          }
+        : undefined;
+    const statuses: Record<string, number> = {};
+    for (const sample of samples) statuses[sample.status] = (statuses[sample.status] ?? 0) + 1;
+    return {
+      clients,
+      rate,
+      seconds,
+      offeredPerSecond: total / sentIn,
+      requests: samples.length,
+      accepted: accepted.length,
+      statuses,
+      noAnswer: Object.fromEntries(noAnswer),
+      p50Ms: percentile(latencies, 50),
+      p95Ms: percentile(latencies, 95),
+      p99Ms: percentile(latencies, 99),
+      p999Ms: percentile(latencies, 99.9),
+      maxMs: latencies.at(-1) ?? Number.NaN,
+      /** p99 and max per 10 s of scheduled time: a transient at the start or periodic stalls. */
+      windows,
+      /** The load generator's own loop (it shares the machine): late sends count in the latency. */
+      generator,
+      lagP50Ms: percentile(lags, 50),
+      lagP99Ms: percentile(lags, 99),
+      drainMs,
+      /** CPU time per accepted lead during the soak (the probe's seconds), µs: main thread, whole process. */
+      cpuPerLead: {
+        mainMicros: (during.reduce((sum, line) => sum + (line.mainCpuMs ?? 0), 0) * 1000) / accepted.length,
+        processMicros:
+          (during.reduce((sum, line) => sum + (line.processCpuMs ?? 0), 0) * 1000) / accepted.length,
+        /** The whole process from the soak's start until every lead was delivered. */
+        processWithDrainMicros:
+          (probe
+            .filter((line) => line.at >= startedAt)
+            .reduce((sum, line) => sum + (line.processCpuMs ?? 0), 0) *
+            1000) /
+          accepted.length,
+      },
+      /** The runtime's main thread, once a second during the soak (bench/probe.ts). */
+      loop: {
+        secondsOver25Ms: during.filter((line) => line.loopMaxMs > 25).length,
+        worstMaxMs: Math.max(...during.map((line) => line.loopMaxMs)),
+        medianP99Ms: summarize(during.map((line) => line.loopP99Ms)).median,
+        medianUtilization: summarize(during.map((line) => line.loopUtilization)).median,
+      },
+      memory: {
+        before: memoryAt(during[0]),
+        after: memoryAt(during.at(-1)),
+        afterDrain: memoryAt(probe.at(-1)),
+        maxRssMiB: Math.max(...during.map((line) => line.rssMiB)),
+        /** Every 10 s: RSS, the main thread's heap used, the worker threads' heap used (MiB). */
+        timeline: during
+          .filter((_, position) => position % 10 === 0)
+          .map((line) => [
+            Math.round((line.at - startedAt) / 1000),
+            line.rssMiB,
+            line.heapUsedMiB,
+            workersHeap(line),
+          ]),
+      },
+      gc: gcPauses(readFileSync(join(root, 'runtime.log'), 'utf8')),
+      runtimeProblems: runtime.problems(),
+    };
+  } finally {
+    await runtime.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function printSoak(result: Awaited<ReturnType<typeof runSoak>>): void {
+  const f = (value: number, digits = 1) => value.toFixed(digits);
+  console.log(
+    `soak: ${result.clients} client addresses, open loop ${result.rate} req/s (offered ${f(result.offeredPerSecond, 0)}/s) × ${result.seconds} s`,
+  );
+  console.log(
+    `  accepted ${int(result.accepted)} of ${int(result.requests)} ${JSON.stringify(result.statuses)}${Object.keys(result.noAnswer).length > 0 ? ` no answer: ${JSON.stringify(result.noAnswer)}` : ''}`,
+  );
+  console.log(
+    `  latency p50 ${f(result.p50Ms)} ms, p95 ${f(result.p95Ms)}, p99 ${f(result.p99Ms)}, p99.9 ${f(result.p999Ms)}, max ${f(result.maxMs)}`,
+  );
+  console.log(
+    `  p99 / max per 10 s: ${result.windows.map((window) => `${f(window.p99Ms, 0)}/${f(window.maxMs, 0)}`).join('  ')}`,
+  );
+  console.log(
+    `  load generator: loop delay p99 ${f(result.generator.loopP99Ms)} ms, max ${f(result.generator.loopMaxMs)} ms, utilisation ${f(result.generator.utilization * 100, 0)} %, send lag p99 ${f(result.generator.sendLagP99Ms)} ms`,
+  );
+  console.log(
+    `  delivery lag p50 ${f(result.lagP50Ms, 0)} ms, p99 ${f(result.lagP99Ms, 0)} ms; last lead ${f(result.drainMs, 0)} ms after the load`,
+  );
+  console.log(
+    `  runtime main loop: delay p99 ${f(result.loop.medianP99Ms)} ms (median second), worst ${f(result.loop.worstMaxMs)} ms, ${result.loop.secondsOver25Ms} s with a stall > 25 ms; utilisation ${f(result.loop.medianUtilization * 100, 0)} %`,
+  );
+  console.log(
+    `  CPU per accepted lead during the soak: main thread ${f(result.cpuPerLead.mainMicros, 0)} µs, whole runtime ${f(result.cpuPerLead.processMicros, 0)} µs; until delivered ${f(result.cpuPerLead.processWithDrainMicros, 0)} µs`,
+  );
+  console.log(
+    `  memory (s, RSS, main heap, workers' heap; MiB): ${result.memory.timeline.map((point) => point.join('/')).join('  ')}; after drain ${JSON.stringify(result.memory.afterDrain)}`,
+  );
+  if (Object.keys(result.gc).length > 0) console.log(`  GC (--trace-gc): ${JSON.stringify(result.gc)}`);
+  console.log(
+    `  runtime WARN/ERROR lines: ${Object.keys(result.runtimeProblems).length > 0 ? JSON.stringify(result.runtimeProblems) : 'none'}`,
+  );
+}
+
 export function printE2e(result: Awaited<ReturnType<typeof runE2eBench>>): void {
   const f = (summary: Summary, digits = 1) => formatSummary(summary, digits);
   console.log(`one machine, end to end (median of ${result.rounds} rounds; runtime in its own process):`);
@@ -518,7 +779,41 @@ export function printE2e(result: Awaited<ReturnType<typeof runE2eBench>>): void 
   );
 }
 
-if (import.meta.main) {
+const argument = (name: string) =>
+  Number(
+    new RegExp(`^--${name}=(\\d+)$`).exec(
+      process.argv.find((arg) => arg.startsWith(`--${name}=`)) ?? '',
+    )?.[1],
+  );
+
+if (import.meta.main && process.argv.includes('--soak')) {
+  // npx node bench/e2e.ts --soak [--rounds=2] [--clients=250] [--rate=500] [--seconds=60]
+  requireNode24();
+  const runs = argument('rounds') > 0 ? argument('rounds') : 1;
+  const soaks: Awaited<ReturnType<typeof runSoak>>[] = [];
+  for (let run = 0; run < runs; run++) {
+    noAnswer.clear();
+    const result = await runSoak({
+      ...(argument('clients') > 0 ? { clients: argument('clients') } : {}),
+      ...(argument('rate') > 0 ? { rate: argument('rate') } : {}),
+      ...(argument('seconds') > 0 ? { seconds: argument('seconds') } : {}),
+    });
+    printSoak(result);
+    soaks.push(result);
+  }
+  const pick = (get: (soak: (typeof soaks)[number]) => number) => summarize(soaks.map(get));
+  const summary = {
+    runs,
+    p50Ms: pick((soak) => soak.p50Ms),
+    p99Ms: pick((soak) => soak.p99Ms),
+    maxMs: pick((soak) => soak.maxMs),
+    acceptedShare: pick((soak) => soak.accepted / soak.requests),
+  };
+  report('e2e-soak', { machine: machine(), summary, soaks });
+  console.log(
+    `soak over ${runs} run(s): p99 ${formatSummary(summary.p99Ms)} ms, p50 ${formatSummary(summary.p50Ms)} ms, max ${formatSummary(summary.maxMs, 0)} ms, accepted share ${formatSummary(summary.acceptedShare, 4)}`,
+  );
+} else if (import.meta.main) {
   requireNode24();
   const quick = process.argv.includes('--quick');
   const rounds = Number(

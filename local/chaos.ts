@@ -6,7 +6,6 @@ import { type Runtime, startRuntime } from '#local/runtime.ts';
 import type { SandboxFaults } from '#local/sandbox/server.ts';
 import { sqsClient } from '#shared/queue/client.ts';
 import { deadLetterQueue } from '#shared/queue/dlq.ts';
-import { counterValues } from '#shared/telemetry.ts';
 
 export interface ChaosOptions {
   leads: number;
@@ -53,7 +52,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   writeFileSync(join(sourcesDir, 'chaos.yaml'), CHAOS_SOURCE);
   const progress = options.onProgress ?? (() => undefined);
   const started = Date.now();
-  const ambiguousBefore = counterValues().delivery_ambiguous ?? 0;
   let runtime: Runtime | undefined;
   try {
     runtime = await startRuntime({
@@ -75,7 +73,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const dlq = deadLetterQueue(sqs, runtime.queueUrls);
     const deadline = started + (options.timeoutMs ?? 120_000);
     const settled = async () => {
-      const delivered = new Set(runtime?.sandbox?.leads().map((lead) => lead.body.LastName));
+      const delivered = new Set(((await runtime?.sandbox?.leads()) ?? []).map((lead) => lead.body.LastName));
       const { visible, inFlight } = await dlq.depth();
       return [...accepted].filter((name) => delivered.has(name)).length + visible + inFlight;
     };
@@ -105,8 +103,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const counts = await tally(runtime, dlq, accepted);
     sqs.destroy();
-    const stats = runtime.sandbox?.stats();
-    const ambiguous = (counterValues().delivery_ambiguous ?? 0) - ambiguousBefore;
+    const stats = await runtime.sandbox?.stats();
+    // deliver counts in its own thread: a fresh runtime, so every count is this run's
+    const ambiguous = (await runtime.deliveryCounters()).delivery_ambiguous ?? 0;
     const reached = new Set([...counts.delivered, ...counts.parked]);
     return {
       leads: options.leads,
@@ -158,7 +157,7 @@ async function postLeads(
 
 async function tally(runtime: Runtime, dlq: ReturnType<typeof deadLetterQueue>, accepted: Set<string>) {
   const seen = new Map<string, number>();
-  for (const lead of runtime.sandbox?.leads() ?? [])
+  for (const lead of (await runtime.sandbox?.leads()) ?? [])
     seen.set(lead.body.LastName, (seen.get(lead.body.LastName) ?? 0) + 1);
   const parked = new Set<string>();
   for (const letter of await dlq.list(accepted.size)) {

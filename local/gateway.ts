@@ -49,6 +49,10 @@ export async function startGateway(options: {
     });
   });
   server.keepAliveTimeout = 5000;
+  // Clients are told 5 s (`Keep-Alive: timeout=5`) and Node's agent drops an idle socket a second
+  // earlier; the server keeps it 5 s more before closing, so a request sent on a socket just before a
+  // stalled event loop gets to its timers is answered, not reset (docs/architecture.md, "One machine: threads").
+  server.keepAliveTimeoutBuffer = 5000;
   const { url, port, close } = await listenOnLoopback(server, options.port);
   return {
     url,

@@ -23,11 +23,20 @@ export interface PollerOptions {
   contextTimeoutSeconds?: number;
   /** Called after each batch with how many records succeeded and failed. */
   onBatch?: (result: { received: number; failed: number }) => void;
+  /** Called when a receive or a delete failed (counted in `stats().errors`). */
+  onError?: () => void;
+}
+
+export interface PollerStats {
+  batches: number;
+  received: number;
+  failed: number;
+  errors: number;
 }
 
 export interface Poller {
   stop(): Promise<void>;
-  stats(): { batches: number; received: number; failed: number; errors: number };
+  stats(): PollerStats;
 }
 
 /**
@@ -61,6 +70,7 @@ export function startPoller(options: PollerOptions): Poller {
       } catch (error) {
         if (abort.signal.aborted) break;
         stats.errors++;
+        options.onError?.();
         await sleep(1000, abort.signal);
         void error;
         continue;
@@ -93,6 +103,7 @@ export function startPoller(options: PollerOptions): Poller {
           )
           .catch(() => {
             stats.errors++;
+            options.onError?.();
           });
       }
       stats.batches++;

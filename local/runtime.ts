@@ -1,22 +1,26 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createCaptureHandler } from '#functions/capture.ts';
-import { createDeliverHandler } from '#functions/deliver.ts';
-import { deliveryDeps } from '#functions/delivery-deps.ts';
 import { captureDeps } from '#functions/deps.ts';
 import { type ActivitySnapshot, activitySeries } from '#local/dashboard/activity.ts';
 import { deliveryLog, type ObservedAttempt } from '#local/dashboard/deliveries.ts';
+import {
+  type DeliverySide,
+  type PollerHandle,
+  type SandboxHandle,
+  sandboxToken,
+  startDeliverySide,
+} from '#local/delivery.ts';
 import { startFakeCaptcha } from '#local/fakes/captcha.ts';
 import { startGateway } from '#local/gateway.ts';
 import { liveSourceRegistry, type SourceState, sourceReporter } from '#local/live-sources.ts';
 import { localPages } from '#local/pages.ts';
-import { type Poller, startPoller } from '#local/poller.ts';
 import { ensureQueues, startEmbeddedQueue } from '#local/queue.ts';
 import { gatewayLimit, type RateLimitSettings, rateLimiter } from '#local/rate-limit.ts';
-import { SANDBOX_TOKEN, type Sandbox, type SandboxFaults, startSandbox } from '#local/sandbox/server.ts';
+import type { SandboxFaults } from '#local/sandbox/server.ts';
+import { terminalLogInUse } from '#local/terminal-log.ts';
 import { type CaptchaUrls, captchaVerifyUrls, VERIFY_URL_SETTINGS } from '#shared/channels/form/captcha.ts';
 import type { DeliveryDeps } from '#shared/delivery/deliver.ts';
-import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.ts';
 import { createOnpipelineClient } from '#shared/onpipeline/client.ts';
 import { type CustomFieldNames, customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import { type LeadQueue, leadQueue, sqsClient } from '#shared/queue/client.ts';
@@ -28,6 +32,7 @@ import {
   type SecretStore,
 } from '#shared/security/secrets.ts';
 import { missingSecrets } from '#shared/sources/secret-names.ts';
+import { logger } from '#shared/telemetry.ts';
 
 /** How many recent delivery attempts the runtime remembers. */
 const RECENT_ATTEMPTS = 200;
@@ -99,8 +104,15 @@ export interface Runtime {
   captchaFakeUrl: string | undefined;
   queueEndpoint: string;
   queueUrls: { leadsUrl: string; deadLetterUrl: string };
-  sandbox: Sandbox | undefined;
-  poller: Poller | undefined;
+  /**
+   * The Onpipeline sandbox, which runs in the delivery thread (docs/architecture.md, "One machine:
+   * threads"): its leads and stats are read in messages, so they are promises.
+   */
+  sandbox: SandboxHandle | undefined;
+  /** The poller in the delivery thread: its counts as of its last batch; `stop` stops delivering. */
+  poller: PollerHandle | undefined;
+  /** The delivery thread's in-process counters (`counterValues`, e.g. `delivery_ambiguous`). */
+  deliveryCounters(): Promise<Record<string, number>>;
   /** The most recent delivery attempts, newest first (for the dashboard and `leadgate status`). */
   recentAttempts(): ObservedAttempt[];
   /** Leads, outcomes and latency per minute over the last hours (the dashboard's charts). */
@@ -144,6 +156,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sqs = sqsClient(queue.endpoint);
     stops.push(async () => sqs.destroy());
     const timeScale = options.timeScale ?? 1;
+    const activity = activitySeries();
     const urls = onPort(
       await ensureQueues(sqs, {
         visibilityTimeoutSeconds:
@@ -155,29 +168,56 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       queue.port,
     );
 
-    let sandbox: Sandbox | undefined;
-    const sandboxOptions = {
-      port: options.sandboxPort ?? 3001,
-      dataFile: join(dataDir, 'sandbox-leads.jsonl'),
-      faults: options.sandboxFaults,
-    };
-    if (!options.onpipelineUrl) {
-      sandbox = await startSandbox(sandboxOptions).catch(
-        portInUse('the Onpipeline sandbox', sandboxOptions.port, 'SANDBOX_PORT'),
-      );
-      stops.push(async () => sandbox?.stop());
-    }
-    const sandboxPort = sandbox?.port;
-    const onpipelineUrl = options.onpipelineUrl ?? (sandbox as Sandbox).url;
+    const sources = liveSourceRegistry(options.sourcesDir ?? 'sources', {
+      onChange: sourceReporter(options.sourceReport ?? (process.stdout.isTTY ? 'text' : 'json')),
+    });
+    stops.push(async () => sources.close());
     const gatewaySecrets = options.secrets ?? localSecretStore(dataDir, 'gateway');
     const apiTokens =
       options.secrets ?? sandboxToken(localSecretStore(dataDir, 'api'), !options.onpipelineUrl);
     const legacyWarning = options.secrets ? undefined : legacySecretsWarning(dataDir);
 
-    const sources = liveSourceRegistry(options.sourcesDir ?? 'sources', {
-      onChange: sourceReporter(options.sourceReport ?? (process.stdout.isTTY ? 'text' : 'json')),
-    });
-    stops.push(async () => sources.close());
+    // The delivery side (sandbox, poller, deliver) in a thread of its own: docs/architecture.md.
+    const deliveries = deliveryLog({ recentLimit: RECENT_ATTEMPTS, activity });
+    const sandboxPort = options.sandboxPort ?? 3001;
+    const wantsSandbox = !options.onpipelineUrl;
+    const delivering = options.deliver !== false;
+    let delivery: DeliverySide | undefined;
+    if (wantsSandbox || delivering) {
+      delivery = await startDeliverySide(
+        {
+          queueEndpoint: queue.endpoint,
+          queueUrls: urls,
+          timeScale,
+          dataDir,
+          sourcesDir: options.sourcesDir ?? 'sources',
+          ...(wantsSandbox
+            ? {
+                sandbox: {
+                  port: sandboxPort,
+                  dataFile: join(dataDir, 'sandbox-leads.jsonl'),
+                  faults: options.sandboxFaults,
+                },
+              }
+            : {}),
+          onpipelineUrl: options.onpipelineUrl,
+          deliver: delivering,
+          onpipelineTimeoutMs: options.onpipelineTimeoutMs ?? 10_000,
+          pollWaitSeconds: options.pollWaitSeconds ?? 20,
+          deliverTimeoutSeconds: options.deliverTimeoutSeconds,
+          graphUrl: options.graphUrl,
+          linkedinUrl: options.linkedinUrl,
+          secretsFromParent: options.secrets !== undefined,
+          retryDelayFromParent: options.retryDelay !== undefined,
+          terminalLog: terminalLogInUse(logger),
+        },
+        { secrets: options.secrets, retryDelay: options.retryDelay, observe: deliveries.observe },
+      ).catch(portInUse('the Onpipeline sandbox', sandboxPort, 'SANDBOX_PORT'));
+      const started = delivery;
+      stops.push(() => started.stop());
+    }
+    const sandbox = delivery?.sandbox;
+    const onpipelineUrl = options.onpipelineUrl ?? sandbox?.url ?? '';
     // CAPTCHA: providers without a *_VERIFY_URL setting are verified by the local stand-in
     let captchaUrls: CaptchaUrls = captchaVerifyUrls(captchaSettings);
     let captchaFakeUrl: string | undefined;
@@ -194,7 +234,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       };
     }
     const leads = leadQueue({ sqs, leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl, timeScale });
-    const activity = activitySeries();
     const capture = createCaptureHandler(() =>
       captureDeps({
         sources,
@@ -204,43 +243,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       }),
     );
 
-    const deliveries = deliveryLog({ recentLimit: RECENT_ATTEMPTS, activity });
-    let dashboardNames: CustomFieldNames | undefined;
-    let poller: ReturnType<typeof startPoller> | undefined;
-    if (options.deliver !== false) {
-      const onpipeline = createOnpipelineClient({
-        baseUrl: onpipelineUrl,
-        token: () => apiTokens.require('ONPIPELINE_TOKEN'),
-        timeoutMs: options.onpipelineTimeoutMs ?? 10_000,
-      });
-      const idempotency = new SqlitePersistenceLayer(join(dataDir, 'idempotency.sqlite'));
-      stops.push(async () => idempotency.close());
-      const names = customFieldNames(onpipeline);
-      dashboardNames = names;
-      const deliver = createDeliverHandler(() =>
-        deliveryDeps({
-          sources,
-          idempotency,
-          secrets: apiTokens,
-          fetchUrls: { graphUrl: options.graphUrl, linkedinUrl: options.linkedinUrl },
-          observe: deliveries.observe,
-          onpipeline,
-          customFields: names,
-          queue: leads,
-          ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
-        }),
-      );
-      poller = startPoller({
-        sqs,
-        queueUrl: urls.leadsUrl,
-        queueArn: urls.leadsArn,
-        handler: (event, context) => deliver(event, context),
-        waitTimeSeconds: options.pollWaitSeconds ?? 20,
-        ...(options.deliverTimeoutSeconds ? { contextTimeoutSeconds: options.deliverTimeoutSeconds } : {}),
-      });
-      const running = poller;
-      stops.push(() => running.stop());
-    }
+    // The playground resolves `name:` custom fields as deliver does (its own cached ListCustomFields).
+    const dashboardNames: CustomFieldNames | undefined = delivering
+      ? customFieldNames(
+          createOnpipelineClient({
+            baseUrl: onpipelineUrl,
+            token: () => apiTokens.require('ONPIPELINE_TOKEN'),
+            timeoutMs: options.onpipelineTimeoutMs ?? 10_000,
+          }),
+        )
+      : undefined;
 
     const gatewayPort = options.port ?? 3000;
     const gateway = await startGateway({
@@ -296,10 +308,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       captchaFakeUrl,
       queueEndpoint: queue.endpoint,
       queueUrls: { leadsUrl: urls.leadsUrl, deadLetterUrl: urls.deadLetterUrl },
-      get sandbox() {
-        return sandbox;
-      },
-      poller,
+      sandbox,
+      poller: delivery?.poller,
+      deliveryCounters: async () => (await delivery?.counters()) ?? {},
       recentAttempts: deliveries.recent,
       activity: () => activity.snapshot(),
       warnings: legacyWarning ? [legacyWarning] : [],
@@ -308,10 +319,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         await queue.stop();
       },
       async stopSandbox() {
-        await sandbox?.stop();
+        if (sandbox) await delivery?.stopSandbox();
       },
       async startSandboxAgain() {
-        sandbox = await startSandbox({ ...sandboxOptions, port: sandboxPort });
+        if (sandbox) await delivery?.startSandboxAgain();
       },
       stop: stopAll,
     };
@@ -319,15 +330,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await stopAll();
     throw error;
   }
-}
-
-/** Deliver's API tokens; with the sandbox, its token stands in for ONPIPELINE_TOKEN. */
-function sandboxToken(store: SecretStore, sandbox: boolean): SecretStore {
-  if (!sandbox) return store;
-  return {
-    get: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.get(name)),
-    require: async (name) => (name === 'ONPIPELINE_TOKEN' ? SANDBOX_TOKEN : store.require(name)),
-  };
 }
 
 /** A port leadgate needs is taken: which server, which port, and the variable that moves it. */

@@ -101,6 +101,13 @@ export interface LogStreams {
 /** Powertools' level numbers from WARN up (its `LogLevelThreshold.WARN`). */
 const WARN = 16;
 
+const terminalLoggers = new WeakSet<Logger>();
+
+/** Whether `useTerminalLog` was applied to `logger` (the delivery thread then does the same). */
+export function terminalLogInUse(logger: Logger): boolean {
+  return terminalLoggers.has(logger);
+}
+
 /**
  * Makes `logger` print `formatLogLine` lines instead of JSON. Powertools Logger writes every line
  * through its `printLog(level, item)` (its documented extension point for subclasses); this replaces
@@ -116,6 +123,7 @@ export function useTerminalLog(
       item: { prepareForPrint?(): void; getAttributes(): Record<string, unknown> },
     ): void;
   };
+  terminalLoggers.add(logger);
   target.printLog = (level, item) => {
     item.prepareForPrint?.();
     const line = `${formatLogLine(item.getAttributes())}\n`;

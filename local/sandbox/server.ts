@@ -10,7 +10,8 @@
  * - `POST /Leadsin`, `POST /ListCustomFields`, `POST /FieldAdd`, `POST /FieldDelete`: the API (token
  *   in `Authorization`, no scheme). Custom fields added or deleted live until the sandbox stops.
  *   Any other method or path outside `/` and `/_sandbox/` answers 404 "Resource not found".
- * - `GET /_sandbox/leads` (JSON, oldest first), `DELETE /_sandbox/leads` (204, clears),
+ * - `GET /_sandbox/leads` (JSON, oldest first: the newest `SANDBOX_MEMORY_LEADS`, 10,000, held in
+ *   memory; the data file keeps every one), `DELETE /_sandbox/leads` (204, clears),
  *   `GET|PUT /_sandbox/faults`, `GET /_sandbox/stats`: the control API, no auth.
  * - `GET /`: an HTML page of the received leads, newest first.
  *

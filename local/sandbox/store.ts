@@ -21,25 +21,32 @@ const receivedLeadSchema = z.object({
   body: leadsinBodySchema,
 });
 
+/** How many leads the sandbox holds in memory (and lists): the newest; the data file keeps every one. */
+export const SANDBOX_MEMORY_LEADS = 10_000;
+
 /**
- * The leads the sandbox received, oldest first, kept in memory and, when a data file is given,
- * appended to it as JSON lines so they survive a restart.
+ * The leads the sandbox received, oldest first: the newest `limit` (default
+ * {@link SANDBOX_MEMORY_LEADS}) kept in memory, so a long run does not grow without bound, and, when a
+ * data file is given, every one appended to it as JSON lines so they survive a restart.
  */
 export class LeadStore {
   readonly #leads: ReceivedLead[];
   readonly #file: string | undefined;
+  readonly #limit: number;
 
-  private constructor(leads: ReceivedLead[], file: string | undefined) {
-    this.#leads = leads;
+  private constructor(leads: ReceivedLead[], file: string | undefined, limit: number) {
+    this.#leads = leads.slice(-limit);
     this.#file = file;
+    this.#limit = limit;
   }
 
   /**
    * Opens a store, reloading the leads of `file` when it exists. Lines that are not a valid received
-   * lead (e.g. one torn by a crash mid-write) are skipped.
+   * lead (e.g. one torn by a crash mid-write) are skipped; only the newest `limit` are held.
    */
-  static async open(file?: string): Promise<LeadStore> {
-    if (file === undefined) return new LeadStore([], undefined);
+  static async open(file?: string, limit = SANDBOX_MEMORY_LEADS): Promise<LeadStore> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a whole number ≥ 1');
+    if (file === undefined) return new LeadStore([], undefined, limit);
     mkdirSync(dirname(file), { recursive: true });
     let text = '';
     try {
@@ -47,8 +54,11 @@ export class LeadStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    // From the end: only the newest `limit` valid lines are parsed and held.
     const leads: ReceivedLead[] = [];
-    for (const line of text.split('\n')) {
+    const lines = text.split('\n');
+    for (let index = lines.length - 1; index >= 0 && leads.length < limit; index--) {
+      const line = lines[index] as string;
       if (line.trim() === '') continue;
       try {
         const parsed = receivedLeadSchema.safeParse(JSON.parse(line));
@@ -57,7 +67,8 @@ export class LeadStore {
         // A torn line: skip it.
       }
     }
-    return new LeadStore(leads, file);
+    leads.reverse();
+    return new LeadStore(leads, file, limit);
   }
 
   /** Stores a lead under a new unique `LeadID` and returns it. The data file is written before this returns. */
@@ -65,10 +76,11 @@ export class LeadStore {
     const lead: ReceivedLead = { leadId: ulid(now.getTime()), receivedAt: now.toISOString(), body };
     if (this.#file !== undefined) appendFileSync(this.#file, `${JSON.stringify(lead)}\n`);
     this.#leads.push(lead);
+    if (this.#leads.length > this.#limit) this.#leads.shift();
     return structuredClone(lead);
   }
 
-  /** A copy of the leads, oldest first. */
+  /** A copy of the leads held (the newest `limit`), oldest first. */
   all(): ReceivedLead[] {
     return structuredClone(this.#leads);
   }

@@ -23,8 +23,11 @@ export interface DeliveryDeps {
   onpipeline: OnpipelineClient;
   customFields: CustomFieldNames;
   queue: LeadQueue;
-  /** Seam for the backoff policy; default `retryDelaySeconds`. */
-  retryDelay?: typeof retryDelaySeconds;
+  /**
+   * Seam for the backoff policy; default `retryDelaySeconds`. May answer a promise (the one-machine
+   * runtime asks a test's policy on another thread: docs/architecture.md, "One machine: threads").
+   */
+  retryDelay?: (options: Parameters<typeof retryDelaySeconds>[0]) => number | Promise<number>;
   /** Fetch-by-id channels: how to get a lead's fields from Meta's Graph API or LinkedIn. */
   resolvers?: Partial<Record<'meta' | 'linkedin', LeadResolver>>;
   /** Webhook channels: how to find the source of an envelope captured as unrouted. */
@@ -223,7 +226,7 @@ export function leadDelivery(deps: DeliveryDeps) {
           return;
         case 'configuration':
         case 'transient': {
-          const delay = retryDelay({
+          const delay = await retryDelay({
             receiveCount: log.attempt,
             kind: outcome.kind,
             retryAfterSeconds: outcome.kind === 'transient' ? outcome.retryAfterSeconds : undefined,

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenOnLoopback } from '#local/loopback.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { launchBrowser } from '#test/support/browser.ts';
-import { attemptsFor, eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  attemptsFor,
+  eventually,
+  sandboxLeads,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 /**
  * Issue #14: attribution survives real browsers. A small website on its own origin (`localhost:<port>`,
@@ -128,7 +134,7 @@ describe('attribution across pages of another site, in a real browser', () => {
 
   function deliveredLead(lastName: string) {
     return eventually(
-      () => runtime.sandbox?.leads().find((lead) => lead.body.LastName === lastName),
+      async () => (await sandboxLeads(runtime)).find((lead) => lead.body.LastName === lastName),
       15_000,
       `the lead of ${lastName} at the sandbox`,
     );

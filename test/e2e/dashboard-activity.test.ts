@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SANDBOX_TOKEN } from '#local/sandbox/server.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import { browserSuite, SCREENSHOTS } from '#test/support/browser.ts';
-import { eventually, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, sandboxLeads, testWorkspace } from '#test/support/runtime.ts';
 
 /** A partner feed whose leads carry their own id in `ref` (the dedupe key). */
 const partnerSource = `channel: partner
@@ -36,11 +36,13 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     });
     const answer = (await response.json()) as { results: { id: string }[] };
     const ids = answer.results.map((result) => result.id);
-    const sandboxLeads = () =>
-      (e2e.runtime.sandbox?.leads() ?? []).filter((lead) =>
-        ['Original', 'Repeat'].includes(lead.body.LastName),
-      );
-    const sentLead = await eventually(() => sandboxLeads()[0], 20_000, 'the batch delivered to Onpipeline');
+    const pairLeads = async () =>
+      (await sandboxLeads(e2e.runtime)).filter((lead) => ['Original', 'Repeat'].includes(lead.body.LastName));
+    const sentLead = await eventually(
+      async () => (await pairLeads())[0],
+      20_000,
+      'the batch delivered to Onpipeline',
+    );
     // The two are delivered in parallel: whichever claimed the dedupe key first is the one sent.
     const sentIndex = sentLead.body.LastName === 'Original' ? 0 : 1;
     // Both carry the partner's lead id ACME-7: the same lead for leadgate, answered with one id
@@ -58,7 +60,7 @@ describe('the dashboard: duplicates and activity charts in a real browser', () =
     // Assess: Onpipeline holds one lead of the two
     expect(response.status).toBe(202);
     expect(ids).toEqual([sentId, sentId]);
-    expect(sandboxLeads().map((lead) => lead.body)).toEqual([
+    expect((await pairLeads()).map((lead) => lead.body)).toEqual([
       batch.map(({ ref: _, ...body }) => ({
         FirstName: body.first_name,
         LastName: body.last_name,

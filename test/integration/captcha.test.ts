@@ -2,7 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPTCHA_TEST_KEYS } from '#local/fakes/captcha.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { eventually, postForm, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  eventually,
+  postForm,
+  sandboxLeads,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 // `npm start`'s CAPTCHA path end to end: the real runtime, its local siteverify stand-in
 // (local/fakes/captcha.ts) honouring the providers' documented test keys, the secrets read from
@@ -58,7 +64,7 @@ describe('form CAPTCHA through the one-machine runtime and its stand-in', () => 
     '%s: the test keys pass; the lead is delivered with $captcha=verified',
     async (sourceId, field, token) => {
       // Prepare
-      const before = runtime.sandbox?.leads().length ?? 0;
+      const before = (await sandboxLeads(runtime)).length ?? 0;
 
       // Act
       const response = await postJson(sourceId, { ...person, [field]: token });
@@ -66,7 +72,7 @@ describe('form CAPTCHA through the one-machine runtime and its stand-in', () => 
       // Assess
       expect(response.status).toBe(202);
       const lead = await eventually(
-        () => runtime.sandbox?.leads()[before],
+        async () => (await sandboxLeads(runtime))[before],
         10_000,
         'the lead in the sandbox',
       );
@@ -90,7 +96,7 @@ describe('form CAPTCHA through the one-machine runtime and its stand-in', () => 
 
   it('accepts and delivers the lead marked unverified while the provider answers 503', async () => {
     // Prepare
-    const before = runtime.sandbox?.leads().length ?? 0;
+    const before = (await sandboxLeads(runtime)).length ?? 0;
     const fault = await fetch(`${runtime.captchaFakeUrl}/_fake/faults`, {
       method: 'POST',
       body: JSON.stringify({ status: 503, times: 1 }),
@@ -105,7 +111,11 @@ describe('form CAPTCHA through the one-machine runtime and its stand-in', () => 
 
     // Assess
     expect(response.status).toBe(202);
-    const lead = await eventually(() => runtime.sandbox?.leads()[before], 10_000, 'the lead in the sandbox');
+    const lead = await eventually(
+      async () => (await sandboxLeads(runtime))[before],
+      10_000,
+      'the lead in the sandbox',
+    );
     expect(JSON.stringify(lead)).toContain('"Region":"unverified"');
   });
 });

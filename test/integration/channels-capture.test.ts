@@ -8,7 +8,13 @@ import {
   tiktokNotification,
   tiktokSignature,
 } from '#test/support/channels.ts';
-import { eventually, queueDrained, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  eventually,
+  queueDrained,
+  sandboxLeads,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 const secrets = {
   ONPIPELINE_TOKEN: 'sandbox-token',
@@ -71,8 +77,8 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     workspace.cleanup();
   });
 
-  const sandboxLeads = () => runtime.sandbox?.leads() ?? [];
-  const byLastName = (lastName: string) => sandboxLeads().filter((lead) => lead.body.LastName === lastName);
+  const byLastName = async (lastName: string) =>
+    (await sandboxLeads(runtime)).filter((lead) => lead.body.LastName === lastName);
   const post = (path: string, body: string, headers: Record<string, string>) =>
     fetch(`${runtime.gatewayUrl}${path}`, {
       method: 'POST',
@@ -99,7 +105,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
     expect(duplicate.status).toBe(200);
-    const lead = await eventually(() => byLastName('Googler')[0], 8000, 'the Google Ads lead');
+    const lead = await eventually(async () => (await byLastName('Googler'))[0], 8000, 'the Google Ads lead');
     expect(lead.body).toEqual({
       FirstName: 'Gina',
       LastName: 'Googler',
@@ -112,7 +118,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
       ],
     });
     await queueDrained(runtime);
-    expect(byLastName('Googler')).toHaveLength(1);
+    expect(await byLastName('Googler')).toHaveLength(1);
   });
 
   it("answers a wrong google_key with Google's 403 {message} and delivers nothing", async () => {
@@ -161,7 +167,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
     const leads = await eventually(
-      () => (byLastName('Tok').length === 2 ? byLastName('Tok') : undefined),
+      async () => ((await byLastName('Tok')).length === 2 ? await byLastName('Tok') : undefined),
       8000,
       'both TikTok leads',
     );
@@ -204,7 +210,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     const answer = (await response.json()) as { results: { index: number; status: string }[] };
     expect(answer.results.map((item) => item.status)).toEqual(['queued', 'rejected', 'queued']);
     const leads = await eventually(
-      () => (byLastName('Partner').length === 2 ? byLastName('Partner') : undefined),
+      async () => ((await byLastName('Partner')).length === 2 ? await byLastName('Partner') : undefined),
       8000,
       'both partner leads',
     );
@@ -226,7 +232,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
 
     // Act: the partner timed out waiting for the first answer and sends again
     const first = await post('/v1/partners/it-acme/leads', body, headers);
-    await eventually(() => byLastName('Resent')[0], 8000, 'the lead delivered');
+    await eventually(async () => (await byLastName('Resent'))[0], 8000, 'the lead delivered');
     const resent = await post('/v1/partners/it-acme/leads', body, headers);
     await queueDrained(runtime);
 
@@ -234,7 +240,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     expect([first.status, resent.status]).toEqual([202, 202]);
     const [firstAnswer, resentAnswer] = [await first.json(), await resent.json()];
     expect(resentAnswer).toEqual(firstAnswer);
-    expect(byLastName('Resent')).toHaveLength(1);
+    expect(await byLastName('Resent')).toHaveLength(1);
   });
 
   it('delivers a partner lead signed the Standard Webhooks way and answers like a form', async () => {
@@ -251,7 +257,7 @@ describe('Google Ads, TikTok and partner feeds → queue → deliver → Onpipel
     // Assess
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ id: expect.stringMatching(/^[0-9A-Z]{26}$/), status: 'queued' });
-    await eventually(() => byLastName('Signed')[0], 8000, 'the signed partner lead');
+    await eventually(async () => (await byLastName('Signed'))[0], 8000, 'the signed partner lead');
   });
 
   it.each([

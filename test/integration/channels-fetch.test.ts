@@ -27,7 +27,7 @@ import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { httpRequest, sourcesFrom } from '#test/support/channels.ts';
 import { sqsRecordFactory } from '#test/support/queue.ts';
-import { eventually, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import { eventually, sandboxLeads, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
 
 const ids = {
   page: '104345678901234',
@@ -523,7 +523,7 @@ describe('Meta and LinkedIn leads through the one-machine runtime', () => {
     expect(await verified.text()).toBe('42');
     expect(answer.status).toBe(200);
     const lead = await eventually(
-      () => runtime.sandbox?.leads().find((item) => item.body.LastName === 'Doe'),
+      async () => (await sandboxLeads(runtime)).find((item) => item.body.LastName === 'Doe'),
       10_000,
       'the Meta lead in the sandbox',
     );
@@ -547,7 +547,7 @@ describe('Meta and LinkedIn leads through the one-machine runtime', () => {
     });
     expect(answer.status).toBe(202);
     await eventually(
-      () => runtime.sandbox?.leads().find((item) => item.body.LastName === 'Ruiz'),
+      async () => (await sandboxLeads(runtime)).find((item) => item.body.LastName === 'Ruiz'),
       10_000,
       'the LinkedIn lead in the sandbox',
     );

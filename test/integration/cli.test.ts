@@ -12,6 +12,7 @@ import {
   eventually,
   KNOWN_CUSTOM_FIELD_ID,
   noteSource,
+  sandboxLeads,
   sourceReloaded,
   startTestRuntime,
   testWorkspace,
@@ -51,7 +52,7 @@ describe('leadgate against the running one-machine runtime', () => {
 
   it('send-test posts a realistic sample lead with an allowed Origin and waits for delivery', async () => {
     // Prepare
-    const before = runtime.sandbox?.leads().length ?? 0;
+    const before = (await sandboxLeads(runtime)).length ?? 0;
 
     // Act
     const result = await leadgate(['send-test', 'demo-contact', '--wait']);
@@ -60,7 +61,7 @@ describe('leadgate against the running one-machine runtime', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/✔ 202 accepted: lead \w+ for demo-contact \(form\) is queued/);
     expect(result.out).toMatch(/✔ delivered: Onpipeline LeadID \w+/);
-    const lead = runtime.sandbox?.leads()[before];
+    const lead = (await sandboxLeads(runtime))[before];
     expect(lead?.body).toMatchObject({
       FirstName: 'Alex',
       LastName: 'Sample',
@@ -153,7 +154,7 @@ describe('leadgate against the running one-machine runtime', () => {
         ).json()
       ).Data as { Name: string; ID: string }[];
     const personsBefore = await listPersons();
-    const before = runtime.sandbox?.stats().byEndpoint['/FieldAdd'] ?? 0;
+    const before = (await runtime.sandbox?.stats())?.byEndpoint['/FieldAdd'] ?? 0;
 
     // Act
     const noToken = await leadgate(['fields', 'push', '--json'], { ONPIPELINE_URL: sandboxUrl });
@@ -207,7 +208,7 @@ describe('leadgate against the running one-machine runtime', () => {
       ID: id,
     });
     expect(JSON.parse(again.out)).toMatchObject({ ok: true, created: [], failed: [], changed: false });
-    expect((runtime.sandbox?.stats().byEndpoint['/FieldAdd'] ?? 0) - before).toBe(1);
+    expect(((await runtime.sandbox?.stats())?.byEndpoint['/FieldAdd'] ?? 0) - before).toBe(1);
     expect(check.code).toBe(0);
     expect(pushed.out + pushed.err + dryRun.out + dryRun.err).not.toContain(SANDBOX_TOKEN);
   });
@@ -251,7 +252,7 @@ describe('leadgate against the running one-machine runtime', () => {
     expect(redrive.code).toBe(0);
     expect(redrive.out).toContain('moved 1 lead back to the leads queue');
     const delivered = await eventually(
-      () => runtime.sandbox?.leads().find((lead) => lead.body.LastName === 'Letter'),
+      async () => (await sandboxLeads(runtime)).find((lead) => lead.body.LastName === 'Letter'),
       15_000,
       'the redriven lead in the sandbox',
     );

@@ -7,6 +7,7 @@ import {
   noteSource,
   postForm,
   queueDrained,
+  sandboxLeads,
   startTestRuntime,
   testWorkspace,
 } from '#test/support/runtime.ts';
@@ -23,11 +24,9 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
     workspace.cleanup();
   });
 
-  const sandboxLeads = () => runtime.sandbox?.leads() ?? [];
-
   it('delivers a classic form post, mapped by the source config, and redirects to the thank-you page', async () => {
     // Prepare
-    const before = sandboxLeads().length;
+    const before = (await sandboxLeads(runtime)).length;
 
     // Act
     const response = await postForm(
@@ -49,7 +48,11 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
     // Assess
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/thanks');
-    const lead = await eventually(() => sandboxLeads()[before], 5000, 'the lead in the sandbox');
+    const lead = await eventually(
+      async () => (await sandboxLeads(runtime))[before],
+      5000,
+      'the lead in the sandbox',
+    );
     expect(lead.body).toEqual({
       FirstName: 'Zoë',
       LastName: 'Müller',
@@ -84,7 +87,7 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
     const answer = (await response.json()) as { id: string; status: string };
     expect(answer).toEqual({ id: expect.stringMatching(/^[0-9A-Z]{26}$/), status: 'queued' });
     await eventually(
-      () => sandboxLeads().some((lead) => lead.body.LastName === 'Ruiz'),
+      async () => (await sandboxLeads(runtime)).some((lead) => lead.body.LastName === 'Ruiz'),
       5000,
       'Ruiz in the sandbox',
     );
@@ -107,7 +110,7 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
     // Assess
     expect(response.status).toBe(202);
     const lead = await eventually(
-      () => sandboxLeads().find((item) => item.body.LastName === 'Šimek'),
+      async () => (await sandboxLeads(runtime)).find((item) => item.body.LastName === 'Šimek'),
       5000,
       'Šimek',
     );
@@ -142,7 +145,7 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
 
   it('answers a filled honeypot as if accepted, and drops the lead', async () => {
     // Prepare
-    const before = sandboxLeads().length;
+    const before = (await sandboxLeads(runtime)).length;
 
     // Act
     const response = await postForm(runtime, 'demo-contact', {
@@ -157,17 +160,15 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
     expect(response.headers.get('location')).toBe('/thanks');
     expect(control.status).toBe(303);
     await eventually(
-      () => sandboxLeads().some((lead) => lead.body.LastName === 'Person'),
+      async () => (await sandboxLeads(runtime)).some((lead) => lead.body.LastName === 'Person'),
       5000,
       'the control lead',
     );
     await queueDrained(runtime);
     expect(attemptsFor(runtime, 'last_name', 'Bot')).toEqual([]);
-    expect(
-      sandboxLeads()
-        .slice(before)
-        .some((lead) => lead.body.LastName === 'Bot'),
-    ).toBe(false);
+    expect((await sandboxLeads(runtime)).slice(before).some((lead) => lead.body.LastName === 'Bot')).toBe(
+      false,
+    );
   });
 
   it('parks a lead Onpipeline rejects (406) in the DLQ with its reason, without retrying it', async () => {
@@ -196,7 +197,7 @@ describe('website form → queue → deliver → Onpipeline sandbox', () => {
       attempts: '1',
       message: expect.stringContaining('999999'),
     });
-    expect(sandboxLeads().some((lead) => lead.body.LastName === 'Ell')).toBe(false);
+    expect((await sandboxLeads(runtime)).some((lead) => lead.body.LastName === 'Ell')).toBe(false);
   });
 
   it.each([

@@ -6,7 +6,13 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import type { Runtime } from '#local/runtime.ts';
-import { eventually, noteSource, startTestRuntime, testWorkspace } from '#test/support/runtime.ts';
+import {
+  eventually,
+  noteSource,
+  sandboxLeads,
+  startTestRuntime,
+  testWorkspace,
+} from '#test/support/runtime.ts';
 
 /** One readable, explicitly UTC time format for every command. */
 const UTC_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/;
@@ -119,7 +125,11 @@ describe('what a newcomer trips over: npm start and the leadgate command', () =>
       20_000,
       'the refused lead in the DLQ',
     );
-    await eventually(() => started.sandbox?.leads().length === 1, 20_000, 'the good lead delivered');
+    await eventually(
+      async () => (await sandboxLeads(started)).length === 1,
+      20_000,
+      'the good lead delivered',
+    );
 
     // Act
     const status = await leadgate(['status']);

@@ -6,6 +6,7 @@ import {
   eventually,
   postForm,
   queueDrained,
+  sandboxLeads,
   startTestRuntime,
   testWorkspace,
 } from '#test/support/runtime.ts';
@@ -56,9 +57,9 @@ describe('a 24-hour Onpipeline outage, time-compressed (docs/operations.md, "Out
     const parkedDuringOutage = await deadLetters(runtime);
     await runtime.startSandboxAgain();
     const delivered = await eventually(
-      () => {
+      async () => {
         const leads =
-          runtime.sandbox?.leads().filter((lead) => names.includes(lead.body.LastName ?? '')) ?? [];
+          (await sandboxLeads(runtime)).filter((lead) => names.includes(lead.body.LastName ?? '')) ?? [];
         return leads.length >= LEADS ? leads : undefined;
       },
       30_000,
@@ -70,8 +71,7 @@ describe('a 24-hour Onpipeline outage, time-compressed (docs/operations.md, "Out
     expect(answers.map((answer) => answer.status)).toEqual(names.map(() => 202));
     expect(parkedDuringOutage).toEqual([]);
     expect(await deadLetters(runtime)).toEqual([]);
-    const deliveredNames = runtime.sandbox
-      ?.leads()
+    const deliveredNames = (await sandboxLeads(runtime))
       .map((lead) => lead.body.LastName)
       .filter((name) => names.includes(name ?? ''));
     expect(deliveredNames?.sort()).toEqual([...names].sort());

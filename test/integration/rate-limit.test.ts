@@ -9,6 +9,7 @@ import {
   eventually,
   postForm,
   queueDrained,
+  sandboxLeads,
   startTestRuntime,
   testWorkspace,
 } from '#test/support/runtime.ts';
@@ -95,7 +96,7 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
       names.map((name, index) => postFrom(runtime, client(index), lead(name))),
     );
     await eventually(
-      () => (runtime.sandbox?.leads().length ?? 0) >= names.length,
+      async () => ((await sandboxLeads(runtime)).length ?? 0) >= names.length,
       90_000,
       'all 300 leads delivered',
     );
@@ -103,7 +104,7 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
 
     // Assess
     expect(answers.filter((answer) => answer.status !== 202)).toEqual([]);
-    const delivered = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
+    const delivered = (await sandboxLeads(runtime)).map((item) => item.body.LastName) ?? [];
     expect(delivered).toHaveLength(names.length);
     expect([...delivered].sort()).toEqual([...names].sort());
   }, 180_000);
@@ -132,9 +133,13 @@ describe('rate limiting on one machine (a token bucket per client IP)', () => {
     expect(JSON.parse(refused?.body ?? '')).toEqual({
       error: { code: 'rate_limited', message: expect.any(String) },
     });
-    await eventually(() => (runtime.sandbox?.leads().length ?? 0) >= 4, 10_000, 'the accepted leads');
+    await eventually(
+      async () => ((await sandboxLeads(runtime)).length ?? 0) >= 4,
+      10_000,
+      'the accepted leads',
+    );
     await queueDrained(runtime, 10_000);
-    const delivered = runtime.sandbox?.leads().map((item) => item.body.LastName) ?? [];
+    const delivered = (await sandboxLeads(runtime)).map((item) => item.body.LastName) ?? [];
     expect(delivered.sort()).toEqual(['Flood-0', 'Flood-1', 'Flood-2', 'Other-1']);
   });
 

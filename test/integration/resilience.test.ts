@@ -4,6 +4,7 @@ import {
   eventually,
   postForm,
   queueDrained,
+  sandboxLeads,
   startTestRuntime,
   testWorkspace,
 } from '#test/support/runtime.ts';
@@ -29,12 +30,12 @@ describe('nothing a sender was told is accepted gets lost', () => {
     // Assess
     expect(response.status).toBe(303);
     await eventually(
-      () => runtime.sandbox?.leads().some((lead) => lead.body.LastName === 'Lead'),
+      async () => (await sandboxLeads(runtime)).some((lead) => lead.body.LastName === 'Lead'),
       10_000,
       'delivery after the outage',
     );
     await queueDrained(runtime);
-    expect(runtime.sandbox?.leads().filter((lead) => lead.body.LastName === 'Lead')).toHaveLength(1);
+    expect((await sandboxLeads(runtime)).filter((lead) => lead.body.LastName === 'Lead')).toHaveLength(1);
   });
 
   it('keeps queued leads across a restart of the runtime', async () => {
@@ -55,8 +56,8 @@ describe('nothing a sender was told is accepted gets lost', () => {
 
     // Assess
     const delivered = await eventually(
-      () => {
-        const leads = second.sandbox?.leads().filter((lead) => lead.body.LastName === 'Restart') ?? [];
+      async () => {
+        const leads = (await sandboxLeads(second)).filter((lead) => lead.body.LastName === 'Restart');
         return leads.length >= names.length ? leads : undefined;
       },
       10_000,

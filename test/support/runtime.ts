@@ -202,3 +202,11 @@ export function rawRequest(
     request.end(options.body);
   });
 }
+
+/**
+ * The leads the runtime's Onpipeline sandbox received, oldest first (none without a sandbox). The
+ * sandbox runs in the delivery thread, so this is a message there and back.
+ */
+export async function sandboxLeads(runtime: Pick<Runtime, 'sandbox'>) {
+  return (await runtime.sandbox?.leads()) ?? [];
+}
