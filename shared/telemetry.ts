@@ -1,6 +1,198 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+/** What Powertools Logger keeps private and the light request line reads (version pinned by its test). */
+interface PowertoolsInternals {
+  console: { info(line: string): void };
+  logFormatter: { formatTimestamp(now: Date): string };
+  logIndentation: number;
+  powertoolsLogData: { serviceName?: string; sampleRateValue?: number };
+}
+
+/** The Lambda context fields Powertools' `addContext` keeps (and its formatter prints). */
+interface LineContext {
+  invokedFunctionArn: unknown;
+  coldStart: boolean;
+  awsRequestId: unknown;
+  memoryLimitInMB: unknown;
+  functionName: unknown;
+  tenantId: unknown;
+}
+
+/** Constructor options that leave a line's shape to the default Powertools formatter. */
+const PLAIN_OPTIONS = new Set(['serviceName', 'logLevel', 'environment']);
+
+/**
+ * Keys the light line does not place itself: the ones Powertools prints on every line (a field with
+ * one of those names overwrites or is dropped), and the ones its merge skips.
+ */
+const POWERTOOLS_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+  'sampling_rate',
+  'xray_trace_id',
+  'tenant_id',
+  '__proto__',
+  'constructor',
+]);
+
+/**
+ * Powertools Logger with one lighter writer: `requestLine`, for the one INFO line per request
+ * (docs/operations.md, "Logs"). Everything else is Powertools' own.
+ */
+export class LeadgateLogger extends Logger {
+  /** The context `addContext` stored (Powertools' copy is private). */
+  #context: LineContext | undefined;
+  /** The cold start flag `addContext` read last. */
+  #coldStart = false;
+  /** Keys appended for the invocation (`appendKeys`, correlation id) and not reset since. */
+  #temporaryKeys = false;
+  /** Whether the light line may be written at all (settings read once, as Powertools reads them). */
+  readonly #light: boolean;
+
+  constructor(options: ConstructorOptions = {}) {
+    super(options);
+    const internals = this as unknown as PowertoolsInternals;
+    this.#light =
+      Object.keys(options).every((key) => PLAIN_OPTIONS.has(key)) &&
+      // per-invocation state (concurrent invocations): Powertools scopes it, the light line does not
+      (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '').trim() === '' &&
+      // POWERTOOLS_DEV: pretty-printed lines
+      internals.logIndentation === 0 &&
+      // debug sampling on: the level may change per invocation
+      (internals.powertoolsLogData.sampleRateValue ?? 0) === 0;
+  }
+
+  override addContext(context: Context): void {
+    super.addContext(context);
+    this.#context = {
+      invokedFunctionArn: context.invokedFunctionArn,
+      coldStart: this.#coldStart,
+      awsRequestId: context.awsRequestId,
+      memoryLimitInMB: context.memoryLimitInMB,
+      functionName: context.functionName,
+      tenantId: (context as { tenantId?: unknown }).tenantId,
+    };
+  }
+
+  override getColdStart(): boolean {
+    const coldStart = super.getColdStart();
+    this.#coldStart = coldStart;
+    return coldStart;
+  }
+
+  override appendKeys(attributes: Parameters<Logger['appendKeys']>[0]): void {
+    this.#temporaryKeys = true;
+    super.appendKeys(attributes);
+  }
+
+  override resetKeys(): void {
+    this.#temporaryKeys = false;
+    super.resetKeys();
+  }
+
+  /**
+   * Writes `logger.info('request', fields)`'s line, byte for byte, without Powertools' per-line
+   * machinery (its merge, replacer and empty-key pass cost ~8 µs a line; BENCHMARKS.md). Only when
+   * the line is plain: default formatter, no appended keys, no debug sampling, no buffering, one
+   * invocation at a time, no overridden print method, and every field a string, number, boolean,
+   * `null` or `undefined` under a name Powertools does not print itself. Anything else goes through
+   * `logger.info` unchanged. The level is honoured as Powertools does (no line above INFO).
+   *
+   * @example
+   * logger.requestLine({ route: 'POST /v1/forms/{sourceId}', status: 202, durationMs: 1.2 });
+   */
+  requestLine(fields: Record<string, unknown>): void {
+    if (!this.#plainLine(fields)) {
+      this.info('request', fields);
+      return;
+    }
+    if (this.level > LogLevelThreshold.INFO) return;
+    const internals = this as unknown as PowertoolsInternals;
+    const line: Record<string, unknown> = {
+      level: 'INFO',
+      message: 'request',
+      timestamp: internals.logFormatter.formatTimestamp(new Date()),
+    };
+    put(line, 'service', internals.powertoolsLogData.serviceName);
+    const context = this.#context;
+    if (context) {
+      put(line, 'cold_start', context.coldStart);
+      put(line, 'function_arn', context.invokedFunctionArn);
+      put(line, 'function_memory_size', context.memoryLimitInMB);
+      put(line, 'function_name', context.functionName);
+      put(line, 'function_request_id', context.awsRequestId);
+    }
+    put(line, 'sampling_rate', internals.powertoolsLogData.sampleRateValue);
+    put(line, 'xray_trace_id', xRayTraceId());
+    if (context) put(line, 'tenant_id', context.tenantId);
+    for (const key of Object.keys(fields)) put(line, key, fields[key]);
+    internals.console.info(JSON.stringify(line));
+  }
+
+  /** Whether the light line writes exactly what Powertools would (see `requestLine`). */
+  #plainLine(fields: Record<string, unknown>): boolean {
+    if (
+      !this.#light ||
+      this.#temporaryKeys ||
+      this.info !== LeadgateLogger.prototype.info ||
+      this.processLogItem !== LeadgateLogger.prototype.processLogItem ||
+      this.createAndPopulateLogItem !== LeadgateLogger.prototype.createAndPopulateLogItem ||
+      this.printLog !== LeadgateLogger.prototype.printLog ||
+      Object.keys(this.getPersistentLogAttributes()).length > 0
+    ) {
+      return false;
+    }
+    for (const key of Object.keys(fields)) {
+      if (POWERTOOLS_KEYS.has(key)) return false;
+      const value = fields[key];
+      const type = typeof value;
+      if (
+        value !== null &&
+        type !== 'string' &&
+        type !== 'number' &&
+        type !== 'boolean' &&
+        type !== 'undefined'
+      ) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+/** Sets `key` unless `value` is one Powertools leaves out of a line (`undefined`, `null`, `''`). */
+function put(line: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined && value !== null && value !== '') line[key] = value;
+}
+
+/**
+ * The X-Ray trace id Powertools prints: the invocation's (`awslambda.InvokeStore`), else the `Root` of
+ * `_X_AMZN_TRACE_ID` (or the whole value when it has no `=`).
+ */
+function xRayTraceId(): string | undefined {
+  const store = (globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId(): string | undefined } } })
+    .awslambda?.InvokeStore;
+  const header = store?.getXRayTraceId() ?? (process.env._X_AMZN_TRACE_ID ?? '').trim();
+  if (header === '') return undefined;
+  if (!header.includes('=')) return header;
+  let root: string | undefined;
+  for (const field of header.split(';')) {
+    const [key, value] = field.split('=');
+    if (key === 'Root') root = value;
+  }
+  return root;
+}
 
 /**
  * leadgate's logger and metrics. Log lines carry ids, sources, outcomes and durations: never an
@@ -10,7 +202,7 @@ import type { MiddlewareObj } from '@middy/core';
  * logger.info('lead queued', { sourceId, leadId });
  * count('honeypot');
  */
-export const logger = new Logger({ serviceName: 'leadgate' });
+export const logger = new LeadgateLogger({ serviceName: 'leadgate' });
 
 /** The metrics' namespace and their one dimension, `service` (what infra/constructs/monitoring.ts reads). */
 const NAMESPACE = 'leadgate';

@@ -68,8 +68,9 @@ export function renderHttpError(error: HttpError, answer: ErrorAnswer): HttpResu
 
 /**
  * One structured log line per request: route, source, outcome, status, duration, and the fields the
- * channel attached to its answer (`withLogFields`: lead id, error code, counts). Register it before
- * `httpErrors()` so it sees the rendered error answer.
+ * channel attached to its answer (`withLogFields`: lead id, error code, counts), written by
+ * `logger.requestLine` (Powertools' `info` line, lighter: docs/operations.md, "Logs"). Register it
+ * before `httpErrors()` so it sees the rendered error answer.
  *
  * @example
  * middy(handler).use(requestLog()).use(httpErrors());
@@ -81,7 +82,7 @@ export function requestLog(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> 
     const fields = request.response?.[logFields];
     const start = started.get(request);
     const durationMs = start === undefined ? 0 : Math.round((performance.now() - start) * 100) / 100;
-    logger.info('request', {
+    logger.requestLine({
       route: request.event.routeKey,
       sourceId: request.event.pathParameters?.sourceId,
       leadId: fields?.leadId,
