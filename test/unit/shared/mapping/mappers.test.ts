@@ -182,3 +182,31 @@ describe('deliveryMappers', () => {
     expect((counterValues().phone_unparsed ?? 0) - before).toBe(1);
   });
 });
+
+describe('deliveryMappers: custom fields by id and by name in one source', () => {
+  it('resolves the names even when other custom fields have ids', async () => {
+    // Prepare
+    const mixed = sourceWith({
+      ...names,
+      Extra: [
+        { id: '1411084438', value: 'spring' },
+        { name: 'Lead source', value: 'Website' },
+      ],
+    });
+    const mappers = deliveryMappers(customFields({ 'Lead source': '1411084437' }).fields);
+
+    // Act
+    const result = (await mappers.for(mixed))(input({}));
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: true,
+      body: {
+        Extra: [
+          { ID: '1411084438', Value: 'spring' },
+          { ID: '1411084437', Value: 'Website' },
+        ],
+      },
+    });
+  });
+});
