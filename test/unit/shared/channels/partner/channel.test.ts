@@ -11,7 +11,7 @@ import {
 } from '#shared/channels/partner/api.ts';
 import { partnerChannel } from '#shared/channels/partner/channel.ts';
 import { partner as partnerDescriptor } from '#shared/channels/partner/index.ts';
-import type { HttpResult } from '#shared/http/response.ts';
+import { type HttpResult, logFields } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import {
   answering,
@@ -851,5 +851,75 @@ describe('partnerChannel: what each rejection tells the partner', () => {
       },
     });
     expect((counterValues().partner_item_rejected_malformed_lead ?? 0) - before).toBe(1);
+  });
+});
+
+describe('partnerChannel: what a request leaves for the request log and the metrics', () => {
+  it('keeps the lead id of a single lead and the tally of a batch for the request log', async () => {
+    // Prepare
+    const { channel } = setup();
+
+    // Act
+    const single = await channel.capture(plain(jane));
+    const batch = await channel.capture(plain([jane, { email: 'x@example.com' }, 7]));
+
+    // Assess
+    expect(single[logFields]).toEqual({ channel: 'partner', leadId: bodyOf<{ id: string }>(single).id });
+    expect(batch[logFields]).toEqual({ channel: 'partner', items: 3, queued: 1, rejected: 2, failed: 0 });
+  });
+
+  it('answers 202 for a batch the queue took only in part, marking the others failed', async () => {
+    // Prepare
+    const base = channelDeps(sources, secrets, () => now);
+    cleanups.push(base.cleanup);
+    const taken: string[] = [];
+    const channel = partnerChannel({
+      ...base.deps,
+      queue: {
+        ...base.deps.queue,
+        async enqueue(envelope) {
+          if (envelope.fields.last_name === 'Refused') throw new Error('queue down');
+          taken.push(String(envelope.fields.last_name));
+        },
+      },
+    });
+
+    // Act
+    const result = await channel.capture(plain([jane, { ...jane, last_name: 'Refused' }]));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(bodyOf<PartnerBatchAnswer>(result).results.map((item) => item.status)).toEqual([
+      'queued',
+      'failed',
+    ]);
+    expect(taken).toEqual(['Doe']);
+  });
+
+  it('counts a batch answered 422 as partner_rejected', async () => {
+    // Prepare
+    const before = counterValues().partner_rejected ?? 0;
+
+    // Act
+    const result = await setup().channel.capture(plain([{ email: 'x@example.com' }]));
+
+    // Assess
+    expect(result.statusCode).toBe(422);
+    expect((counterValues().partner_rejected ?? 0) - before).toBe(1);
+  });
+
+  it('counts only the malformed signing secrets of a source that also has a good one', async () => {
+    // Prepare
+    const body = JSON.stringify(jane);
+    const before = counterValues().partner_signing_secret_malformed ?? 0;
+
+    // Act
+    const result = await setup().channel.capture(
+      post('bad-and-good', body, standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now })),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect((counterValues().partner_signing_secret_malformed ?? 0) - before).toBe(1);
   });
 });
