@@ -1,7 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCaptureHandler } from '#functions/capture.ts';
+import { deliveryDeps } from '#functions/delivery-deps.ts';
 import { lambdaContext } from '#local/poller.ts';
+import { secretStore } from '#shared/security/secrets.ts';
+import { logger } from '#shared/telemetry.ts';
 import { httpApiEvent } from '#test/support/api-event.ts';
+import { recordingLeadQueue } from '#test/support/queue.ts';
 
 /** The deployed `handler`, loaded afresh: it builds its dependencies from the environment once. */
 async function deployedHandler() {
@@ -56,5 +61,37 @@ describe('the capture function as deployed (handler)', () => {
       error: { code: 'internal_error', message: 'Something went wrong on our side.' },
     });
     expect(String(result.body)).not.toContain('LEADS_QUEUE_URL');
+  });
+});
+
+describe('the capture function (createCaptureHandler)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('leaves no log key added during one invocation on the next log lines', async () => {
+    // Prepare: the dependencies are read while the invocation runs; that read adds a key
+    const { sources } = deliveryDeps({
+      secrets: secretStore(async () => ({})),
+      queue: recordingLeadQueue().queue,
+    });
+    const handler = createCaptureHandler(() => {
+      logger.appendKeys({ probe: 'added-during-the-invocation' });
+      return { sources, queue: recordingLeadQueue().queue, secrets: secretStore(async () => ({})) };
+    });
+    const result = await handler(httpApiEvent('GET /health', '/health'), lambdaContext('leadgate-capture'));
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    logger.warn('a line after the invocation');
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(written.join('')).toContain('a line after the invocation');
+    expect(written.join('')).not.toContain('added-during-the-invocation');
   });
 });

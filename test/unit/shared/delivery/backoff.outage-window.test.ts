@@ -79,3 +79,10 @@ describe('the outage window (docs/operations.md, "Outage window")', () => {
     expect(window).toBeGreaterThanOrEqual(DAY);
   });
 });
+
+describe('MAX_VISIBILITY_SECONDS', () => {
+  it('is SQS’s limit for ChangeMessageVisibility: 12 hours', () => {
+    // Assess
+    expect(MAX_VISIBILITY_SECONDS).toBe(43_200);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpression, readValue } from '#shared/mapping/expression.ts';
+import { compileExpression, type ExpressionFields, readValue } from '#shared/mapping/expression.ts';
 import { valueExpressionSchema } from '#shared/sources/schema.ts';
 
 type Values = Record<string, string | string[]>;
@@ -467,4 +467,79 @@ describe('readValue', () => {
       expect(results).toEqual(['', '']);
     },
   );
+});
+
+describe('explain: the remaining sources and steps', () => {
+  it.each([
+    [
+      'a constant a step empties',
+      { value: 'n/a', transform: 'digits' },
+      'the constant value is empty after the digits transform',
+    ],
+    ['a blank template', { template: '  ' }, 'the template "  " is empty'],
+    ['an expression with no source', {}, 'the expression (it has no from, value or template) is empty'],
+    [
+      'a map that leaves only whitespace',
+      { from: 'x', map: { none: '   ' } },
+      'the value of x is turned into an empty value by map',
+    ],
+  ])('explains %s', (_case, expression, expected) => {
+    // Act
+    const message = compileExpression(expression as ExpressionFields).explain({ x: 'none' }, {});
+
+    // Assess
+    expect(message).toBe(expected);
+  });
+});
+
+describe('e164: how defaultCountry is read', () => {
+  const national = { phone: '020 7946 0958' };
+
+  it('reads the default of a country expression written with spaces or in lower case', () => {
+    // Act
+    const result = compileExpression({
+      from: 'phone',
+      transform: 'e164',
+      defaultCountry: { from: 'country', default: ' gb ' },
+    }).evaluate(national, {});
+
+    // Assess
+    expect(result).toBe('+442079460958');
+  });
+});
+
+describe('map and the pipeline ends', () => {
+  it('does not look up a value a transform emptied, even with an empty key in the table', () => {
+    // Act
+    const result = compileExpression({ from: 'phone', transform: 'digits', map: { '': 'none' } }).evaluate(
+      { phone: 'n/a' },
+      {},
+    );
+
+    // Assess
+    expect(result).toBe('');
+  });
+
+  it('trims the result of several steps', () => {
+    // Act
+    const result = compileExpression({
+      from: 'x',
+      transform: ['lower', 'trim'],
+      map: { yes: '  Yes  ' },
+    }).evaluate({ x: 'YES' }, {});
+
+    // Assess
+    expect(result).toBe('Yes');
+  });
+
+  it('does not read an inherited string', () => {
+    // Prepare
+    const record = Object.create({ inherited: 'from the prototype' }) as Record<string, unknown>;
+
+    // Act
+    const value = readValue(record, 'inherited');
+
+    // Assess
+    expect(value).toBe('');
+  });
 });

@@ -178,3 +178,21 @@ describe('splitName', () => {
     expect(result).toEqual({ first, last });
   });
 });
+
+describe('titleCase: ASCII punctuation', () => {
+  it('starts a word after each punctuation character around the ASCII letters', () => {
+    // Act
+    const result = titleCase('a{b|c}d~e[f`g@h');
+
+    // Assess
+    expect(result).toBe('A{B|C}D~E[F`G@H');
+  });
+
+  it('keeps words that start with the digits 0 or 9 lower case', () => {
+    // Act
+    const result = titleCase('0abc 9xyz 5th');
+
+    // Assess
+    expect(result).toBe('0abc 9xyz 5th');
+  });
+});

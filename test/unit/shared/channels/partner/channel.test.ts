@@ -11,7 +11,7 @@ import {
 } from '#shared/channels/partner/api.ts';
 import { partnerChannel } from '#shared/channels/partner/channel.ts';
 import { partner as partnerDescriptor } from '#shared/channels/partner/index.ts';
-import type { HttpResult } from '#shared/http/response.ts';
+import { type HttpResult, logFields } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import {
   answering,
@@ -730,5 +730,257 @@ describe('the partner API document (docs/openapi.json)', () => {
 
     // Assess
     for (const code of Object.keys(partnerErrorCodes)) expect(text).toContain(`\`${code}\``);
+  });
+});
+
+describe('partnerChannel: what each rejection tells the partner', () => {
+  /** The error of a rejected request (status and code checked against the table), or of a batch item. */
+  async function errorOf(request: ReturnType<typeof post>) {
+    const result = await setup().channel.capture(request);
+    errorCodeOf(result);
+    return { status: result.statusCode, ...partnerErrorAnswerSchema.parse(bodyOf(result)).error };
+  }
+  const deep = (levels: number): unknown => (levels <= 1 ? 'x' : { nested: deep(levels - 1) });
+
+  it.each<[string, ReturnType<typeof post>, number, string, string]>([
+    [
+      'an unknown source',
+      post('nope', jane),
+      404,
+      'unknown_source',
+      'No partner source "nope" is configured for this route.',
+    ],
+    [
+      'a source of another channel',
+      post('a-form', jane),
+      404,
+      'unknown_source',
+      'No partner source "a-form" is configured for this route.',
+    ],
+    [
+      'a wrong API key',
+      acme(jane, { 'x-api-key': 'wrong' }),
+      401,
+      'invalid_api_key',
+      'The X-Api-Key is not valid for this source.',
+    ],
+    [
+      'an API key to a signed source',
+      post('signed', jane, { 'x-api-key': 'k' }),
+      403,
+      'auth_method_not_allowed',
+      'This source does not accept API keys: sign requests with its Standard Webhooks secret.',
+    ],
+    ...(['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const).map(
+      (header): [string, ReturnType<typeof post>, number, string, string] => [
+        `a ${header} header to an API-key source`,
+        post('plain', jane, { [header]: 'x' }),
+        403,
+        'auth_method_not_allowed',
+        'This source does not accept signed requests: send its X-Api-Key.',
+      ],
+    ),
+    [
+      'no authentication',
+      post('plain', jane),
+      401,
+      'unauthorized',
+      'Authenticate with an X-Api-Key header or a Standard Webhooks signature.',
+    ],
+    [
+      'a body that is not JSON',
+      plain('not json'),
+      400,
+      'malformed_body',
+      'The body is not valid UTF-8 JSON.',
+    ],
+    [
+      'JSON with bytes that are not UTF-8',
+      plain(
+        Buffer.concat([
+          Buffer.from('{"first_name":"'),
+          Buffer.from([0xff]),
+          Buffer.from('","last_name":"Doe"}'),
+        ]),
+      ),
+      400,
+      'malformed_body',
+      'The body is not valid UTF-8 JSON.',
+    ],
+    [
+      'a JSON number',
+      plain('42'),
+      400,
+      'malformed_body',
+      'The JSON body must be a lead (an object) or a list of leads.',
+    ],
+    [
+      'JSON null',
+      plain('null'),
+      400,
+      'malformed_body',
+      'The JSON body must be a lead (an object) or a list of leads.',
+    ],
+    ['an empty batch', plain([]), 400, 'empty_batch', 'The batch is empty: send at least one lead.'],
+    [
+      'a batch over the limit',
+      plain(Array.from({ length: 101 }, () => jane)),
+      413,
+      'batch_too_large',
+      'A batch may carry at most 100 leads (got 101).',
+    ],
+    [
+      'a lead without a name',
+      plain({ email: 'jane@example.com' }),
+      422,
+      'validation_failed',
+      'Some required fields are missing or invalid.',
+    ],
+    [
+      'a blank Idempotency-Key',
+      plain(jane, { 'idempotency-key': ' ' }),
+      400,
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+    ],
+    [
+      'a body over the size limit',
+      plain({ ...jane, note: 'x'.repeat(256 * 1024) }),
+      413,
+      'payload_too_large',
+      'The request body is larger than 256 KB.',
+    ],
+    [
+      'a plain-text body',
+      plain(jane, { 'content-type': 'text/plain' }),
+      415,
+      'unsupported_media_type',
+      'Send leads as JSON with Content-Type: application/json.',
+    ],
+  ])('answers %s with its status, code and message', async (_case, request, status, code, message) => {
+    // Act
+    const error = await errorOf(request);
+
+    // Assess
+    expect(error).toMatchObject({ status, code, message });
+  });
+
+  it('answers a request without Content-Type 415', async () => {
+    // Prepare
+    const request = plain(jane);
+    delete request.headers['content-type'];
+
+    // Act
+    const error = await errorOf(request);
+
+    // Assess
+    expect(error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+  });
+
+  it('accepts application/json in any case, with parameters', async () => {
+    // Act
+    const result = await setup().channel.capture(
+      plain(jane, { 'content-type': ' Application/JSON ; charset=utf-8' }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+  });
+
+  it('accepts a lead nested exactly as deep as allowed', async () => {
+    // Act
+    const result = await setup().channel.capture(plain({ ...jane, extra: deep(7) }));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+  });
+
+  it('tells each lead of a batch that is not an object why, and counts the rejection by code', async () => {
+    // Prepare
+    const before = counterValues().partner_item_rejected_malformed_lead ?? 0;
+
+    // Act
+    const result = await setup().channel.capture(plain([jane, 42]));
+
+    // Assess
+    expect(bodyOf<PartnerBatchAnswer>(result).results[1]).toEqual({
+      index: 1,
+      status: 'rejected',
+      error: {
+        code: 'malformed_lead',
+        message: 'Each lead must be a JSON object of field names and values.',
+      },
+    });
+    expect((counterValues().partner_item_rejected_malformed_lead ?? 0) - before).toBe(1);
+  });
+});
+
+describe('partnerChannel: what a request leaves for the request log and the metrics', () => {
+  it('keeps the lead id of a single lead and the tally of a batch for the request log', async () => {
+    // Prepare
+    const { channel } = setup();
+
+    // Act
+    const single = await channel.capture(plain(jane));
+    const batch = await channel.capture(plain([jane, { email: 'x@example.com' }, 7]));
+
+    // Assess
+    expect(single[logFields]).toEqual({ channel: 'partner', leadId: bodyOf<{ id: string }>(single).id });
+    expect(batch[logFields]).toEqual({ channel: 'partner', items: 3, queued: 1, rejected: 2, failed: 0 });
+  });
+
+  it('answers 202 for a batch the queue took only in part, marking the others failed', async () => {
+    // Prepare
+    const base = channelDeps(sources, secrets, () => now);
+    cleanups.push(base.cleanup);
+    const taken: string[] = [];
+    const channel = partnerChannel({
+      ...base.deps,
+      queue: {
+        ...base.deps.queue,
+        async enqueue(envelope) {
+          if (envelope.fields.last_name === 'Refused') throw new Error('queue down');
+          taken.push(String(envelope.fields.last_name));
+        },
+      },
+    });
+
+    // Act
+    const result = await channel.capture(plain([jane, { ...jane, last_name: 'Refused' }]));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(bodyOf<PartnerBatchAnswer>(result).results.map((item) => item.status)).toEqual([
+      'queued',
+      'failed',
+    ]);
+    expect(taken).toEqual(['Doe']);
+  });
+
+  it('counts a batch answered 422 as partner_rejected', async () => {
+    // Prepare
+    const before = counterValues().partner_rejected ?? 0;
+
+    // Act
+    const result = await setup().channel.capture(plain([{ email: 'x@example.com' }]));
+
+    // Assess
+    expect(result.statusCode).toBe(422);
+    expect((counterValues().partner_rejected ?? 0) - before).toBe(1);
+  });
+
+  it('counts only the malformed signing secrets of a source that also has a good one', async () => {
+    // Prepare
+    const body = JSON.stringify(jane);
+    const before = counterValues().partner_signing_secret_malformed ?? 0;
+
+    // Act
+    const result = await setup().channel.capture(
+      post('bad-and-good', body, standardWebhookHeaders(secrets.SIGNED_NEW, body, { at: now })),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect((counterValues().partner_signing_secret_malformed ?? 0) - before).toBe(1);
   });
 });
