@@ -99,23 +99,6 @@ export async function flatLead(payload: unknown, facts: ReadFacts): Promise<Samp
 }
 
 /**
- * Name/value pairs as input fields: a repeated name becomes a list.
- *
- * @example
- * collect([['topic', 'A'], ['topic', 'B']]); // { topic: ['A', 'B'] }
- */
-export function collect(pairs: [string, string][]): InputFields {
-  const fields: InputFields = Object.create(null);
-  for (const [name, value] of pairs) {
-    const existing = fields[name];
-    if (existing === undefined) fields[name] = value;
-    else if (typeof existing === 'string') fields[name] = [existing, value];
-    else existing.push(value);
-  }
-  return fields;
-}
-
-/**
  * Copies the id-like `keys` of a payload into the context as `<prefix>.<key>`.
  *
  * @example
