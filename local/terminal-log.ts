@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { POWERTOOLS_LINE_KEYS } from '#shared/telemetry.ts';
 
 /**
  * leadgate's log lines for a person at a terminal (`npm start`): one line per event with the time
@@ -14,20 +15,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
  */
 
 /** What Powertools adds to every line (and, on one machine, fakes): not the event's own data. */
-const CONTEXT_KEYS = new Set([
-  'level',
-  'message',
-  'timestamp',
-  'service',
-  'cold_start',
-  'function_arn',
-  'function_memory_size',
-  'function_name',
-  'function_request_id',
-  'sampling_rate',
-  'xray_trace_id',
-  'tenant_id',
-]);
+const CONTEXT_KEYS = new Set<string>(POWERTOOLS_LINE_KEYS);
 
 /** The keys a reader looks for first, in this order; the others follow as logged. */
 const FIRST_KEYS = [

@@ -25,11 +25,8 @@ interface LineContext {
 /** Constructor options that leave a line's shape to the default Powertools formatter. */
 const PLAIN_OPTIONS = new Set(['serviceName', 'logLevel', 'environment']);
 
-/**
- * Keys the light line does not place itself: the ones Powertools prints on every line (a field with
- * one of those names overwrites or is dropped), and the ones its merge skips.
- */
-const POWERTOOLS_KEYS = new Set([
+/** The keys Powertools prints on every line (its own and the Lambda context's), in its order. */
+export const POWERTOOLS_LINE_KEYS = [
   'level',
   'message',
   'timestamp',
@@ -42,9 +39,13 @@ const POWERTOOLS_KEYS = new Set([
   'sampling_rate',
   'xray_trace_id',
   'tenant_id',
-  '__proto__',
-  'constructor',
-]);
+] as const;
+
+/**
+ * Keys the light line does not place itself: the ones Powertools prints on every line (a field with
+ * one of those names overwrites or is dropped), and the ones its merge skips.
+ */
+const POWERTOOLS_KEYS = new Set<string>([...POWERTOOLS_LINE_KEYS, '__proto__', 'constructor']);
 
 /**
  * Powertools Logger with one lighter writer: `requestLine`, for the one INFO line per request
