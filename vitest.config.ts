@@ -39,6 +39,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/support/fast-check.ts'],
+          // a deadline for a hang, not a speed check: the property tests run 1,000s of cases and take
+          // 1–3 s on an idle machine, more than vitest's 5 s default on a loaded one (CI runners too)
+          testTimeout: 30_000,
         },
       },
       {
