@@ -13,6 +13,16 @@ import type { SourceRegistry } from '#shared/sources/registry.ts';
 import type { Channel as ChannelName, Source } from '#shared/sources/schema.ts';
 
 /** What a channel's sample reader (`Channel.read`) knows besides the payload. */
+/** What a channel's `sample` writes a payload from. */
+export interface SampleFacts {
+  source: Source;
+  /** The input fields the payload must carry (`sampleFields`: guessed from the mapping). */
+  fields: InputFields;
+  /** The sender's own lead id, where the channel has one (digits, unique per call). */
+  leadId: string;
+  now: Date;
+}
+
 export interface ReadFacts {
   source: Source;
   /** ISO time the lead is taken as received at. */
@@ -99,6 +109,12 @@ export interface Channel {
    * (`common/read.ts`) with a readable message when the payload cannot be read.
    */
   read?: (text: string, facts: ReadFacts) => Promise<SampleLead[]>;
+  /**
+   * Writes a realistic payload of this channel holding `facts.fields` (a JSON value: what the sender
+   * posts; for Meta and LinkedIn the lead as their API returns it), the inverse of `read`: for
+   * `leadgate send-test` and the playground's prefill.
+   */
+  sample?: (facts: SampleFacts) => unknown;
   /**
    * Signs a raw body as the vendor does (the headers it sends), for the CLI's send-test, the local
    * fakes and the tests: what `verify` accepts. `at` is the signing time in Unix seconds (default now)

@@ -154,11 +154,6 @@ export function sampleLeadId(): string {
   return `${Date.now()}${String(randomInt(1_000_000)).padStart(6, '0')}`;
 }
 
-const pairsOf = (fields: Record<string, FieldValue>): [string, string][] =>
-  Object.entries(fields).flatMap(([name, value]) =>
-    (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]),
-  );
-
 /**
  * A realistic sample payload of the source's channel (a JSON value), filled with `sampleFields`:
  * what the network or form would post (for Meta, the lead as the Graph API returns it).
@@ -167,58 +162,7 @@ const pairsOf = (fields: Record<string, FieldValue>): [string, string][] =>
  * JSON.stringify(samplePayload(source), null, 2); // prefill for the playground
  */
 export function samplePayload(source: Source, leadId = sampleLeadId()): unknown {
-  const fields = sampleFields(source);
-  const now = new Date();
-  switch (source.channel) {
-    case 'form':
-      return { ...fields, utm_source: 'leadgate', utm_medium: 'test', utm_campaign: 'send-test' };
-    case 'partner':
-      return source.partner?.leadIdField ? { [source.partner.leadIdField]: leadId, ...fields } : fields;
-    case 'google-ads':
-      return {
-        lead_id: leadId,
-        api_version: '1.0',
-        form_id: 1234567890,
-        campaign_id: 9876543210,
-        gcl_id: `TeSt-${leadId}`,
-        is_test: true,
-        user_column_data: pairsOf(fields).map(([column_id, string_value]) => ({ column_id, string_value })),
-      };
-    case 'meta':
-      return {
-        id: leadId,
-        created_time: now.toISOString().replace(/\.\d{3}Z$/, '+0000'),
-        form_id: source.meta?.formIds[0] ?? '1234567890123456',
-        page_id: source.meta?.pageId,
-        field_data: Object.entries(fields).map(([name, value]) => ({
-          name,
-          values: Array.isArray(value) ? value : [value],
-        })),
-      };
-    case 'linkedin':
-      return {
-        id: leadId,
-        formResponse: {
-          answers: Object.entries(fields).map(([name, answer]) => ({
-            ...(/^[A-Z_]+$/.test(name) ? { predefinedField: name } : { questionId: name }),
-            answerDetails: Array.isArray(answer)
-              ? { multipleChoiceAnswer: { options: answer } }
-              : { textQuestionAnswer: { answer } },
-          })),
-        },
-      };
-    case 'tiktok':
-      return {
-        entry: [
-          {
-            id: leadId,
-            advertiser_id: source.tiktok?.advertiserId ?? '7000000000000000001',
-            campaign_id: '1800000000000001',
-            ad_id: '1800000000000002',
-            create_time: Math.floor(now.getTime() / 1000),
-            changes: pairsOf(fields).map(([field, value]) => ({ field, value })),
-          },
-        ],
-      };
-  }
+  const channel = registry.find((candidate) => candidate.name === source.channel);
+  if (!channel?.sample) throw new Error(`the ${source.channel} channel writes no sample payload`);
+  return channel.sample({ source, fields: sampleFields(source), leadId, now: new Date() });
 }

@@ -115,3 +115,16 @@ export function addContext(
     if (value) context[`${prefix}.${key}`] = value;
   }
 }
+
+/**
+ * Input fields as name/value pairs, one pair per value of a list (what repeated form fields, Google
+ * Ads columns and TikTok changes look like).
+ *
+ * @example
+ * fieldPairs({ topic: ['A', 'B'] }); // [['topic', 'A'], ['topic', 'B']]
+ */
+export function fieldPairs(fields: InputFields): [string, string][] {
+  return Object.entries(fields).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]),
+  );
+}

@@ -1,6 +1,6 @@
 import type { Channel } from '#shared/channels/channel.ts';
 import { formChannel } from '#shared/channels/form/channel.ts';
-import { readForm } from '#shared/channels/form/read.ts';
+import { readForm, sampleForm } from '#shared/channels/form/read.ts';
 
 /**
  * The website-form channel (`POST /v1/forms/{sourceId}` and its CORS preflight).
@@ -16,4 +16,5 @@ export const form: Channel = {
     'POST /v1/forms/{sourceId}': (deps) => formChannel(deps).capture,
   },
   read: readForm,
+  sample: sampleForm,
 };

@@ -1,4 +1,4 @@
-import type { ReadFacts } from '#shared/channels/channel.ts';
+import type { ReadFacts, SampleFacts } from '#shared/channels/channel.ts';
 import { requestContext } from '#shared/channels/common/context.ts';
 import { PayloadError, parsedFields, type SampleLead } from '#shared/channels/common/read.ts';
 import { attributionContext } from '#shared/channels/form/attribution.ts';
@@ -58,4 +58,14 @@ export function encodeLines(text: string): string {
     pairs.push(`${encode(line.slice(0, eq))}=${encode(line.slice(eq + 1))}`);
   });
   return pairs.join('&');
+}
+
+/**
+ * A sample form post: the fields, and the UTM parameters a tracked link adds.
+ *
+ * @example
+ * sampleForm({ source, fields: { email: 'a@x.test' }, leadId: '1', now }); // { email: 'a@x.test', utm_source: 'leadgate', ... }
+ */
+export function sampleForm({ fields }: SampleFacts): unknown {
+  return { ...fields, utm_source: 'leadgate', utm_medium: 'test', utm_campaign: 'send-test' };
 }

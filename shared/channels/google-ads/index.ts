@@ -1,6 +1,6 @@
 import type { Channel } from '#shared/channels/channel.ts';
 import { googleAdsChannel } from '#shared/channels/google-ads/channel.ts';
-import { readGoogleAds } from '#shared/channels/google-ads/read.ts';
+import { readGoogleAds, sampleGoogleAds } from '#shared/channels/google-ads/read.ts';
 
 /**
  * Google Ads lead form webhooks; rejections answer Google's own shape `{"message": "..."}`.
@@ -14,4 +14,5 @@ export const googleAds: Channel = {
   errors: { style: 'message', logChannel: 'google-ads' },
   routes: { 'POST /v1/webhooks/google-ads/{sourceId}': (deps) => googleAdsChannel(deps).capture },
   read: readGoogleAds,
+  sample: sampleGoogleAds,
 };

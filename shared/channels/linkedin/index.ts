@@ -9,7 +9,7 @@ import {
   DEFAULT_LINKEDIN_VERSION,
   linkedinResolver,
 } from '#shared/channels/linkedin/fetch.ts';
-import { readLinkedin } from '#shared/channels/linkedin/read.ts';
+import { readLinkedin, sampleLinkedin } from '#shared/channels/linkedin/read.ts';
 import { env, setting } from '#shared/config.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
@@ -29,6 +29,7 @@ export const linkedin: Channel = {
     'POST /v1/webhooks/linkedin': (deps) => linkedinChannel(deps).capture,
   },
   read: readLinkedin,
+  sample: sampleLinkedin,
   sign: (secret, body) => ({ 'x-li-signature': hmacSha256Hex(secret, ['hmacsha256=', body]) }),
   verify: (secret, body, headers) => linkedinSignatureMatches(secret, body, headers['x-li-signature']),
   route: linkedinRouter,

@@ -1,4 +1,4 @@
-import type { ReadFacts } from '#shared/channels/channel.ts';
+import type { ReadFacts, SampleFacts } from '#shared/channels/channel.ts';
 import { flatLead, readJson, type SampleLead } from '#shared/channels/common/read.ts';
 import {
   type LinkedinQuestion,
@@ -56,4 +56,26 @@ export async function readLinkedin(text: string, facts: ReadFacts): Promise<Samp
   }
   Object.assign(context, linkedinLeadContext(payload, formId, facts.source.id));
   return [{ input: { fields, context } }];
+}
+
+/**
+ * A sample LinkedIn lead form response, each answer naming itself (`predefinedField` for LinkedIn's
+ * standard questions, else `questionId`); a list becomes a multiple-choice answer.
+ *
+ * @example
+ * sampleLinkedin({ source, fields: { EMAIL: 'a@x.test' }, leadId: '17', now }).formResponse.answers[0];
+ * // { predefinedField: 'EMAIL', answerDetails: { textQuestionAnswer: { answer: 'a@x.test' } } }
+ */
+export function sampleLinkedin({ fields, leadId }: SampleFacts) {
+  return {
+    id: leadId,
+    formResponse: {
+      answers: Object.entries(fields).map(([name, answer]) => ({
+        ...(/^[A-Z_]+$/.test(name) ? { predefinedField: name } : { questionId: name }),
+        answerDetails: Array.isArray(answer)
+          ? { multipleChoiceAnswer: { options: answer } }
+          : { textQuestionAnswer: { answer } },
+      })),
+    },
+  };
 }

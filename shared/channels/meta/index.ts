@@ -1,7 +1,7 @@
 import type { Channel } from '#shared/channels/channel.ts';
 import { metaChannel, metaRouter, metaSignatureMatches } from '#shared/channels/meta/channel.ts';
 import { DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, metaResolver } from '#shared/channels/meta/fetch.ts';
-import { readMeta } from '#shared/channels/meta/read.ts';
+import { readMeta, sampleMeta } from '#shared/channels/meta/read.ts';
 import { env, setting } from '#shared/config.ts';
 import { hmacSha256Hex } from '#shared/security/signatures.ts';
 
@@ -21,6 +21,7 @@ export const meta: Channel = {
     'POST /v1/webhooks/meta': (deps) => metaChannel(deps).capture,
   },
   read: readMeta,
+  sample: sampleMeta,
   sign: (secret, body) => ({ 'x-hub-signature-256': `sha256=${hmacSha256Hex(secret, body)}` }),
   verify: (secret, body, headers) => metaSignatureMatches(secret, body, headers['x-hub-signature-256']),
   route: metaRouter,

@@ -1,4 +1,4 @@
-import type { ReadFacts } from '#shared/channels/channel.ts';
+import type { ReadFacts, SampleFacts } from '#shared/channels/channel.ts';
 import {
   addContext,
   flatLead,
@@ -37,4 +37,24 @@ export async function readMeta(text: string, facts: ReadFacts): Promise<SampleLe
   addContext(context, 'meta', payload, ['page_id', 'adgroup_id']);
   Object.assign(context, metaLeadContext(payload, facts.source.id));
   return [{ input: { fields, context } }];
+}
+
+/**
+ * A sample Meta lead as the Graph API returns it (what deliver fetches): `field_data[].name/values`.
+ *
+ * @example
+ * sampleMeta({ source, fields: { email: 'a@x.test' }, leadId: '17', now }).field_data;
+ * // [{ name: 'email', values: ['a@x.test'] }]
+ */
+export function sampleMeta({ source, fields, leadId, now }: SampleFacts) {
+  return {
+    id: leadId,
+    created_time: now.toISOString().replace(/\.\d{3}Z$/, '+0000'),
+    form_id: source.meta?.formIds[0] ?? '1234567890123456',
+    page_id: source.meta?.pageId,
+    field_data: Object.entries(fields).map(([name, value]) => ({
+      name,
+      values: Array.isArray(value) ? value : [value],
+    })),
+  };
 }

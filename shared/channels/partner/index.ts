@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '#shared/channels/channel.ts';
 import { partnerChannel, partnerSignatureCheck } from '#shared/channels/partner/channel.ts';
-import { readPartner } from '#shared/channels/partner/read.ts';
+import { readPartner, samplePartner } from '#shared/channels/partner/read.ts';
 import { signStandardWebhook } from '#shared/security/signatures.ts';
 
 /**
@@ -18,6 +18,7 @@ export const partner: Channel = {
   errors: { logChannel: 'partner' },
   routes: { 'POST /v1/partners/{sourceId}/leads': (deps) => partnerChannel(deps).capture },
   read: readPartner,
+  sample: samplePartner,
   sign: (
     secret,
     body,

@@ -1,4 +1,4 @@
-import type { ReadFacts } from '#shared/channels/channel.ts';
+import type { ReadFacts, SampleFacts } from '#shared/channels/channel.ts';
 import { flatLead, PayloadError, readJson, type SampleLead } from '#shared/channels/common/read.ts';
 
 /**
@@ -13,4 +13,14 @@ export async function readPartner(text: string, facts: ReadFacts): Promise<Sampl
   const items = Array.isArray(payload) ? payload : [payload];
   if (items.length === 0) throw new PayloadError('the batch is an empty list');
   return Promise.all(items.map((item) => flatLead(item, facts)));
+}
+
+/**
+ * A sample partner lead: the fields, with the lead id in the source's `leadIdField` when it has one.
+ *
+ * @example
+ * samplePartner({ source, fields: { email: 'a@x.test' }, leadId: '17', now }); // { ref: '17', email: 'a@x.test' }
+ */
+export function samplePartner({ source, fields, leadId }: SampleFacts): unknown {
+  return source.partner?.leadIdField ? { [source.partner.leadIdField]: leadId, ...fields } : fields;
 }

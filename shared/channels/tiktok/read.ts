@@ -1,5 +1,11 @@
-import type { ReadFacts } from '#shared/channels/channel.ts';
-import { flatLead, PayloadError, readJson, type SampleLead } from '#shared/channels/common/read.ts';
+import type { ReadFacts, SampleFacts } from '#shared/channels/channel.ts';
+import {
+  fieldPairs,
+  flatLead,
+  PayloadError,
+  readJson,
+  type SampleLead,
+} from '#shared/channels/common/read.ts';
 import { tiktokEntryInput } from '#shared/channels/tiktok/channel.ts';
 import { isRecord } from '#shared/json.ts';
 
@@ -26,4 +32,26 @@ export async function readTiktok(text: string, facts: ReadFacts): Promise<Sample
     const { fields, context } = tiktokEntryInput(entry, facts.source.id, facts.receivedAt);
     return { input: { fields, context } };
   });
+}
+
+/**
+ * A sample TikTok lead notification with one lead of the source's advertiser, each field a change.
+ *
+ * @example
+ * sampleTiktok({ source, fields: { email: 'a@x.test' }, leadId: '17', now }).entry[0].changes;
+ * // [{ field: 'email', value: 'a@x.test' }]
+ */
+export function sampleTiktok({ source, fields, leadId, now }: SampleFacts) {
+  return {
+    entry: [
+      {
+        id: leadId,
+        advertiser_id: source.tiktok?.advertiserId ?? '7000000000000000001',
+        campaign_id: '1800000000000001',
+        ad_id: '1800000000000002',
+        create_time: Math.floor(now.getTime() / 1000),
+        changes: fieldPairs(fields).map(([field, value]) => ({ field, value })),
+      },
+    ],
+  };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelDeps } from '#shared/channels/channel.ts';
 import { captureRoutes, googleAds, registry, signedHeaders, webhookRouters } from '#shared/channels/index.ts';
 import { routes } from '#shared/http/routes.ts';
+import { parseSource } from '#shared/sources/loader.ts';
 import { channels } from '#shared/sources/schema.ts';
 import { channelDeps } from '#test/support/channels.ts';
 
@@ -74,4 +75,37 @@ describe('the channel registry', () => {
       );
     },
   );
+});
+
+describe('every channel reads the sample payload it writes', () => {
+  const sourceYaml: Record<string, string> = {
+    form: 'form: { allowedOrigins: ["*"] }',
+    partner: 'partner: { apiKeys: [KEY], leadIdField: ref }',
+    'google-ads': 'googleAds: { key: KEY }',
+    meta: 'meta: { pageId: "104", pageToken: TOKEN }',
+    linkedin: 'linkedin: { formIds: ["77"] }',
+    tiktok: 'tiktok: { advertiserId: "7000000000000000001" }',
+  };
+
+  it.each(registry.map((channel) => [channel.name, channel] as const))('%s', async (name, channel) => {
+    // Prepare
+    const parsed = parseSource(
+      `${name}-sample`,
+      `channel: ${name}\n${sourceYaml[name]}\nlead:\n  FirstName: { from: FIRST, default: "-" }\n  LastName: LAST\n`,
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const fields = { LAST: 'Ruiz', COMPANY_NAME: 'Acme Iberia' };
+    const now = new Date('2026-12-04T10:00:00Z');
+
+    // Act
+    const payload = channel.sample?.({ source: parsed.source, fields, leadId: '1714644421000123', now });
+    const leads = await channel.read?.(JSON.stringify(payload), {
+      source: parsed.source,
+      receivedAt: now.toISOString(),
+    });
+
+    // Assess
+    expect(leads).toHaveLength(1);
+    expect(leads?.[0]?.input.fields).toMatchObject(fields);
+  });
 });
