@@ -4,10 +4,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createCaptureHandler } from '#functions/capture.ts';
 import { listenOnLoopback } from '#local/loopback.ts';
 import { lambdaContext } from '#local/poller.ts';
-import { CaptchaSettingError, type CaptchaUrls, captchaVerifyUrls } from '#shared/channels/form/captcha.ts';
+import {
+  CaptchaSettingError,
+  type CaptchaUrls,
+  captchaCheck,
+  captchaVerifyUrls,
+} from '#shared/channels/form/captcha.ts';
+import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import { secretStore } from '#shared/security/secrets.ts';
-import { sourceConfigSchema } from '#shared/sources/schema.ts';
+import { type Source, sourceConfigSchema } from '#shared/sources/schema.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import { recordingQueue, sourcesFrom } from '#test/support/channels.ts';
 import { interceptLogLines, type LogLine } from '#test/support/fuzz/logs.ts';
@@ -1226,4 +1232,133 @@ describe('form CAPTCHA: the token', () => {
       expect(verify.asked.map((asked) => asked.params.response?.length)).toEqual([longest]);
     },
   );
+});
+
+describe('captchaCheck called directly', () => {
+  const turnstile = {
+    id: 'direct',
+    channel: 'form',
+    form: {
+      allowedOrigins: [ORIGIN],
+      captcha: { provider: 'turnstile', secret: 'TS_SECRET', minScore: 0.5, onUnavailable: 'accept' },
+    },
+  } as unknown as Source;
+  const request = (ip: string | undefined) =>
+    ({ headers: {}, ip, method: 'POST', path: '/v1/forms/direct' }) as unknown as HttpRequest;
+  const store = secretStore(async () => secrets);
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('passes a source without form settings untouched', async () => {
+    // Prepare
+    const fields = { 'cf-turnstile-response': 't' };
+
+    // Act
+    const context = await captchaCheck({})(
+      { id: 'plain', channel: 'form' } as unknown as Source,
+      request('203.0.113.7'),
+      fields,
+    );
+
+    // Assess
+    expect(context).toEqual({});
+    expect(fields).toEqual({ 'cf-turnstile-response': 't' });
+  });
+
+  it('without a secret store: the secret is not set (503 auth_unavailable)', async () => {
+    // Act
+    const act = captchaCheck({})(turnstile, request('203.0.113.7'), { 'cf-turnstile-response': 't' });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ status: 503, code: 'auth_unavailable' });
+    expect(logged('secret not set')).toEqual([
+      expect.objectContaining({ sourceId: 'direct', secret: 'TS_SECRET' }),
+    ]);
+    expect(logged('secrets unavailable: request refused with 503')).toEqual([]);
+  });
+
+  it('sends no remoteip when the request has no address', async () => {
+    // Prepare
+    const verify = await verifyServer();
+    cleanups.push(verify.close);
+
+    // Act
+    const context = await captchaCheck({ secrets: store, captcha: { urls: verify.urls } })(
+      turnstile,
+      request(undefined),
+      {
+        'cf-turnstile-response': 't',
+      },
+    );
+
+    // Assess
+    expect(context).toEqual({ captcha: 'verified' });
+    expect(verify.asked[0]?.params).toEqual({ secret: secrets.TS_SECRET, response: 't' });
+  });
+
+  /** An error whose `cause` chain is `depth` errors without a code, then one with `code` (if any). */
+  const chain = (depth: number, code?: string): Error => {
+    let error: Error = Object.assign(new Error('innermost'), code === undefined ? {} : { code });
+    for (let level = 0; level < depth; level++) error = new Error(`level ${level}`, { cause: error });
+    return error;
+  };
+
+  it.each([
+    ['an error without any code', new Error('fetch failed'), 'connection failed'],
+    ['a code four causes deep', chain(4, 'EDEEP'), 'connection failed (EDEEP)'],
+    ['a code five causes deep (not looked for)', chain(5, 'EDEEPER'), 'connection failed'],
+    ['a code that is not a string', Object.assign(new Error('odd'), { code: 42 }), 'connection failed'],
+    [
+      'an error that is its own cause',
+      (() => {
+        const error = new Error('loop') as Error & { cause?: unknown };
+        error.cause = error;
+        return error;
+      })(),
+      'connection failed',
+    ],
+  ])('a fetch that fails with %s: logged reason %j', async (_what, error, reason) => {
+    // Prepare
+    vi.spyOn(globalThis, 'fetch').mockRejectedValue(error);
+
+    // Act
+    const context = await captchaCheck({ secrets: store, captcha: { urls: captchaVerifyUrls() } })(
+      turnstile,
+      request('203.0.113.7'),
+      { 'cf-turnstile-response': 't' },
+    );
+
+    // Assess
+    expect(context).toEqual({ captcha: 'unverified' });
+    expect(logged(ACCEPTED_UNVERIFIED)).toEqual([expect.objectContaining({ sourceId: 'direct', reason })]);
+  });
+});
+
+describe('captchaVerifyUrls: the edges', () => {
+  it('an empty setting keeps the provider’s endpoint', () => {
+    // Act
+    const urls = captchaVerifyUrls({ TURNSTILE_VERIFY_URL: '' });
+
+    // Assess
+    expect(urls.turnstile).toBe('https://challenges.cloudflare.com/turnstile/v0/siteverify');
+  });
+
+  it('refuses a user name without a password, with a named error', () => {
+    // Act
+    let thrown: unknown;
+    try {
+      captchaVerifyUrls({ HCAPTCHA_VERIFY_URL: 'https://user@example.com/siteverify' });
+    } catch (error) {
+      thrown = error;
+    }
+
+    // Assess
+    expect(thrown).toBeInstanceOf(CaptchaSettingError);
+    expect(thrown).toMatchObject({
+      name: 'CaptchaSettingError',
+      setting: 'HCAPTCHA_VERIFY_URL',
+      message: 'HCAPTCHA_VERIFY_URL must not carry credentials',
+    });
+  });
 });
