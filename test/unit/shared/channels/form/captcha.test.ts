@@ -1309,6 +1309,12 @@ describe('captchaCheck called directly', () => {
     ['a code four causes deep', chain(4, 'EDEEP'), 'connection failed (EDEEP)'],
     ['a code five causes deep (not looked for)', chain(5, 'EDEEPER'), 'connection failed'],
     ['a code that is not a string', Object.assign(new Error('odd'), { code: 42 }), 'connection failed'],
+    ['nothing (undefined)', undefined, 'connection failed'],
+    [
+      'an AbortError',
+      new DOMException('This operation was aborted', 'AbortError'),
+      'no answer within 4000 ms',
+    ],
     [
       'an error that is its own cause',
       (() => {
