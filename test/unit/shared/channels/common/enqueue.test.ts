@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { enqueue, enqueueAll, newEnvelope } from '#shared/channels/common/enqueue.ts';
 import { HttpError } from '#shared/http/errors.ts';
+import { MessageTooLargeError } from '#shared/queue/client.ts';
+import { counterValues } from '#shared/telemetry.ts';
 import { recordingLeadQueue } from '#test/support/queue.ts';
 
 // Log at DEBUG (set before the logger is built): the "lead queued" line is written only then.
@@ -97,6 +99,71 @@ describe('enqueueAll', () => {
     await enqueueAll(queue, [], { concurrency: 5 });
 
     // Assess
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('newEnvelope, enqueue and enqueueAll: keys, refusals, counters', () => {
+  it('keys a lead without a dedupe key by its channel and id', () => {
+    // Act
+    const envelope = lead();
+
+    // Assess
+    expect(envelope.dedupeKey).toBe(`meta:${envelope.id}`);
+  });
+
+  it('answers 413 payload_too_large for a lead the queue finds too large', async () => {
+    // Prepare
+    const queue = {
+      ...recordingLeadQueue().queue,
+      enqueue: async () => {
+        throw new MessageTooLargeError();
+      },
+    };
+
+    // Act
+    const refused = await enqueue(queue, lead()).catch((error: unknown) => error);
+
+    // Assess
+    expect(refused).toBeInstanceOf(HttpError);
+    expect(refused).toMatchObject({ status: 413, code: 'payload_too_large' });
+  });
+
+  it('counts lead_accepted and enqueue_failed, and logs the queue error in short', async () => {
+    // Prepare
+    const { queue, failing } = recordingLeadQueue();
+    const before = { ...counterValues() };
+
+    // Act
+    await enqueue(queue, lead());
+    failing('enqueue');
+    await enqueue(queue, lead()).catch(() => undefined);
+
+    // Assess
+    expect((counterValues().lead_accepted ?? 0) - (before.lead_accepted ?? 0)).toBe(1);
+    expect((counterValues().enqueue_failed ?? 0) - (before.enqueue_failed ?? 0)).toBe(1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: 'queue unavailable: lead refused with 503',
+        error: 'Error: SQS: enqueue refused',
+      }),
+    );
+  });
+
+  it('starts no envelope after a failure, one at a time by default', async () => {
+    // Prepare
+    const { queue, failing, calls } = recordingLeadQueue();
+    failing('enqueue');
+    const seen: string[] = [];
+
+    // Act
+    const refused = await enqueueAll(queue, [lead(), lead(), lead()], {
+      onBeforeQueue: (envelope) => seen.push(envelope.id),
+    }).catch((error: unknown) => error);
+
+    // Assess
+    expect(refused).toMatchObject({ status: 503, code: 'queue_unavailable' });
+    expect(seen).toHaveLength(1);
     expect(calls).toEqual([]);
   });
 });

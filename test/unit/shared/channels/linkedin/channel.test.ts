@@ -9,8 +9,10 @@ import {
   linkedinSignatureMatches,
 } from '#shared/channels/linkedin/channel.ts';
 import { linkedin as linkedinDescriptor } from '#shared/channels/linkedin/index.ts';
+import { logFields } from '#shared/http/response.ts';
 import { counterValues } from '#shared/telemetry.ts';
 import { answering, bodyOf, channelDeps, httpRequest, sourcesFrom } from '#test/support/channels.ts';
+import { interceptLogLines, type LogLine } from '#test/support/fuzz/logs.ts';
 
 const clientSecret = 'linkedin-client-secret';
 const formId = '6955637458260688897';
@@ -393,5 +395,398 @@ describe('linkedinRouter', () => {
 
     // Assess
     expect(routed).toEqual(['linkedin-webinar', undefined, 'linkedin-webinar', 'linkedin-all']);
+  });
+});
+
+describe('linkedinChannel: what operators read (messages, counters, log fields) and the notification rules', () => {
+  type ErrorBody = { error: { code: string; message: string } };
+  const counter = (name: string) => counterValues()[name] ?? 0;
+  const challenge = (challengeCode: string) => ({
+    ...httpRequest({ path: '/v1/webhooks/linkedin', body: '', query: { challengeCode } }),
+    method: 'GET',
+  });
+
+  it('explains a malformed challenge, and counts and logs a validation', async () => {
+    // Prepare
+    const { channel } = setup();
+    const before = counter('linkedin_validated');
+
+    // Act
+    const refused = await channel.verify(challenge('not-a-uuid'));
+    const answered = await channel.verify(challenge('f3a6c6e1-3b49-4d43-9d64-6f3d0d3b4c2e'));
+
+    // Assess
+    expect(bodyOf<ErrorBody>(refused).error).toMatchObject({
+      code: 'malformed_verification',
+      message: 'challengeCode must be the type-4 UUID LinkedIn generates.',
+    });
+    expect(answered[logFields]).toEqual({ channel: 'linkedin' });
+    expect(counter('linkedin_validated')).toBe(before + 1);
+  });
+
+  it('counts an unset client secret as linkedin_not_configured, for challenges and notifications', async () => {
+    // Prepare
+    const { channel } = setup({});
+    const before = counter('linkedin_not_configured');
+
+    // Act
+    await channel.verify(challenge('f3a6c6e1-3b49-4d43-9d64-6f3d0d3b4c2e'));
+    await channel.capture(post(leadAction()));
+
+    // Assess
+    expect(counter('linkedin_not_configured')).toBe(before + 2);
+  });
+
+  it.each([
+    ['missing', null, 'signature_missing', 'X-LI-Signature is missing.'],
+    ['blank', '   ', 'signature_missing', 'X-LI-Signature is missing.'],
+    ['over other bytes', sign('{}'), 'invalid_signature', 'X-LI-Signature does not match the request body.'],
+  ])('explains a signature %s', async (_name, signature, code, message) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(post(leadAction(), signature));
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(bodyOf<ErrorBody>(result).error).toMatchObject({ code, message });
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it('accepts a signature with spaces around it, and a body of exactly 256 KB', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const frame = leadAction({ pad: '' });
+    const big = leadAction({ pad: 'x'.repeat(256 * 1024 - frame.length) });
+
+    // Act
+    const spaced = await channel.capture(post(leadAction(), ` ${sign(leadAction())} `));
+    const largest = await channel.capture(post(big));
+
+    // Assess
+    expect(Buffer.byteLength(big)).toBe(256 * 1024);
+    expect([spaced.statusCode, largest.statusCode]).toEqual([202, 202]);
+    expect(enqueued).toHaveLength(2);
+  });
+
+  it.each([
+    ['not JSON', '{"type":', 'The notification is not valid UTF-8 JSON.'],
+    ['a JSON list', '[]', 'The notification is not a JSON object.'],
+    [
+      'without a response URN',
+      JSON.stringify({ type: 'LEAD_ACTION' }),
+      'leadGenFormResponse is not a lead form response URN.',
+    ],
+    [
+      'with a response URN that is no string',
+      leadAction({ leadGenFormResponse: 5 }),
+      'leadGenFormResponse is not a lead form response URN.',
+    ],
+    [
+      'with text before the URN',
+      leadAction({ leadGenFormResponse: `x${responseUrn}` }),
+      'leadGenFormResponse is not a lead form response URN.',
+    ],
+    [
+      'with a URN of two ids',
+      leadAction({ leadGenFormResponse: `${responseUrn}:5` }),
+      'leadGenFormResponse is not a lead form response URN.',
+    ],
+    [
+      'with an id of 201 characters',
+      leadAction({ leadGenFormResponse: `urn:li:leadFormResponse:${'a'.repeat(201)}` }),
+      'leadGenFormResponse is not a lead form response URN.',
+    ],
+  ])('explains a body %s', async (_name, body, message) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(post(body));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<ErrorBody>(result).error).toMatchObject({ code: 'malformed_body', message });
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it('takes a response URN with spaces around it and an id of 200 characters', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const urn = `urn:li:leadFormResponse:${'a'.repeat(200)}`;
+
+    // Act
+    const result = await channel.capture(post(leadAction({ leadGenFormResponse: ` ${urn} ` })));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(enqueued[0]?.fetch).toEqual({ provider: 'linkedin', id: 'a'.repeat(200) });
+    expect(enqueued[0]?.context['linkedin.response_urn']).toBe(urn);
+  });
+
+  it.each([
+    [
+      'another type',
+      { type: 'OTHER' },
+      'linkedin_ignored',
+      { channel: 'linkedin', dropped: 'not_lead_action' },
+    ],
+    [
+      'a DELETED lead',
+      { leadAction: 'DELETED' },
+      'linkedin_deleted',
+      {
+        channel: 'linkedin',
+        responseId: 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4',
+        formId,
+        action: 'DELETED',
+        dropped: 'deleted_by_member',
+      },
+    ],
+    [
+      'an unknown action',
+      { leadAction: 'UPDATED' },
+      'linkedin_ignored',
+      {
+        channel: 'linkedin',
+        responseId: 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4',
+        formId,
+        action: 'UPDATED',
+        dropped: 'unknown_action',
+      },
+    ],
+    [
+      'an action that is no string',
+      { leadAction: 1 },
+      'linkedin_ignored',
+      {
+        channel: 'linkedin',
+        responseId: 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4',
+        formId,
+        action: '',
+        dropped: 'unknown_action',
+      },
+    ],
+  ])(
+    'answers 200 {} to %s, queues nothing, counts and logs why',
+    async (_name, overrides, metric, fields) => {
+      // Prepare
+      const { channel, enqueued } = setup();
+      const before = counter(metric);
+
+      // Act
+      const result = await channel.capture(post(leadAction(overrides)));
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(bodyOf(result)).toEqual({});
+      expect(result[logFields]).toEqual(fields);
+      expect(counter(metric)).toBe(before + 1);
+      expect(enqueued).toHaveLength(0);
+    },
+  );
+
+  it('logs the lead id of a queued lead, and counts, marks and warns about an unrouted one (ids only)', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const before = counter('linkedin_unrouted');
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    let routed: Awaited<ReturnType<typeof channel.capture>>;
+    let unrouted: Awaited<ReturnType<typeof channel.capture>>;
+    try {
+      routed = await channel.capture(post(leadAction()));
+      unrouted = await channel.capture(
+        post(
+          leadAction({ leadGenForm: `urn:li:versionedLeadGenForm:(urn:li:leadGenForm:${otherFormId},3)` }),
+        ),
+      );
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect(routed[logFields]).toEqual({ channel: 'linkedin', leadId: enqueued[0]?.id });
+    expect(unrouted[logFields]).toEqual({ channel: 'linkedin', leadId: enqueued[1]?.id, unrouted: 1 });
+    expect(counter('linkedin_unrouted')).toBe(before + 1);
+    const warnings = lines.filter(
+      (line) => line.message === 'linkedin lead matches no source: queued as unrouted',
+    );
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        channel: 'linkedin',
+        responseId: 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4',
+        formId: otherFormId,
+        action: 'CREATED',
+      }),
+    ]);
+  });
+
+  it('leaves out of the context what a notification does not carry', async () => {
+    // Prepare
+    const { channel, enqueued } = setup({ LINKEDIN_CLIENT_SECRET: clientSecret }, {});
+    const body = JSON.stringify({
+      type: 'LEAD_ACTION',
+      leadGenFormResponse: responseUrn,
+      leadAction: 'CREATED',
+    });
+
+    // Act
+    await channel.capture(post(body));
+
+    // Assess
+    expect(enqueued[0]?.context).toStrictEqual({
+      receivedAt: '2024-05-02T10:07:03.000Z',
+      'linkedin.response_urn': responseUrn,
+      'linkedin.response_id': 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4',
+    });
+  });
+
+  it.each([
+    [
+      'an unversioned form URN',
+      { leadGenForm: `urn:li:leadGenForm:${formId}` },
+      { form_id: formId, form_version: undefined },
+    ],
+    ['a form URN that is no string', { leadGenForm: 5 }, { form_urn: undefined, form_id: undefined }],
+    [
+      'a form URN of another kind',
+      { leadGenForm: 'urn:li:other:1' },
+      { form_urn: 'urn:li:other:1', form_id: undefined },
+    ],
+    ['an owner given as a string', { owner: 'urn:li:organization:5' }, { owner: 'urn:li:organization:5' }],
+    [
+      'an owner whose first value is no string',
+      { owner: { a: 1, organization: 'urn:li:organization:5' } },
+      { owner: 'urn:li:organization:5' },
+    ],
+    ['an owner that is null', { owner: null }, { owner: undefined }],
+    ['an owner that is a number', { owner: 5 }, { owner: undefined }],
+    ['a lead type that is no string', { leadType: 1 }, { lead_type: undefined }],
+    [
+      'the misspelt occuredAt',
+      { occurredAt: undefined, occuredAt: 1714644421000 },
+      { occurred_at: '2024-05-02T10:07:01.000Z' },
+    ],
+    ['occurredAt as a string', { occurredAt: '1714644421000' }, { occurred_at: '2024-05-02T10:07:01.000Z' }],
+    ['occurredAt 0', { occurredAt: 0 }, { occurred_at: undefined }],
+    ['occurredAt negative', { occurredAt: -1 }, { occurred_at: undefined }],
+    ['occurredAt beyond any date', { occurredAt: 1e20 }, { occurred_at: undefined }],
+    ['occurredAt that is no number', { occurredAt: 'soon' }, { occurred_at: undefined }],
+  ])('reads %s', async (_name, overrides, expected) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(post(leadAction(overrides)));
+
+    // Assess
+    const context = enqueued[0]?.context ?? {};
+    const read = Object.fromEntries(Object.keys(expected).map((key) => [key, context[`linkedin.${key}`]]));
+    expect(read).toEqual(expected);
+  });
+
+  it('routes to a source taking every form, ignores other channels, and names the channel on a tie', async () => {
+    // Prepare
+    const { channel, enqueued } = setup(
+      { LINKEDIN_CLIENT_SECRET: clientSecret },
+      {
+        'linkedin-all': `channel: linkedin${lead}`,
+        'linkedin-also': `channel: linkedin${lead}`,
+        'meta-page': `channel: meta\nmeta: { pageId: "1", pageToken: PAGE_TOKEN }${lead}`,
+      },
+    );
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    try {
+      await channel.capture(post(leadAction()));
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect(enqueued[0]?.sourceId).toBe('linkedin-all');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ channel: 'linkedin', sourceIds: ['linkedin-all', 'linkedin-also'] }),
+    );
+  });
+});
+
+describe('linkedinChannel: limits, defaults and ties', () => {
+  it('refuses a signed body over 256 KB with 413 payload_too_large and queues nothing', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const frame = leadAction({ pad: '' });
+    const body = leadAction({ pad: 'x'.repeat(256 * 1024 + 1 - frame.length) });
+
+    // Act
+    const result = await channel.capture(post(body));
+
+    // Assess
+    expect(result.statusCode).toBe(413);
+    expect(bodyOf<{ error: { code: string } }>(result).error.code).toBe('payload_too_large');
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it('stamps receivedAt with the current time when no clock is given', async () => {
+    // Prepare
+    const made = channelDeps(sources, { LINKEDIN_CLIENT_SECRET: clientSecret });
+    cleanups.push(made.cleanup);
+    const channel = linkedinChannel(made.deps);
+    const before = Date.now();
+
+    // Act
+    await channel.capture(post(leadAction()));
+
+    // Assess
+    const receivedAt = Date.parse(made.enqueued[0]?.receivedAt ?? '');
+    expect(receivedAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(receivedAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('reads a form version of several digits', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(
+      post(leadAction({ leadGenForm: `urn:li:versionedLeadGenForm:(urn:li:leadGenForm:${formId},12)` })),
+    );
+
+    // Assess
+    expect(enqueued[0]?.context['linkedin.form_version']).toBe('12');
+  });
+
+  it('linkedinSignatureMatches is false without a header', () => {
+    expect(linkedinSignatureMatches(clientSecret, Buffer.from(leadAction()), undefined)).toBe(false);
+  });
+
+  it('names the channel when two sources list the lead form (the first by id wins)', async () => {
+    // Prepare
+    const { channel, enqueued } = setup(
+      { LINKEDIN_CLIENT_SECRET: clientSecret },
+      { ...sources, 'linkedin-also': sources['linkedin-webinar'] },
+    );
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    try {
+      await channel.capture(post(leadAction()));
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect(enqueued[0]?.sourceId).toBe('linkedin-also');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ channel: 'linkedin', sourceIds: ['linkedin-also', 'linkedin-webinar'] }),
+    );
   });
 });

@@ -8,10 +8,16 @@ import {
   startFakeLinkedin,
 } from '#local/fakes/linkedin.ts';
 import { newEnvelope } from '#shared/channels/common/enqueue.ts';
-import { classifyLinkedinError, linkedinResolver } from '#shared/channels/linkedin/fetch.ts';
+import {
+  classifyLinkedinError,
+  linkedinLeadContext,
+  linkedinLeadFields,
+  linkedinResolver,
+} from '#shared/channels/linkedin/fetch.ts';
 import type { Envelope } from '#shared/envelope.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import { parseSource } from '#shared/sources/loader.ts';
+import { interceptLogLines, type LogLine } from '#test/support/fuzz/logs.ts';
 
 const formId = '6955637458260688897';
 const responseId = 'a9a29e52-c0a3-42e3-8af1-2fc83b697003-4';
@@ -249,7 +255,10 @@ describe('linkedinResolver', () => {
     const resolved = await resolver()(envelope(), source);
 
     // Assess
-    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message: /redirect/ } });
+    expect(resolved).toMatchObject({
+      ok: false,
+      outcome: { kind: 'configuration', message: expect.stringMatching(/redirect/) },
+    });
     expect(elsewhere.requests()).toHaveLength(0);
     await elsewhere.stop();
   });
@@ -274,7 +283,10 @@ describe('linkedinResolver', () => {
     const resolved = await resolver(values, version)(envelope(), source);
 
     // Assess
-    expect(resolved).toMatchObject({ ok: false, outcome: { kind: 'configuration', message } });
+    expect(resolved).toMatchObject({
+      ok: false,
+      outcome: { kind: 'configuration', message: expect.stringMatching(message) },
+    });
   });
 
   it('never puts the access token in an outcome message', async () => {
@@ -343,5 +355,187 @@ describe('the fake LinkedIn API', () => {
 
     // Assess
     expect(await answer.text()).toContain(`"id":${formId},`);
+  });
+});
+
+describe('classifyLinkedinError and linkedinLeadContext: outcomes and context compared whole', () => {
+  it.each([
+    [
+      401,
+      { code: 'INVALID_ACCESS_TOKEN', message: 'expired' },
+      null,
+      { kind: 'configuration', status: 401, message: 'LinkedIn HTTP 401 INVALID_ACCESS_TOKEN: expired' },
+    ],
+    [403, undefined, null, { kind: 'configuration', status: 403, message: 'LinkedIn HTTP 403' }],
+    [
+      426,
+      { code: 5, message: 6 },
+      null,
+      { kind: 'configuration', status: 426, message: 'LinkedIn HTTP 426' },
+    ],
+    [
+      404,
+      { message: 'gone' },
+      null,
+      { kind: 'permanent', status: 404, reason: 'lead_not_found', message: 'LinkedIn HTTP 404: gone' },
+    ],
+    [
+      429,
+      undefined,
+      '30',
+      {
+        kind: 'transient',
+        status: 429,
+        ambiguous: false,
+        message: 'LinkedIn HTTP 429',
+        retryAfterSeconds: 30,
+      },
+    ],
+    [
+      500,
+      undefined,
+      null,
+      { kind: 'transient', status: 500, ambiguous: false, message: 'LinkedIn HTTP 500' },
+    ],
+    [
+      499,
+      'text',
+      null,
+      { kind: 'permanent', status: 499, reason: 'linkedin_rejected', message: 'LinkedIn HTTP 499' },
+    ],
+  ])('HTTP %i %j (Retry-After %s)', (status, body, retryAfter, outcome) => {
+    expect(classifyLinkedinError(status, body, retryAfter)).toStrictEqual(outcome);
+  });
+
+  it('cuts the message at 300 characters', () => {
+    expect(classifyLinkedinError(400, { message: 'm'.repeat(400) })).toMatchObject({
+      message: `LinkedIn HTTP 400: ${'m'.repeat(281)}`,
+    });
+  });
+
+  it('reads the lead facts LinkedIn sends, and nothing of the wrong shape', () => {
+    // Act
+    const full = linkedinLeadContext(
+      {
+        leadType: 'SPONSORED',
+        testLead: true,
+        submittedAt: '1714644421000',
+        leadMetadata: { sponsoredLeadMetadata: { campaign: 'urn:li:sponsoredCampaign:1' } },
+        associatedEntity: { associatedCreative: 'urn:li:sponsoredCreative:2' },
+      },
+      formId,
+      'linkedin-webinar',
+    );
+    const odd = linkedinLeadContext(
+      {
+        leadType: 1,
+        testLead: 'true',
+        submittedAt: 0,
+        leadMetadata: { sponsoredLeadMetadata: { campaign: 3 } },
+        associatedEntity: { associatedCreative: 4 },
+      },
+      undefined,
+      'linkedin-webinar',
+    );
+    const negative = linkedinLeadContext({ submittedAt: -1 }, '', 'linkedin-webinar');
+
+    // Assess
+    expect(full).toStrictEqual({
+      source: 'linkedin-webinar',
+      'linkedin.form_id': formId,
+      'linkedin.lead_type': 'SPONSORED',
+      'linkedin.test_lead': 'true',
+      'linkedin.submitted_at': '2024-05-02T10:07:01.000Z',
+      'linkedin.campaign': 'urn:li:sponsoredCampaign:1',
+      'linkedin.creative': 'urn:li:sponsoredCreative:2',
+    });
+    expect(odd).toStrictEqual({ source: 'linkedin-webinar' });
+    expect(negative).toStrictEqual({ source: 'linkedin-webinar' });
+  });
+});
+
+describe('linkedinResolver: a form read from the cache, and what an operator reads', () => {
+  it('names the answers of a second lead of the same form from the cached form', async () => {
+    // Prepare
+    const resolve = resolver();
+    linkedin.addResponse(response('cached-form-lead-1'));
+
+    // Act
+    const first = await resolve(envelope(), source);
+    const second = await resolve(envelope('cached-form-lead-1'), source);
+
+    // Assess
+    expect(first.ok).toBe(true);
+    expect(second).toEqual(first);
+  });
+
+  it('warns, with the form id only, when the form is gone', async () => {
+    // Prepare
+    linkedin.failNext('notFound', { only: 'leadForms' });
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    try {
+      await resolver()(envelope(), source);
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'linkedin form not found: answers are named by question id',
+        formId,
+      }),
+    );
+  });
+
+  it('names LinkedIn when it cannot be reached, and an envelope without a response id', async () => {
+    // Prepare
+    const closed = await startFakeLinkedin({ port: 0 });
+    await closed.stop();
+    const unreachable = linkedinResolver({ apiUrl: closed.url, secrets: secrets(), timeoutMs: 2000 });
+
+    // Act
+    const down = await unreachable(envelope(), source);
+    const invalid = await resolver()(envelope('..'), source);
+
+    // Assess
+    expect(down).toEqual({
+      ok: false,
+      outcome: { kind: 'transient', ambiguous: false, message: 'cannot reach LinkedIn (ECONNREFUSED)' },
+    });
+    expect(invalid).toEqual({
+      ok: false,
+      outcome: { kind: 'permanent', reason: 'invalid_envelope', message: 'no LinkedIn response id to fetch' },
+    });
+  });
+
+  it.each([
+    ['text after the version', '202601x', 'LinkedIn version must be YYYYMM: 202601x'],
+    ['text before the version', 'v202601', 'LinkedIn version must be YYYYMM: v202601'],
+    ['a one-digit revision', '202601.1', 'LinkedIn version must be YYYYMM: 202601.1'],
+  ])('refuses to start with %s', (_name, version, message) => {
+    expect(() => linkedinResolver({ secrets: secrets(), version })).toThrow(message);
+  });
+
+  it('starts with a revision (YYYYMM.RR), and names the API URL it refuses', () => {
+    expect(() => linkedinResolver({ secrets: secrets(), version: '202601.01' })).not.toThrow();
+    expect(() => linkedinResolver({ secrets: secrets(), apiUrl: 'http://api.example.test' })).toThrow(
+      /LinkedIn API URL/,
+    );
+  });
+
+  it('skips an answer whose text is not a string', () => {
+    expect(
+      Object.keys(
+        linkedinLeadFields(
+          [{ questionId: 1, answerDetails: { textQuestionAnswer: { answer: 5 } } }],
+          new Map(),
+        ),
+      ),
+    ).toEqual([]);
   });
 });

@@ -1,8 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
-import { tiktokChannel, tiktokRouter, tiktokSignatureValid } from '#shared/channels/tiktok/channel.ts';
+import {
+  tiktokChannel,
+  tiktokEntryInput,
+  tiktokRouter,
+  tiktokSignatureValid,
+} from '#shared/channels/tiktok/channel.ts';
 import { tiktok as tiktokDescriptor } from '#shared/channels/tiktok/index.ts';
+import { logFields } from '#shared/http/response.ts';
+import { counterValues } from '#shared/telemetry.ts';
 import {
   answering,
   bigIds,
@@ -13,6 +20,7 @@ import {
   tiktokNotification,
   tiktokSignature,
 } from '#test/support/channels.ts';
+import { interceptLogLines, type LogLine } from '#test/support/fuzz/logs.ts';
 
 const appSecret = 'tiktok-app-secret';
 const lead = `
@@ -283,5 +291,292 @@ describe('tiktokRouter', () => {
     expect(envelope.sourceId).toBe(UNROUTED_SOURCE_ID);
     expect(routedBefore).toBeUndefined();
     expect(routedNow?.id).toBe('tiktok-late');
+  });
+});
+
+describe('tiktokChannel: what operators read (messages, counters, log fields) and the field rules', () => {
+  type ErrorBody = { error: { code: string; message: string } };
+  const entry = (changes: unknown, extra = '') =>
+    `{"object":1,"entry":[{"id":7301234567890123457,"advertiser_id":${bigIds.advertiser}${extra},"changes":${JSON.stringify(changes)}}]}`;
+
+  it.each([
+    [
+      'a missing signature',
+      '{"entry":[]}',
+      null,
+      401,
+      'signature_missing',
+      'The TikTok-Signature header is missing.',
+    ],
+    [
+      'a signature of other bytes',
+      '{"entry":[]}',
+      tiktokSignature(appSecret, '{}'),
+      401,
+      'invalid_signature',
+      'TikTok-Signature does not match the request body.',
+    ],
+    ['malformed JSON', '{"entry": [', undefined, 400, 'malformed_body', 'The body is not valid UTF-8 JSON.'],
+    [
+      'a JSON list',
+      '[]',
+      undefined,
+      400,
+      'malformed_body',
+      'The body must be a JSON object with an entry list.',
+    ],
+    [
+      'no entry list',
+      '{"object":1}',
+      undefined,
+      400,
+      'malformed_body',
+      'The notification has no entry list.',
+    ],
+    [
+      'an entry that is null',
+      '{"entry":[{"id":1},null]}',
+      undefined,
+      400,
+      'malformed_body',
+      'entry[1] has no lead id.',
+    ],
+    [
+      'an entry with an empty id',
+      '{"entry":[{"id":""}]}',
+      undefined,
+      400,
+      'malformed_body',
+      'entry[0] has no lead id.',
+    ],
+  ])('explains %s', async (_name, body, signature, status, code, message) => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const result = await channel.capture(
+      post(body, signature === undefined ? tiktokSignature(appSecret, body) : signature),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(status);
+    expect(bodyOf<ErrorBody>(result).error).toMatchObject({ code, message });
+    expect(enqueued).toHaveLength(0);
+  });
+
+  it('accepts a body of exactly 256 KB and 1,000 entries', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const entries = Array.from(
+      { length: 1000 },
+      (_, index) => `{"id":${7301234567890000000n + BigInt(index)}}`,
+    );
+    const frame = `{"entry":[${entries.join(',')}],"pad":""}`;
+    const body = `{"entry":[${entries.join(',')}],"pad":"${'x'.repeat(256 * 1024 - frame.length)}"}`;
+
+    // Act
+    const result = await channel.capture(post(body));
+
+    // Assess
+    expect(Buffer.byteLength(body)).toBe(256 * 1024);
+    expect(result.statusCode).toBe(200);
+    expect(enqueued).toHaveLength(1000);
+  });
+
+  it('logs the lead id of a one-lead notification, and the number of leads', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    const single = await channel.capture(post(tiktokNotification()));
+    const two = await channel.capture(post(tiktokNotification([{}, {}])));
+
+    // Assess
+    expect(single[logFields]).toEqual({ channel: 'tiktok', leadId: enqueued[0]?.id, leads: 1 });
+    expect(enqueued[0]?.id).toEqual(expect.any(String));
+    expect(two[logFields]).toEqual({ channel: 'tiktok', leadId: undefined, leads: 2 });
+  });
+
+  it('counts and warns (ids only) about an unrouted lead, never about a routed one', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const before = counterValues().tiktok_unrouted ?? 0;
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    try {
+      await channel.capture(post(tiktokNotification([{}, { advertiserId: '7000000000000000777' }])));
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect((counterValues().tiktok_unrouted ?? 0) - before).toBe(1);
+    const warnings = lines.filter(
+      (line) => line.message === 'tiktok lead matches no source: queued as unrouted',
+    );
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        channel: 'tiktok',
+        leadId: enqueued[1]?.id,
+        advertiserId: '7000000000000000777',
+      }),
+    ]);
+  });
+
+  it('logs which secret is not set (its name only) when TIKTOK_APP_SECRET is missing', async () => {
+    // Prepare
+    const { channel } = setup({});
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    try {
+      await channel.capture(post(tiktokNotification()));
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'secret not set', sourceId: 'tiktok', secret: 'TIKTOK_APP_SECRET' }),
+    );
+  });
+
+  it('names the channel when two sources claim one advertiser (the first by id wins)', async () => {
+    // Prepare
+    const made = channelDeps(
+      { ...sources, 'tiktok-also': tiktokSource(bigIds.advertiser) },
+      { TIKTOK_APP_SECRET: appSecret },
+    );
+    cleanups.push(made.cleanup);
+    const channel = tiktokChannel(made.deps);
+    const lines: LogLine[] = [];
+    const { restore } = interceptLogLines((line) => lines.push(line));
+
+    // Act
+    try {
+      await channel.capture(post(tiktokNotification()));
+    } finally {
+      restore();
+    }
+
+    // Assess
+    expect(made.enqueued[0]?.sourceId).toBe('tiktok-also');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ channel: 'tiktok', sourceIds: ['tiktok-also', 'tiktok-spring'] }),
+    );
+  });
+
+  it('reads changes: scalars as strings, lists, booleans; skips what has no usable name or value', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const changes = [
+      { field: 'count', value: 3 },
+      { field: 'ratio', value: 1.5 },
+      { field: 'consent', value: true },
+      { field: 'tags', value: ['a', 2, false, null, { x: 1 }] },
+      { field: 'empty', value: null },
+      { field: '', value: 'no name' },
+      { field: 'n'.repeat(257), value: 'name too long' },
+      { field: 'n'.repeat(256), value: 'longest name' },
+      { field: 7, value: 'numeric name' },
+      { value: 'no field' },
+      null,
+      'text',
+    ];
+
+    // Act
+    const result = await channel.capture(post(entry(changes)));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect({ ...enqueued[0]?.fields }).toEqual({
+      count: '3',
+      ratio: '1.5',
+      consent: 'true',
+      tags: ['a', '2', 'false'],
+      ['n'.repeat(256)]: 'longest name',
+    });
+  });
+
+  it('cuts a value at 64 KB, keeps at most 100 values of a field, and refuses more than 500 changes', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+    const long = { field: 'note', value: 'v'.repeat(64 * 1024 + 1) };
+    const many = Array.from({ length: 101 }, (_, index) => ({ field: 'tag', value: `t${index}` }));
+    const tooMany = Array.from({ length: 501 }, (_, index) => ({ field: `f${index}`, value: 'x' }));
+    const enough = Array.from({ length: 500 }, (_, index) => ({ field: `f${index}`, value: 'x' }));
+
+    // Act
+    const accepted = await channel.capture(post(entry([long, ...many])));
+    const refused = await channel.capture(post(entry(tooMany)));
+    const fullest = await channel.capture(post(entry(enough)));
+
+    // Assess
+    expect(accepted.statusCode).toBe(200);
+    expect(enqueued[0]?.fields.note).toHaveLength(64 * 1024);
+    expect(enqueued[0]?.fields.tag).toEqual(many.slice(0, 100).map((change) => change.value));
+    expect(refused.statusCode).toBe(400);
+    expect(bodyOf<ErrorBody>(refused).error).toMatchObject({
+      code: 'too_many_fields',
+      message: 'A lead may carry at most 500 fields.',
+    });
+    expect(fullest.statusCode).toBe(200);
+    expect(Object.keys(enqueued[1]?.fields ?? {})).toHaveLength(500);
+  });
+
+  it('queues an entry whose changes are not a list with no fields, and cuts context ids at 512 characters', async () => {
+    // Prepare
+    const { channel, enqueued } = setup();
+
+    // Act
+    await channel.capture(post(entry({ field: 'name' }, `,"campaign_id":"${'c'.repeat(600)}","ad_id":""`)));
+
+    // Assess
+    expect({ ...enqueued[0]?.fields }).toEqual({});
+    expect(enqueued[0]?.context['tiktok.campaign_id']).toBe('c'.repeat(512));
+    expect(enqueued[0]?.context).not.toHaveProperty(['tiktok.ad_id']);
+    expect(enqueued[0]?.context).not.toHaveProperty(['tiktok.page_id']);
+  });
+
+  it.each([
+    ['t and s in the other order', (s: string) => `s=${s},t=1714644422`, true],
+    ['spaces around t', (s: string) => ` t = 1714644422 ,s=${s}`, true],
+    ['an element without "="', (s: string) => `v1,t=1714644422,s=${s}`, true],
+    ['an element starting with "="', (s: string) => `=x,t=1714644422,s=${s}`, true],
+    ['a later element without "=" that starts with t', (s: string) => `t=1714644422,s=${s},tx`, true],
+    ['a timestamp with a sign', (s: string) => `t=+1714644422,s=${s}`, false],
+    ['a timestamp with letters after it', (s: string) => `t=1714644422x,s=${s}`, false],
+    ['a timestamp with letters before it', (s: string) => `t=x1714644422,s=${s}`, false],
+    ['a timestamp of 13 digits', (s: string) => `t=1714644422000,s=${s}`, false],
+  ])('tiktokSignatureValid with %s', (_name, header, valid) => {
+    // Prepare
+    const body = tiktokNotification();
+    const at = (t: string) => createHmac('sha256', appSecret).update(`${t}.${body}`).digest('hex');
+    const timestamp = /t\s*=\s*([^,]*)/.exec(header(''))?.[1]?.trim() ?? '';
+
+    // Act
+    const answer = tiktokSignatureValid(appSecret, Buffer.from(body), header(at(timestamp)));
+
+    // Assess
+    expect(answer).toBe(valid);
+  });
+});
+
+describe('tiktokEntryInput', () => {
+  it('leaves out the lead id of an entry that has none (a sample pasted into the preview)', () => {
+    // Act
+    const { fields, context } = tiktokEntryInput(
+      { changes: [] },
+      'tiktok-spring',
+      '2024-05-02T10:07:03.000Z',
+    );
+
+    // Assess
+    expect({ ...fields }).toEqual({});
+    expect(context).toStrictEqual({ source: 'tiktok-spring', receivedAt: '2024-05-02T10:07:03.000Z' });
   });
 });
