@@ -403,7 +403,10 @@ describe('Meta and LinkedIn leads: capture â†’ deliver fetching from the fakes â
 
     // Assess
     expect(first).toBeInstanceOf(RetryLaterError);
-    expect((first as RetryLaterError).outcome).toMatchObject({ kind: 'configuration', message: /190\/463/ });
+    expect((first as RetryLaterError).outcome).toMatchObject({
+      kind: 'configuration',
+      message: expect.stringMatching(/190\/463/),
+    });
     expect(JSON.stringify((first as RetryLaterError).outcome)).not.toContain(pageToken);
     expect(run.delays).toHaveLength(1);
     expect(sandboxLead('Doe')).toBeDefined();
