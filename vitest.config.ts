@@ -25,11 +25,11 @@ export default defineConfig({
       // lower them.
       thresholds: {
         lines: 99,
-        branches: 95,
+        branches: 96,
         functions: 98,
         statements: 98,
-        'shared/**': { lines: 99, branches: 95, functions: 98, statements: 98 },
-        'functions/**': { lines: 96, branches: 95, functions: 93, statements: 96 },
+        'shared/**': { lines: 99, branches: 96, functions: 98, statements: 98 },
+        'functions/**': { lines: 97, branches: 95, functions: 93, statements: 97 },
       },
     },
     projects: [
