@@ -13,6 +13,7 @@ import {
 import { parseSource } from '#shared/sources/loader.ts';
 import { parsePublishedDocument } from '#shared/sources/published.ts';
 import type { Source } from '#shared/sources/schema.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
 
 const partnerYaml = (lastName: string) =>
   `channel: partner\npartner: { apiKeys: [ACME_PARTNER_KEY] }\nlead:\n  FirstName: first\n  LastName: ${lastName}\n`;
@@ -82,20 +83,7 @@ function registry(script: (Answer | { fail: unknown })[], pollSeconds?: number) 
 let lines: Record<string, unknown>[] = [];
 let restore: () => void;
 beforeAll(() => {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write);
-  for (const stream of streams) {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text));
-      (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-      return true;
-    }) as typeof stream.write;
-  }
-  restore = () => {
-    streams.forEach((stream, index) => {
-      stream.write = originals[index] as typeof stream.write;
-    });
-  };
+  ({ restore } = interceptLines(parseJsonObject, (line) => lines.push(line)));
 });
 afterEach(() => {
   lines = [];

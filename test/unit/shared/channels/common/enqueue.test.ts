@@ -3,6 +3,7 @@ import { enqueue, enqueueAll, newEnvelope } from '#shared/channels/common/enqueu
 import { HttpError } from '#shared/http/errors.ts';
 import { MessageTooLargeError } from '#shared/queue/client.ts';
 import { counterValues } from '#shared/telemetry.ts';
+import { interceptLines, parseJsonObject } from '#test/support/fuzz/logs.ts';
 import { recordingLeadQueue } from '#test/support/queue.ts';
 
 // Log at DEBUG (set before the logger is built): the "lead queued" line is written only then.
@@ -16,20 +17,7 @@ const previousLogLevel = vi.hoisted(() => {
 let lines: Record<string, unknown>[] = [];
 let restore: () => void;
 beforeAll(() => {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write);
-  for (const stream of streams) {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text));
-      (rest.find((item) => typeof item === 'function') as (() => void) | undefined)?.();
-      return true;
-    }) as typeof stream.write;
-  }
-  restore = () => {
-    streams.forEach((stream, index) => {
-      stream.write = originals[index] as typeof stream.write;
-    });
-  };
+  ({ restore } = interceptLines(parseJsonObject, (line) => lines.push(line)));
 });
 beforeEach(() => {
   lines = [];
