@@ -394,6 +394,15 @@ function extraPackages(): Record<string, Probe & { target: string }> {
   return extra;
 }
 
+/** One function against its floor, per round then summarised (ratios, and first call beyond the floor's). */
+export interface FloorComparison {
+  ready: Summary;
+  readyCpu: Summary;
+  firstCallExtraMs: Summary;
+  firstCallExtraCpuMs: Summary;
+  firstCallMs: Summary;
+}
+
 export async function runColdStartBench(runs = 25, options: { keep?: string; components?: boolean } = {}) {
   checkConstruct();
   const scratch = mkdtempSync(join(tmpdir(), 'leadgate-bench-bundle-'));
@@ -478,19 +487,7 @@ export async function runColdStartBench(runs = 25, options: { keep?: string; com
     }
     const init: Record<string, Record<string, InitTimes>> = {};
     /** Per round: ready / the floor's ready, and first call − the floor's first call. */
-    const vsFloor: Record<
-      string,
-      Record<
-        string,
-        {
-          ready: Summary;
-          readyCpu: Summary;
-          firstCallExtraMs: Summary;
-          firstCallExtraCpuMs: Summary;
-          firstCallMs: Summary;
-        }
-      >
-    > = {};
+    const vsFloor: Record<string, Record<string, FloorComparison>> = {};
     for (const [setting, bySetting] of Object.entries(samples)) {
       init[setting] = Object.fromEntries(
         Object.entries(bySetting).map(([name, entry]) => [

@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FloorComparison } from './coldstart.ts';
 import { costReport, printCost } from './cost.ts';
 import { machine, requireNode24 } from './support.ts';
 
@@ -107,19 +108,7 @@ function summaryTable(results: Record<string, unknown>): string {
           Record<string, { importMs: Summary; readyMs: Summary; firstCallMs: Summary; rssMiB: Summary }>
         >;
         ratios: Record<string, Record<string, number>>;
-        vsFloor?: Record<
-          string,
-          Record<
-            string,
-            {
-              ready: Summary;
-              readyCpu: Summary;
-              firstCallExtraMs: Summary;
-              firstCallExtraCpuMs: Summary;
-              firstCallMs: Summary;
-            }
-          >
-        >;
+        vsFloor?: Record<string, Record<string, FloorComparison>>;
       }
     | undefined;
   if (cold) {

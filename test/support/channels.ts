@@ -11,7 +11,7 @@ import type { HttpRequest } from '#shared/http/request.ts';
 import type { HttpResult } from '#shared/http/response.ts';
 import type { RouteKey } from '#shared/http/routes.ts';
 import type { LeadQueue } from '#shared/queue/client.ts';
-import { secretStore } from '#shared/security/secrets.ts';
+import { type SecretStore, secretStore } from '#shared/security/secrets.ts';
 import { sourceRegistry } from '#shared/sources/registry.ts';
 
 /** Ids longer than 2^53, as ad networks send them (JSON numbers that `JSON.parse` would round). */
@@ -265,4 +265,25 @@ export function standardWebhookHeaders(
 ): Record<string, string> {
   const at = options.at === undefined ? undefined : Math.floor(options.at.getTime() / 1000);
   return signedHeaders(partner, secret, body, at, options.id);
+}
+
+/**
+ * Ways a secret store fails (an AWS error with its name, a thrown value that is not an Error), each
+ * with the only thing an answer or a log may say of it: its kind.
+ */
+export const secretStoreFailures = [
+  [
+    'an AWS error',
+    Object.assign(new Error('throttled'), { name: 'ThrottlingException' }),
+    'ThrottlingException',
+  ],
+  ['a value that is not an Error', 'down', 'unknown'],
+] as const;
+
+/** A secret store whose every read fails with `failure`. */
+export function failingSecretStore(failure: unknown): SecretStore {
+  const fail = async (): Promise<never> => {
+    throw failure;
+  };
+  return { get: fail, require: fail };
 }

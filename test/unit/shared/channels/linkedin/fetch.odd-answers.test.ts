@@ -6,6 +6,7 @@ import type { Envelope } from '#shared/envelope.ts';
 import type { SecretStore } from '#shared/security/secrets.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import { parseSource } from '#shared/sources/loader.ts';
+import { failingSecretStore, secretStoreFailures } from '#test/support/channels.ts';
 
 // What the resolver does with LinkedIn answers that are not the documented shape, and with secret
 // stores that fail. The documented paths are in fetch.test.ts.
@@ -268,25 +269,11 @@ describe('linkedinResolver without what it needs', () => {
     expect(asked).toBe(0);
   });
 
-  it.each([
-    [
-      'an AWS error',
-      Object.assign(new Error('throttled'), { name: 'ThrottlingException' }),
-      'ThrottlingException',
-    ],
-    ['a value that is not an Error', 'down', 'unknown'],
-  ])(
+  it.each(secretStoreFailures)(
     'answers a retryable outcome when the secret store fails with %s, naming only its kind',
     async (_case, failure, name) => {
       // Prepare
-      const secrets: SecretStore = {
-        get: async () => {
-          throw failure;
-        },
-        require: async () => {
-          throw failure;
-        },
-      };
+      const secrets = failingSecretStore(failure);
 
       // Act
       const resolved = await resolver(secrets)(envelope(), source);

@@ -7,6 +7,7 @@ import type { Envelope } from '#shared/envelope.ts';
 import { type SecretStore, secretStore } from '#shared/security/secrets.ts';
 import { parseSource } from '#shared/sources/loader.ts';
 import type { Source } from '#shared/sources/schema.ts';
+import { failingSecretStore, secretStoreFailures } from '#test/support/channels.ts';
 
 // What the Meta resolver does with Graph answers that are not the documented shape, with envelopes
 // and sources that do not fit, and with failing secret stores. The documented paths (against the
@@ -163,25 +164,11 @@ describe('metaResolver without what it needs', () => {
     });
   });
 
-  it.each([
-    [
-      'an AWS error',
-      Object.assign(new Error('throttled'), { name: 'ThrottlingException' }),
-      'ThrottlingException',
-    ],
-    ['a value that is not an Error', 'down', 'unknown'],
-  ])(
+  it.each(secretStoreFailures)(
     'answers a retryable outcome when the secret store fails with %s, naming only its kind',
     async (_case, failure, name) => {
       // Prepare
-      const secrets: SecretStore = {
-        get: async () => {
-          throw failure;
-        },
-        require: async () => {
-          throw failure;
-        },
-      };
+      const secrets = failingSecretStore(failure);
 
       // Act
       const resolved = await resolver(secrets)(envelope(), metaSource);
