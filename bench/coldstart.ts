@@ -33,9 +33,10 @@ import {
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { BUNDLE_OPTIONS, buildLazyFiles, LAZY_EXTERNAL, lazyAliases } from '#infra/bundling.ts';
 import { SOURCES_BUNDLE_FILE, sourcesBundleText } from '#shared/sources/bundle.ts';
 import { loadSources } from '#shared/sources/loader.ts';
 import {
@@ -91,13 +92,15 @@ function checkConstruct(): void {
   const text = readFileSync('infra/constructs/leadgate-function.ts', 'utf8');
   const expected = [
     'format: OutputFormat.CJS',
-    "mainFields: ['module', 'main']",
-    'minify: true',
+    'mainFields: [...BUNDLE_OPTIONS.mainFields]',
+    'minify: BUNDLE_OPTIONS.minify',
     'sourceMap: true',
     'sourceMapMode: SourceMapMode.EXTERNAL',
-    'sourcesContent: false',
+    'sourcesContent: BUNDLE_OPTIONS.sourcesContent',
     'bundleAwsSDK: true',
-    'externalModules: []',
+    'externalModules: [LAZY_EXTERNAL]',
+    "'--alias': Object.entries(lazyAliases())",
+    'buildLazyFiles(dir, projectRoot)',
     'runtime: Runtime.NODEJS_24_X',
   ];
   const missing = expected.filter((piece) => !text.includes(piece));
@@ -111,6 +114,8 @@ function checkConstruct(): void {
 /**
  * Bundles a function as the CDK did before (`esm`), or as it does now (`cjs`: CDK's
  * `OutputFormat.CJS`, `index.js`, no banner), where node builtins are `require`d instead of imported.
+ * A function (not a floor) gets the construct's lazy files too: its lazy specifiers point at
+ * `./lazy/<file>` (infra/bundling.ts), bundled next to `index.js`.
  */
 async function bundle(
   name: FunctionName,
@@ -134,21 +139,17 @@ async function bundle(
             loader: 'ts' as const,
           },
         }),
-    bundle: true,
-    target: 'node24',
-    platform: 'node',
+    ...BUNDLE_OPTIONS,
+    mainFields: [...BUNDLE_OPTIONS.mainFields],
     format,
     outfile,
-    minify: true,
-    sourcemap: 'external',
-    sourcesContent: false,
-    external: [],
+    ...('file' in entry ? { alias: lazyAliases(), external: [LAZY_EXTERNAL] } : { external: [] }),
     ...(format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
-    mainFields: ['module', 'main'],
     metafile: true,
     logLevel: 'silent',
   });
-  return { outfile, metafile: result.metafile };
+  const lazy = 'file' in entry && format === 'cjs' ? buildLazyFiles(dirname(outfile), process.cwd()) : [];
+  return { outfile, metafile: result.metafile, lazy };
 }
 
 /** The init rows of the CommonJS bundles, as deployed since the change (`<function> as CJS`). */
@@ -414,7 +415,14 @@ export async function runColdStartBench(runs = 25, options: { keep?: string; com
     writeFileSync(probes.empty?.file as string, probeSource(empty));
     const bundles = {} as Record<
       FunctionName,
-      { bytes: number; mapBytes: number; biggest: ReturnType<typeof biggestInputs>; floorBytes: number }
+      {
+        bytes: number;
+        mapBytes: number;
+        biggest: ReturnType<typeof biggestInputs>;
+        floorBytes: number;
+        /** The files loaded on first use (`lazy/`), bytes each. */
+        lazy: Record<string, number>;
+      }
     >;
     const addProbe = (label: string, target: string, probe: Omit<Probe, 'file'>, first?: string) => {
       const file = join(scratch, `probe-${Object.keys(probes).length}.mjs`);
@@ -432,6 +440,7 @@ export async function runColdStartBench(runs = 25, options: { keep?: string; com
         mapBytes: statSync(`${cjs.outfile}.map`).size,
         biggest: biggestInputs(metafile, outfile),
         floorBytes: statSync(floor.outfile).size,
+        lazy: Object.fromEntries(cjs.lazy.map(({ file }) => [basename(file), statSync(file).size])),
       };
       addProbe(floorName(name), floor.outfile, { fn: name, floor: true }, firstEvents[name]);
       addProbe(
@@ -575,6 +584,11 @@ export function printColdStart(result: Awaited<ReturnType<typeof runColdStartBen
   for (const [name, info] of Object.entries(result.bundles)) {
     console.log(
       `${name}: index.js ${kb(info.bytes)} (map ${kb(info.mapBytes)}), ${info.biggest.inputCount} inputs; its floor ${kb(info.floorBytes)}`,
+    );
+    console.log(
+      `  lazy/ (loaded on first use): ${Object.entries(info.lazy)
+        .map(([file, bytes]) => `${file} ${kb(bytes)}`)
+        .join(', ')}`,
     );
     console.log(`  by package: ${info.biggest.packages.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
     console.log(

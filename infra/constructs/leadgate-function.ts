@@ -9,6 +9,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLE_OPTIONS, buildLazyFiles, LAZY_DIR, LAZY_EXTERNAL, lazyAliases } from '#infra/bundling.ts';
 import { SOURCES_BUNDLE_FILE } from '#shared/sources/bundle.ts';
 
 /** Where the functions find the source configs inside the deployment package. */
@@ -39,9 +40,13 @@ export interface LeadgateFunctionProps {
   securityGroups?: ISecurityGroup[];
 }
 
+/** The lazy files built by this process, by folder: one build per synth, shared by the functions. */
+const lazyBuilds = new Set<string>();
+
 /**
  * A leadgate Lambda function with the house defaults: Node.js 24 on arm64, bundled by the local
- * esbuild (never Docker) into one minified CommonJS file with source maps, its own log group with a
+ * esbuild (never Docker) into one minified CommonJS file with source maps, plus the files it loads on
+ * first use (`lazy/`, infra/bundling.ts), its own log group with a
  * retention, and its own role that may write to that log group and nothing else until the stack
  * grants more. The validated source configs go into the package next to the code, as one JSON file. In a VPC, the role
  * also gets the network-interface actions Lambda needs to attach the function to its subnets.
@@ -73,6 +78,16 @@ export class LeadgateFunction extends Construct {
     const file = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
     writeFileSync(file, text);
     return file;
+  }
+
+  /** Builds the lazy files (infra/bundling.ts) once per synth into the cloud assembly's folder. */
+  private lazyFilesDir(projectRoot: string): string {
+    const dir = join(Stage.of(this)?.outdir ?? tmpdir(), 'leadgate-lazy');
+    if (!lazyBuilds.has(dir)) {
+      buildLazyFiles(dir, projectRoot);
+      lazyBuilds.add(dir);
+    }
+    return join(dir, LAZY_DIR);
   }
 
   readonly fn: NodejsFunction;
@@ -119,20 +134,28 @@ export class LeadgateFunction extends Construct {
         forceDockerBundling: false,
         // CommonJS: an ESM bundle makes Node load its internal undici through the ES module loader when
         // it imports node:http, ~37 ms of cold start more (BENCHMARKS.md, "Cold start").
+        // (the options are BUNDLE_OPTIONS of infra/bundling.ts, which the lazy files and
+        // bench/coldstart.ts use too; test/infra/bundling.test.ts keeps the two in step)
         format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        minify: true,
+        mainFields: [...BUNDLE_OPTIONS.mainFields],
+        minify: BUNDLE_OPTIONS.minify,
         sourceMap: true,
         sourceMapMode: SourceMapMode.EXTERNAL,
-        sourcesContent: false,
+        sourcesContent: BUNDLE_OPTIONS.sourcesContent,
         // The same SDK versions run here as in the tests and on one machine, not the runtime's copy.
         bundleAwsSDK: true,
-        externalModules: [],
+        // what the handler loads on first use is not in index.js but in lazy/, next to it
+        externalModules: [LAZY_EXTERNAL],
+        esbuildArgs: {
+          '--alias': Object.entries(lazyAliases()).map(([from, to]) => `${from}=${to}`),
+        },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) =>
-            copySourcesCommands(this.sourcesBundleFile(props.sourcesBundle), outputDir),
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            ...copySourcesCommands(this.sourcesBundleFile(props.sourcesBundle), outputDir),
+            `cp -R ${shellQuote(this.lazyFilesDir(props.projectRoot))} ${shellQuote(`${outputDir}/${LAZY_DIR}`)}`,
+          ],
         },
       },
     });
