@@ -100,6 +100,7 @@ function checkConstruct(): void {
     'bundleAwsSDK: true',
     'externalModules: [LAZY_EXTERNAL]',
     "'--alias': Object.entries(lazyAliases())",
+    "'--supported:dynamic-import': String(BUNDLE_OPTIONS.supported['dynamic-import'])",
     'buildLazyFiles(dir, projectRoot)',
     'runtime: Runtime.NODEJS_24_X',
   ];

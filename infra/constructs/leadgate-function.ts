@@ -148,6 +148,7 @@ export class LeadgateFunction extends Construct {
         externalModules: [LAZY_EXTERNAL],
         esbuildArgs: {
           '--alias': Object.entries(lazyAliases()).map(([from, to]) => `${from}=${to}`),
+          '--supported:dynamic-import': String(BUNDLE_OPTIONS.supported['dynamic-import']),
         },
         commandHooks: {
           beforeBundling: () => [],
