@@ -1,4 +1,4 @@
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import type { InputFields } from '#shared/envelope.ts';
 import { badRequest, HttpError, unsupportedMediaType } from '#shared/http/errors.ts';
 import { limits } from '#shared/http/limits.ts';
@@ -152,16 +152,18 @@ function scalar(value: unknown, name: string): string {
   throw badRequest('malformed_body', `Field "${name}" must be a string, number, boolean or a list of them.`);
 }
 
-function parseMultipart(
+async function parseMultipart(
   contentType: string,
   body: Buffer,
 ): Promise<{ fields: InputFields; droppedFiles: string[] }> {
+  // busboy is loaded by the first multipart body, not at cold start (docs/architecture.md, "Cold start")
+  const { createMultipartParser } = await import('#shared/http/multipart-parser.ts');
   const collector = new FieldCollector();
   const droppedFiles: string[] = [];
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      parser = createMultipartParser({
         headers: { 'content-type': contentType },
         defParamCharset: 'utf8',
         limits: {

@@ -21,7 +21,13 @@ import {
  */
 const functions = { capture: 'functions/capture.ts', deliver: 'functions/deliver.ts' } as const;
 /** The packages whose code only the lazy files may hold. */
-const lazyOnlyPackages = ['zod', 'yaml', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-appconfigdata'];
+const lazyOnlyPackages = [
+  'zod',
+  'yaml',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-appconfigdata',
+  'busboy',
+];
 /**
  * The project's own modules a lazy file may carry a copy of: pure functions and constants. A module
  * with state the function shares (the logger and metrics, the secret cache, settings) must never be
@@ -32,6 +38,7 @@ const statelessOwnModules = [
   /^shared\/mapping\/[a-z-]+\.ts$/,
   /^shared\/onpipeline\/(fields|schema)\.ts$/,
   /^shared\/(suggest|zod-mini)\.ts$/,
+  /^shared\/http\/multipart-parser\.ts$/,
 ];
 
 let scratch: string;
