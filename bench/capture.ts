@@ -18,13 +18,13 @@
  *
  *   npx node bench/capture.ts
  */
-import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { meta as metaChannel, signedHeaders } from '#shared/channels/index.ts';
 import {
   append,
   formatSummary,
@@ -146,13 +146,12 @@ async function buildEvents(): Promise<Record<EventKind, APIGatewayProxyEventV2>>
     `{"object":"page","entry":[{"id":"${PAGE_ID}","time":1714644422,"changes":[{"field":"leadgen","value":` +
     `{"ad_id":23851234567890123,"form_id":${FORM_ID},"leadgen_id":1202123456789012345,` +
     `"created_time":1714644421,"page_id":${PAGE_ID},"adgroup_id":23851234567890124}}]}]}`;
-  const signature = `sha256=${createHmac('sha256', META_APP_SECRET).update(notification).digest('hex')}`;
   const meta = toEvent(
     fakeRequest('POST', {
       host: 'leads.example.com',
       'content-type': 'application/json',
       'user-agent': 'facebookexternalua',
-      'x-hub-signature-256': signature,
+      ...signedHeaders(metaChannel, META_APP_SECRET, notification),
     }),
     new URL('http://127.0.0.1/v1/webhooks/meta'),
     'POST /v1/webhooks/meta',
