@@ -10,10 +10,13 @@
  */
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { Worker } from 'node:worker_threads';
+import { isMainThread, type Worker } from 'node:worker_threads';
 
 const file = process.env.BENCH_PROBE_FILE;
-if (file) {
+// Worker threads inherit the process's `--import`: without this test the queue's and the delivery
+// thread's copies of the probe appended their own lines (their own thread's CPU and loop) to the same
+// file, which the soak then summed as the main thread's.
+if (file && isMainThread) {
   const workers = new Set<Worker>();
   process.on('worker', (worker: Worker) => {
     workers.add(worker);
