@@ -150,7 +150,7 @@ export async function show(context: CommandContext): Promise<number> {
       details: ['leadgate dlq list shows the parked leads'],
     });
   }
-  const now = remap(context, letter);
+  const now = await remap(context, letter);
   const { io } = context;
   if (context.json) {
     printJson(io, { ...letter, now });
@@ -220,7 +220,7 @@ type Remapped =
   | { kind: 'errors'; errors: Record<string, string> }
   | { kind: 'unknown'; note: string };
 
-function remap(context: CommandContext, letter: DeadLetter): Remapped {
+async function remap(context: CommandContext, letter: DeadLetter): Promise<Remapped> {
   const envelope = letter.envelope;
   if (!envelope) return { kind: 'unknown', note: 'the message is not a lead envelope' };
   if (envelope.sourceId === UNROUTED_SOURCE_ID)
@@ -230,7 +230,7 @@ function remap(context: CommandContext, letter: DeadLetter): Remapped {
   const source = checkSources(context.space.sourcesDir).sources.get(envelope.sourceId);
   if (!source)
     return { kind: 'unknown', note: `no valid source ${envelope.sourceId} in ${context.space.sourcesDir}` };
-  const preview = previewInput(source, envelope, {
+  const preview = await previewInput(source, envelope, {
     customFieldId: customFieldNames(context.io, context.space).lookup,
   });
   if (!preview.result.ok) return { kind: 'errors', errors: preview.result.errors };

@@ -5,6 +5,7 @@ import {
   type ExpressionHooks,
   type ValueRecord,
 } from '#shared/mapping/expression.ts';
+import { loadPhoneRules, mappingNeedsPhoneRules } from '#shared/mapping/phone.ts';
 import { isValidLeadsinBody, validateLeadsinBody } from '#shared/mapping/validate.ts';
 import type { LeadsinTextField } from '#shared/onpipeline/fields.ts';
 import { leadsinTextFields } from '#shared/onpipeline/fields.ts';
@@ -29,6 +30,8 @@ import type { LeadMapping } from '#shared/sources/schema.ts';
  * - The body is finally validated against `leadsinBodySchema` (see `validate.ts`); its issues join the
  *   errors map under the same kind of keys.
  * - The compiled function never throws and never mutates its input.
+ * - A mapping that uses the `e164` transform needs the phone rules, loaded on first use: `await
+ *   prepareMapping(mapping)` before `compileMapping`, which throws (a programming error) otherwise.
  */
 
 /** Resolves a custom field's name (`name: "Lead source"`) to its Onpipeline ID; `undefined` if unknown. */
@@ -108,11 +111,27 @@ function describeFailure(error: unknown): string {
 }
 
 /**
+ * Loads what compiling `mapping` needs and is loaded on first use: the phone rules when it uses the
+ * `e164` transform (`mappingNeedsPhoneRules`), nothing otherwise (docs/architecture.md, "Cold start").
+ * Call it before `compileMapping`; it is cheap to call again.
+ *
+ * @example
+ * await prepareMapping(source.lead);
+ * const map = compileMapping(source.lead);
+ */
+export async function prepareMapping(mapping: LeadMapping): Promise<void> {
+  if (mappingNeedsPhoneRules(mapping)) await loadPhoneRules();
+}
+
+/**
  * Compiles a source's `lead:` mapping once (at config load) into a fast function from one lead's input
  * to its `Leadsin` body or its errors. `mapping` is the zod OUTPUT of `leadMappingSchema` (defaults
  * applied). See the module comment for the rules and `compileExpression` for value expressions.
+ * Throws if `mapping` uses `e164` and the phone rules are not loaded: `await prepareMapping(mapping)`
+ * first.
  *
  * @example
+ * await prepareMapping(mapping);
  * const map = compileMapping(leadMappingSchema.parse({ FirstName: 'first_name', LastName: 'last_name' }));
  * map({ fields: { first_name: 'Mike', last_name: 'Smith' }, context: {} });
  * // { ok: true, body: { FirstName: 'Mike', LastName: 'Smith' } }
@@ -205,7 +224,8 @@ export function compileMapping(mapping: LeadMapping, options: CompileOptions = {
 
 /**
  * Compiles `mapping` and maps one lead with it: for one-off use (tests, `leadgate` dry runs). Compile
- * once with `compileMapping` when mapping many leads.
+ * once with `compileMapping` when mapping many leads. Like `compileMapping`, it needs
+ * `prepareMapping(mapping)` first when the mapping uses `e164`.
  *
  * @example
  * const mapping = leadMappingSchema.parse({ FirstName: 'first_name', LastName: { from: 'surname', default: '-' } });

@@ -1,4 +1,4 @@
-import { isPhoneCountry, toE164 } from '#shared/mapping/phone.ts';
+import { type CountryCode, requirePhoneRules } from '#shared/mapping/phone.ts';
 import { collapseWhitespace, splitName, transformFunctions } from '#shared/mapping/transforms.ts';
 import type { Transform, ValueExpression, ValueExpressionObject } from '#shared/sources/schema.ts';
 
@@ -171,11 +171,13 @@ function constantSource(value: string, origin: string): Source {
  * The `e164` step. The country of national numbers is `defaultCountry`: a constant code, or a value
  * expression read from the same lead, whose value is used when it is a known country code, else its
  * `default` when that is one, else none (then only international numbers are rewritten). A number
- * that cannot be read stays as it is and `onUnparsedPhone` is told.
+ * that cannot be read stays as it is and `onUnparsedPhone` is told. The phone rules must be loaded
+ * (`loadPhoneRules`, see `phone.ts`): compiling the step throws otherwise, never mapping a lead.
  */
 function e164Step(expression: ExpressionFields, hooks: ExpressionHooks): Step {
+  const { isPhoneCountry, toE164 } = requirePhoneRules('compiling a mapping that uses the e164 transform');
   const setting = expression.defaultCountry;
-  let country: (fields: ValueRecord, context: ValueRecord) => string | undefined = () => undefined;
+  let country: (fields: ValueRecord, context: ValueRecord) => CountryCode | undefined = () => undefined;
   if (typeof setting === 'string') {
     const code = setting.trim().toUpperCase();
     if (isPhoneCountry(code)) country = () => code;
@@ -193,7 +195,7 @@ function e164Step(expression: ExpressionFields, hooks: ExpressionHooks): Step {
   const onUnparsed = hooks.onUnparsedPhone;
   return {
     run: (value, fields, context, quiet) => {
-      const e164 = toE164(value, country(fields, context) as Parameters<typeof toE164>[1]);
+      const e164 = toE164(value, country(fields, context));
       if (e164 !== undefined) return e164;
       if (onUnparsed && !quiet) {
         try {

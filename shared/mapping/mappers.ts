@@ -1,5 +1,5 @@
 import type { LeadInput } from '#shared/envelope.ts';
-import { compileMapping, type MapResult } from '#shared/mapping/engine.ts';
+import { compileMapping, type MapResult, prepareMapping } from '#shared/mapping/engine.ts';
 import type { CustomFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { Source } from '#shared/sources/schema.ts';
 import { count } from '#shared/telemetry.ts';
@@ -17,16 +17,19 @@ const PLACEHOLDER_ID = '0';
 const dryRuns = new WeakMap<Source, Mapper>();
 
 /**
- * Runs a source's mapping without Onpipeline: what capture uses to answer 422 synchronously.
- * `name:` custom fields are not resolved here (deliver resolves them through ListCustomFields).
+ * Runs a source's mapping without Onpipeline: what capture uses to answer 422 before it queues a
+ * lead. `name:` custom fields are not resolved here (deliver resolves them through
+ * ListCustomFields). The first lead of a source compiles its mapping, loading the phone rules first
+ * when it uses `e164` (`prepareMapping`).
  *
  * @example
- * const result = dryRun(source, { fields, context });
+ * const result = await dryRun(source, { fields, context });
  * if (!result.ok) throw new HttpError(422, 'validation_failed', '...', { fields: result.errors });
  */
-export function dryRun(source: Source, input: LeadInput): MapResult {
+export async function dryRun(source: Source, input: LeadInput): Promise<MapResult> {
   let mapper = dryRuns.get(source);
   if (!mapper) {
+    await prepareMapping(source.lead);
     mapper = compileMapping(source.lead, { customFieldId: () => PLACEHOLDER_ID });
     dryRuns.set(source, mapper);
   }
@@ -35,7 +38,8 @@ export function dryRun(source: Source, input: LeadInput): MapResult {
 
 /**
  * The mappers deliver uses: compiled once per source config and per custom-field list, with `name:`
- * entries resolved through Onpipeline's ListCustomFields (only for sources that use names).
+ * entries resolved through Onpipeline's ListCustomFields (only for sources that use names), after
+ * loading the phone rules when the mapping uses `e164` (`prepareMapping`).
  *
  * @example
  * const mappers = deliveryMappers(customFieldNames(client));
@@ -50,6 +54,7 @@ export function deliveryMappers(names: CustomFieldNames) {
       if (!usesNames) {
         let mapper = plain.get(source);
         if (!mapper) {
+          await prepareMapping(source.lead);
           mapper = compileMapping(source.lead, { onUnparsedPhone: countUnparsedPhone });
           plain.set(source, mapper);
         }
@@ -58,6 +63,7 @@ export function deliveryMappers(names: CustomFieldNames) {
       const lookup = await names.lookup();
       const cached = named.get(source);
       if (cached && cached.lookup === lookup) return cached.mapper;
+      await prepareMapping(source.lead);
       const mapper = compileMapping(source.lead, {
         customFieldId: lookup,
         onUnparsedPhone: countUnparsedPhone,

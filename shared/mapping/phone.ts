@@ -1,53 +1,108 @@
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import type { CountryCode } from '#shared/mapping/phone-rules.ts';
+import type { LeadMapping } from '#shared/sources/schema.ts';
 
 /**
- * The `e164` transform: phone numbers as people type them → E.164 (`+442079460958`), with
- * libphonenumber-js and its smallest metadata set (`libphonenumber-js/min`, ~120 KB bundled: enough
- * to parse and validate; the larger sets only add number types, which leadgate does not use).
- *
- * A number is rewritten only when libphonenumber says it is a valid number: a number that does not
- * parse, or parses but is not valid for its country (too short, unknown range, letters), comes back
- * unchanged, so nothing a person typed is ever dropped. docs/sources.md ("Phone numbers") describes
- * the rule for marketing ops.
+ * The `e164` transform's entry point for the mapping engine. The rules themselves (libphonenumber-js
+ * and its ~120 KB of metadata) live in `phone-rules.ts`, which this module never imports statically:
+ * `loadPhoneRules()` loads them on first use, so a function's cold start pays for them only when a
+ * source's mapping uses `e164` (docs/architecture.md, "Cold start"). Whoever compiles a mapping
+ * loads them first when `mappingNeedsPhoneRules` says so (`prepareMapping` in `engine.ts`); the
+ * engine refuses to compile an `e164` step before they are loaded, so a forgotten load fails when
+ * the mapping is compiled, never while a lead is mapped.
  */
 
-/** libphonenumber's own limit on the text it parses (MAX_INPUT_STRING_LENGTH). */
-const MAX_INPUT_LENGTH = 250;
-/** Any decimal digit, in any script (libphonenumber reads full-width and Arabic-Indic digits too). */
-const anyDigit = /\p{Nd}/u;
+export type { CountryCode };
+
+type PhoneRules = typeof import('#shared/mapping/phone-rules.ts');
+
+let rules: PhoneRules | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the phone rules (once; later calls return the same promise). A failed load is not
+ * remembered: the next call tries again.
+ *
+ * @example
+ * await loadPhoneRules();
+ * toE164('+44 20 7946 0958'); // '+442079460958'
+ */
+export function loadPhoneRules(): Promise<void> {
+  loading ??= import('#shared/mapping/phone-rules.ts').then(
+    (module) => {
+      rules = module;
+    },
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
+}
+
+/** Whether `loadPhoneRules()` has completed: `isPhoneCountry` and `toE164` may be called. */
+export function phoneRulesLoaded(): boolean {
+  return rules !== undefined;
+}
+
+/**
+ * The loaded rules, or the programming error of using them before `loadPhoneRules()` completed.
+ * `use` completes the message: "before <use>".
+ */
+export function requirePhoneRules(use: string): PhoneRules {
+  if (rules === undefined) {
+    throw new Error(
+      `phone rules are not loaded: await loadPhoneRules() (or prepare the mapping) before ${use}`,
+    );
+  }
+  return rules;
+}
 
 /**
  * Whether `code` is an ISO 3166-1 alpha-2 country code libphonenumber has numbering rules for
- * (upper case: `GB`, `ES`, `US`).
+ * (upper case: `GB`, `ES`, `US`). Throws if the phone rules are not loaded.
  *
  * @example
+ * await loadPhoneRules();
  * isPhoneCountry('GB'); // true
  * isPhoneCountry('UK'); // false (the ISO code is GB)
  */
 export function isPhoneCountry(code: string): code is CountryCode {
-  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
+  return requirePhoneRules('calling isPhoneCountry').isPhoneCountry(code);
 }
 
 /**
- * The E.164 form of a phone number, or `undefined` when it is not a valid number. International
- * numbers (`+44 …`, `0044 …` from a country whose exit code is 00) need no country; national ones
- * (`020 7946 0958`) are read as numbers of `defaultCountry`. An extension is kept after the number:
- * `+442079460958 ext. 123`. Never throws.
+ * The E.164 form of a phone number, or `undefined` when it is not a valid number (see `toE164` in
+ * `phone-rules.ts` for the rules). Throws if the phone rules are not loaded; never otherwise.
  *
  * @example
- * toE164('+44 20 7946 0958'); // '+442079460958'
+ * await loadPhoneRules();
  * toE164('020 7946 0958', 'GB'); // '+442079460958'
- * toE164('020 7946 0958'); // undefined (national, and no country to read it with)
- * toE164('1-800-FLOWERS', 'US'); // undefined (letters: not a number libphonenumber validates)
  */
 export function toE164(value: string, defaultCountry?: CountryCode): string | undefined {
-  // libphonenumber refuses these too, only slower: no digit at all, or longer than any number it reads
-  if (value.length > MAX_INPUT_LENGTH || !anyDigit.test(value)) return undefined;
-  try {
-    const parsed = parsePhoneNumberFromString(value, defaultCountry ? { defaultCountry } : {});
-    if (parsed === undefined || !parsed.isValid()) return undefined;
-    return parsed.ext ? `${parsed.number} ext. ${parsed.ext}` : parsed.number;
-  } catch {
-    return undefined; // libphonenumber does not throw for text input; a future version might
+  return requirePhoneRules('calling toE164').toE164(value, defaultCountry);
+}
+
+/** Whether one value expression (or Email/Phone/Extra item) has an `e164` step, here or nested. */
+function expressionUsesE164(expression: unknown): boolean {
+  if (typeof expression !== 'object' || expression === null) return false; // a field name: no steps
+  const { transform, defaultCountry } = expression as { transform?: unknown; defaultCountry?: unknown };
+  if (transform === 'e164' || (Array.isArray(transform) && transform.includes('e164'))) return true;
+  // defaultCountry's own expression is compiled (and may use e164) only inside an e164 step; looked
+  // at anyway so that this answer never depends on the schema's rules
+  return expressionUsesE164(defaultCountry);
+}
+
+/**
+ * Whether compiling a source's `lead:` mapping needs the phone rules: any `e164` transform (alone
+ * or in a list) in any field, Email, Phone or Extra item, or in a `defaultCountry` expression.
+ *
+ * @example
+ * mappingNeedsPhoneRules({ FirstName: 'first_name', LastName: 'last_name' }); // false
+ * mappingNeedsPhoneRules({ FirstName: 'f', LastName: 'l', Phone: [{ from: 'phone', transform: 'e164', type: 'mobile' }] }); // true
+ */
+export function mappingNeedsPhoneRules(mapping: LeadMapping): boolean {
+  for (const value of Object.values(mapping)) {
+    if (Array.isArray(value) ? value.some(expressionUsesE164) : expressionUsesE164(value)) return true;
   }
+  return false;
 }

@@ -116,7 +116,8 @@ export function digitsOnly(value: string): string {
  * The `transform` steps by name: `trim`, `lower`, `upper`, `title` ({@link titleCase}), `digits`
  * ({@link digitsOnly}), `collapse` ({@link collapseWhitespace}) and `e164` ({@link toE164}; this
  * entry knows no country, so only international numbers are rewritten: value expressions build
- * their own e164 step with their `defaultCountry`, see `expression.ts`).
+ * their own e164 step with their `defaultCountry`, see `expression.ts`; it throws until the phone
+ * rules are loaded, see `loadPhoneRules` in `phone.ts`).
  *
  * @example
  * transformFunctions.upper('es'); // 'ES'

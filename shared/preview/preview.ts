@@ -1,5 +1,5 @@
 import type { LeadInput } from '#shared/envelope.ts';
-import { compileMapping } from '#shared/mapping/engine.ts';
+import { compileMapping, prepareMapping } from '#shared/mapping/engine.ts';
 import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import { leadInputs, type ReadOptions } from '#shared/preview/payloads.ts';
 import type { Source } from '#shared/sources/schema.ts';
@@ -49,6 +49,7 @@ export async function previewLeads(
   options: PreviewOptions = {},
 ): Promise<LeadPreview[]> {
   const leads = await leadInputs(source, payload, options);
+  await prepareMapping(source.lead);
   const map = previewMapper(source, options.customFieldId);
   return leads.map(({ input, spam }) => map(input, spam === true));
 }
@@ -58,13 +59,14 @@ export async function previewLeads(
  * envelope: what the current config makes of it.
  *
  * @example
- * const preview = previewInput(source, envelope, { customFieldId });
+ * const preview = await previewInput(source, envelope, { customFieldId });
  */
-export function previewInput(
+export async function previewInput(
   source: Source,
   input: LeadInput,
   options: Pick<PreviewOptions, 'customFieldId'> = {},
-): LeadPreview {
+): Promise<LeadPreview> {
+  await prepareMapping(source.lead);
   return previewMapper(source, options.customFieldId)(input, false);
 }
 

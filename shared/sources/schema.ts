@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isPhoneCountry } from '#shared/mapping/phone.ts';
+import { isPhoneCountry } from '#shared/mapping/phone-rules.ts';
 import { emailTypes, phoneTypes } from '#shared/onpipeline/schema.ts';
 import { type Channel, channels } from '#shared/sources/channels.ts';
 

@@ -128,7 +128,7 @@ export function formChannel(deps: FormChannelDeps) {
           },
         });
         Object.assign(envelope.context, captchaContext); // CAPTCHA: $captcha, $captcha.score
-        const mapped = dryRun(source, envelope);
+        const mapped = await dryRun(source, envelope);
         if (!mapped.ok) {
           throw new HttpError(422, 'validation_failed', 'Some required fields are missing or invalid.', {
             fields: mapped.errors,

@@ -120,7 +120,7 @@ export function partnerChannel(deps: ChannelDeps): CaptureChannel {
       context,
       dedupeKey: dedupeKeyOf(message, leadId, index),
     });
-    const mapped = dryRun(source, envelope);
+    const mapped = await dryRun(source, envelope);
     if (!mapped.ok) {
       throw new HttpError(422, 'validation_failed', 'Some required fields are missing or invalid.', {
         fields: mapped.errors,

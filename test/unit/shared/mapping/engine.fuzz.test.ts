@@ -1,14 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LeadInput } from '#shared/envelope.ts';
 import { type CompileOptions, compileMapping, type MapResult } from '#shared/mapping/engine.ts';
+import { loadPhoneRules } from '#shared/mapping/phone.ts';
 import { emailTypes, leadsinBodySchema, leadsinTextFields, phoneTypes } from '#shared/onpipeline/schema.ts';
 import { loadSources } from '#shared/sources/loader.ts';
 import { type LeadMapping, leadMappingSchema, transforms } from '#shared/sources/schema.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
 import { fuzzSourceFiles } from '#test/support/fuzz/sources.ts';
 import { prototypeKeys, text } from '#test/support/fuzz/text.ts';
+
+// the generated mappings use e164, whose rules load on first use (docs/architecture.md, "Cold start")
+beforeAll(loadPhoneRules);
 
 /** Where the engine may report an error: a Leadsin path, or `body`. */
 const leadsinPath = new RegExp(

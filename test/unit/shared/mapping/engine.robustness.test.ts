@@ -1,9 +1,13 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LeadInput } from '#shared/envelope.ts';
 import { compileMapping, type MapResult, mapLead } from '#shared/mapping/engine.ts';
+import { loadPhoneRules } from '#shared/mapping/phone.ts';
 import { leadsinBodySchema } from '#shared/onpipeline/schema.ts';
 import { type LeadMapping, leadMappingSchema, transforms } from '#shared/sources/schema.ts';
+
+// the generated mappings use e164, whose rules load on first use (docs/architecture.md, "Cold start")
+beforeAll(loadPhoneRules);
 
 const hostileNames = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
 

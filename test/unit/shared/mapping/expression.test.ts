@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileExpression, type ExpressionFields, readValue } from '#shared/mapping/expression.ts';
+import { loadPhoneRules } from '#shared/mapping/phone.ts';
 import { valueExpressionSchema } from '#shared/sources/schema.ts';
+
+// these expressions use e164, whose rules load on first use (docs/architecture.md, "Cold start")
+beforeAll(loadPhoneRules);
 
 type Values = Record<string, string | string[]>;
 

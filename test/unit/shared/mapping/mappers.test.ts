@@ -51,9 +51,9 @@ function customFields(table: Record<string, string>) {
 }
 
 describe('dryRun', () => {
-  it('maps a source with custom fields by name without Onpipeline, with a placeholder ID', () => {
+  it('maps a source with custom fields by name without Onpipeline, with a placeholder ID', async () => {
     // Act
-    const result = dryRun(named, input({}));
+    const result = await dryRun(named, input({}));
 
     // Assess
     expect(result).toEqual({
@@ -62,23 +62,23 @@ describe('dryRun', () => {
     });
   });
 
-  it('reports the same errors as deliver would, for every lead of the source', () => {
+  it('reports the same errors as deliver would, for every lead of the source', async () => {
     // Act
-    const first = dryRun(byId, { fields: { first_name: 'Ana' }, context: {} });
-    const again = dryRun(byId, { fields: { last_name: 'Ruiz' }, context: {} });
+    const first = await dryRun(byId, { fields: { first_name: 'Ana' }, context: {} });
+    const again = await dryRun(byId, { fields: { last_name: 'Ruiz' }, context: {} });
 
     // Assess
     expect(first).toEqual({ ok: false, errors: { LastName: 'required, but last_name has no value' } });
     expect(again).toEqual({ ok: false, errors: { FirstName: 'required, but first_name has no value' } });
   });
 
-  it('does not count an unreadable phone number (deliver counts it once)', () => {
+  it('does not count an unreadable phone number (deliver counts it once)', async () => {
     // Prepare
     const source = sourceWith({ ...names, Phone: [{ from: 'phone', transform: 'e164' }] });
     const before = counterValues().phone_unparsed ?? 0;
 
     // Act
-    const result = dryRun(source, input({ phone: 'call me' }));
+    const result = await dryRun(source, input({ phone: 'call me' }));
 
     // Assess
     expect(result).toMatchObject({ ok: true, body: { Phone: [{ Number: 'call me' }] } });

@@ -1,10 +1,14 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LeadInput } from '#shared/envelope.ts';
 import { compileMapping, type MapResult } from '#shared/mapping/engine.ts';
 import { deliveryMappers } from '#shared/mapping/mappers.ts';
+import { loadPhoneRules } from '#shared/mapping/phone.ts';
 import { leadMappingSchema, sourceConfigSchema } from '#shared/sources/schema.ts';
 import { counterValues } from '#shared/telemetry.ts';
+
+// every mapping here uses e164, whose rules load on first use (docs/architecture.md, "Cold start")
+beforeAll(loadPhoneRules);
 
 /** The `e164` transform, through the mapping engine as sources use it (docs/sources.md "Phone numbers"). */
 

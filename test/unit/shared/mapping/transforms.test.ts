@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadPhoneRules } from '#shared/mapping/phone.ts';
 import {
   collapseWhitespace,
   digitsOnly,
@@ -72,6 +73,20 @@ describe('transformFunctions', () => {
   ] as const)('%s: %j → %j', (transform, input, expected) => {
     // Act
     const result = transformFunctions[transform](input);
+
+    // Assess
+    expect(result).toBe(expected);
+  });
+
+  it.each([
+    ['+44 20 7946 0958', '+442079460958'],
+    ['020 7946 0958', '020 7946 0958'], // national, and this entry knows no country: kept as typed
+  ])('e164 (once the phone rules are loaded): %j → %j', async (input, expected) => {
+    // Prepare
+    await loadPhoneRules();
+
+    // Act
+    const result = transformFunctions.e164(input);
 
     // Assess
     expect(result).toBe(expected);

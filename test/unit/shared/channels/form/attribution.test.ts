@@ -186,7 +186,7 @@ lead:
 
     // Assess: the mapping (as deliver runs it) gives exactly the mapped values, no lg_* field
     expect(envelope?.fields).toMatchObject({ lg_first_utm_campaign: 'spring', lg_last_gclid: 'g-1' });
-    expect(source && envelope && dryRun(source, envelope)).toEqual({
+    expect(source && envelope && (await dryRun(source, envelope))).toEqual({
       ok: true,
       body: {
         FirstName: 'Ana',
