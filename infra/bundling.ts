@@ -28,6 +28,8 @@ export const LAZY_FILES: Readonly<Record<string, readonly string[]>> = {
   'secrets-manager.js': ['@aws-sdk/client-secrets-manager'],
   // the first AppConfig poll, only when the stack names a configuration profile
   'appconfigdata.js': ['@aws-sdk/client-appconfigdata'],
+  // the first mapping that uses the e164 transform (libphonenumber-js and its metadata)
+  'phone-rules.js': ['#shared/mapping/phone-rules.ts'],
   // the first multipart/form-data body (busboy)
   'multipart-parser.js': ['#shared/http/multipart-parser.ts'],
 };

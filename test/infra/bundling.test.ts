@@ -27,6 +27,7 @@ const lazyOnlyPackages = [
   '@aws-sdk/client-secrets-manager',
   '@aws-sdk/client-appconfigdata',
   'busboy',
+  'libphonenumber-js',
 ];
 /**
  * The project's own modules a lazy file may carry a copy of: pure functions and constants. A module
@@ -126,6 +127,19 @@ describe('the functions load their lazy files on first use only (docs/architectu
       expect(Object.keys(exported).sort()).toEqual([...expected].sort());
     },
   );
+
+  it('lazy/phone-rules.js, loaded as the function loads it, rewrites a number to E.164', () => {
+    // Act
+    const rules = createRequire(join(scratch, 'noop.js'))(
+      join(packages.deliver.dir, LAZY_DIR, 'phone-rules.js'),
+    ) as { toE164: (value: string, country?: string) => string | undefined };
+
+    // Assess
+    expect([rules.toE164('020 7946 0958', 'GB'), rules.toE164('not a number')]).toEqual([
+      '+442079460958',
+      undefined,
+    ]);
+  });
 
   it('copies no module with shared state into a lazy file', () => {
     // Act
