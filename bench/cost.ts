@@ -1,8 +1,9 @@
 /**
  * Variable AWS cost per million leads, from the measured durations of the other benchmarks, the
- * functions' configured memory and the deliver trigger's batching window (infra/sizing.ts, the numbers
- * the stack deploys), with the list prices of docs/operations.md (us-east-1, as noted there on
- * 2026-11-28; not re-verified online here). Traffic shapes:
+ * functions' configured memory, the deliver trigger's batching window and the default X-Ray tracing
+ * (infra/sizing.ts, what the stack deploys by default; tracing turned on is priced as a what-if),
+ * with the list prices of docs/operations.md (us-east-1, as noted there on 2026-11-28; not
+ * re-verified online here). Traffic shapes:
  *
  * - busy: the deliver trigger takes full batches of 10 leads from a backlog (one receive per batch);
  * - quiet: every deliver invocation carries one lead, the worst case (a trickle with no batching
@@ -27,10 +28,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CAPTURE_MEMORY_MB,
-  CAPTURE_TRACING,
+  DEFAULT_TRACING,
   DELIVER_BATCHING_WINDOW_SECONDS,
   DELIVER_MEMORY_MB,
-  DELIVER_TRACING,
+  type TracedFunctions,
+  tracedFunctions,
 } from '#infra/sizing.ts';
 import { DELIVER_BATCH_SIZE } from '#shared/queue/definition.ts';
 import { int } from './support.ts';
@@ -109,11 +111,8 @@ export function sampledFraction(perSecond: number): number {
   return (1 + 0.05 * (perSecond - 1)) / perSecond;
 }
 
-/** Which functions are traced with X-Ray active tracing (infra/sizing.ts, as the stack deploys). */
-export interface Tracing {
-  capture: boolean;
-  deliver: boolean;
-}
+/** Which functions are traced with X-Ray active tracing (infra/sizing.ts, the `tracing` setting). */
+export type Tracing = TracedFunctions;
 
 /**
  * X-Ray dollars per million leads at `leadsPerSecond` with `perBatch` leads per deliver invocation.
@@ -469,9 +468,9 @@ export function costAtVolume(
   return { leadsPerMonth, leadsPerSecond, onePoller: at(1), sharedPollers: at(assumptions.triggerPollers) };
 }
 
-/** The X-Ray tracing the stack deploys (infra/sizing.ts). */
+/** The X-Ray tracing the stack deploys by default (the `tracing` setting's default, infra/sizing.ts). */
 export function deployedTracing(): Tracing {
-  return { capture: CAPTURE_TRACING === 'active', deliver: DELIVER_TRACING === 'active' };
+  return tracedFunctions(DEFAULT_TRACING);
 }
 
 /**
@@ -525,9 +524,12 @@ export function costReport(results: Record<string, unknown>, options: { windowSe
   const byVolume = monthlyVolumes.map((leads) =>
     costAtVolume(inputs, leads, windowSeconds, memory, tracing, fixed.total),
   );
-  // The same with both functions traced (the tracing before this was measured), for comparison.
+  // What-ifs: the same with tracing turned on (`-c tracing=deliver`, `-c tracing=all`).
+  const byVolumeDeliverTraced = monthlyVolumes.map((leads) =>
+    costAtVolume(inputs, leads, windowSeconds, memory, tracedFunctions('deliver'), fixed.total),
+  );
   const byVolumeAllTraced = monthlyVolumes.map((leads) =>
-    costAtVolume(inputs, leads, windowSeconds, memory, { capture: true, deliver: true }, fixed.total),
+    costAtVolume(inputs, leads, windowSeconds, memory, tracedFunctions('all'), fixed.total),
   );
   const byWindow = [0, 10, 20, 30, 60, 120].map((seconds) => ({
     windowSeconds: seconds,
@@ -547,6 +549,7 @@ export function costReport(results: Record<string, unknown>, options: { windowSe
     tracing,
     fixed,
     byVolume,
+    byVolumeDeliverTraced,
     byVolumeAllTraced,
     byWindow,
     deliverColdStart: deliverColdStart(results),
@@ -615,10 +618,17 @@ export function printCost(report: ReturnType<typeof costReport>): void {
     }
   };
   table(
-    `per million leads by monthly volume, as deployed (${traced(report.tracing)}; one poller / ${pollers} pollers):`,
+    `per million leads by monthly volume, as deployed by default (${traced(report.tracing)}; one poller / ${pollers} pollers):`,
     report.byVolume,
   );
-  table('the same with X-Ray on both functions:', report.byVolumeAllTraced);
+  table(
+    `what if: the same with ${traced(tracedFunctions('deliver'))} (-c tracing=deliver):`,
+    report.byVolumeDeliverTraced,
+  );
+  table(
+    `what if: the same with ${traced(tracedFunctions('all'))} (-c tracing=all):`,
+    report.byVolumeAllTraced,
+  );
   console.log('  at 1,000,000 leads/month by batching window (one poller / shared):');
   for (const row of report.byWindow) {
     console.log(

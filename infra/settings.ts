@@ -1,6 +1,12 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { DELIVER_BATCHING_WINDOW_SECONDS, MAX_BATCHING_WINDOW_SECONDS } from '#infra/sizing.ts';
+import {
+  DEFAULT_TRACING,
+  DELIVER_BATCHING_WINDOW_SECONDS,
+  MAX_BATCHING_WINDOW_SECONDS,
+  type TracingSetting,
+  tracingSettings,
+} from '#infra/sizing.ts';
 import { DELIVER_TIMEOUT_SECONDS } from '#shared/queue/definition.ts';
 
 /**
@@ -110,6 +116,11 @@ export interface Settings {
   oldestMessageAgeSeconds: number;
   /** Functions' log level. Context `logLevel`; default `INFO`. */
   logLevel: LogLevel;
+  /**
+   * X-Ray active tracing: `none`, `deliver` or `all` (capture and deliver). Context `tracing`; default
+   * `none` (`DEFAULT_TRACING`, infra/sizing.ts explains why): traces are for investigations.
+   */
+  tracing: TracingSetting;
 }
 
 export const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -149,6 +160,7 @@ export const settingKeys = [
   'owner',
   'oldestMessageAgeSeconds',
   'logLevel',
+  'tracing',
 ] as const;
 export type SettingKey = (typeof settingKeys)[number];
 
@@ -174,6 +186,7 @@ export const defaultSettings = {
   accessLogRetentionDays: RetentionDays.ONE_MONTH,
   oldestMessageAgeSeconds: 900,
   logLevel: 'INFO',
+  tracing: DEFAULT_TRACING,
 } as const satisfies Partial<Settings>;
 
 /** Thrown when one or more context settings are invalid; its message lists every problem. */
@@ -292,6 +305,12 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Settin
       1_209_600,
     ),
     logLevel: read.string('logLevel', d.logLevel, patterns.logLevel, logLevels.join(' | ')) as LogLevel,
+    tracing: read.string(
+      'tracing',
+      d.tracing,
+      patterns.tracing,
+      tracingSettings.join(' | '),
+    ) as TracingSetting,
   };
 
   for (const key of ['logRetentionDays', 'accessLogRetentionDays'] as const) {
@@ -377,6 +396,7 @@ const patterns = {
   email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
   allocationId: /^eipalloc-[0-9a-f]{8,17}$/,
   logLevel: new RegExp(`^(${logLevels.join('|')})$`),
+  tracing: new RegExp(`^(${tracingSettings.join('|')})$`),
   domainName: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
   certificateArn: /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/,
   cloudFrontWebAclArn: /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f-]{36}$/,

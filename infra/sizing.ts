@@ -1,7 +1,8 @@
 /**
- * How big the functions are and how the deliver trigger batches. A module of its own, without CDK
- * imports: the stack builds from these numbers and `bench/cost.ts` prices them (importing the stack
- * would load all of aws-cdk-lib), so the cost model always describes what is deployed.
+ * How big the functions are, how the deliver trigger batches and which functions X-Ray traces. A
+ * module of its own, without CDK imports: the stack builds from these numbers (and the defaults of the
+ * settings that override them) and `bench/cost.ts` prices them (importing the stack would load all of
+ * aws-cdk-lib), so the cost model always describes what is deployed by default.
  * docs/operations.md ("Cost") explains the choices with the measured numbers.
  *
  * @example
@@ -37,14 +38,35 @@ export const DELIVER_BATCHING_WINDOW_SECONDS = 20;
 /** The most Lambda accepts for `MaximumBatchingWindowInSeconds`. */
 export const MAX_BATCHING_WINDOW_SECONDS = 300;
 
+/** Values of the `tracing` setting: which functions X-Ray actively traces. */
+export const tracingSettings = ['none', 'deliver', 'all'] as const;
+export type TracingSetting = (typeof tracingSettings)[number];
+
 /**
- * X-Ray active tracing of each function: `active` (Lambda samples the first invocation of each second
- * and 5 % of the rest, and that rate cannot be changed) or `pass-through` (traced only when the caller
- * sent a sampled trace header). Capture is not traced: below one request a second Lambda would trace
- * every request, $5 per million leads, more than the rest of capture's cost, for a trace that shows
- * one SQS call whose duration the request log line already carries (`durationMs`). Deliver is traced:
- * its invocations carry a batch each, and its trace shows the Onpipeline and DynamoDB calls.
- * BENCHMARKS.md ("Cost") has the numbers.
+ * Default of the `tracing` setting: no function traced. With X-Ray active tracing Lambda samples the
+ * first invocation of each second and 5 % of the rest, a rate that cannot be changed, and X-Ray charges
+ * $5 per million traces. Below one invocation a second that traces nearly every one: on deliver
+ * $5 / (leads per batch) per million leads, up to $4.64 at low volume, more than the rest of deliver's
+ * cost; on capture $5 per million leads. The log lines already carry what
+ * a trace would show day to day (each lead's outcome, the Onpipeline status, `durationMs`), so tracing
+ * is for investigations: `deliver` traces deliver, `all` capture too (a trace holds Lambda's own
+ * segments: init, the invocation; the code has no X-Ray SDK, so no subsegment per downstream call).
+ * docs/operations.md ("X-Ray tracing: off by default", "Cost") has the numbers.
  */
-export const CAPTURE_TRACING: 'active' | 'pass-through' = 'pass-through';
-export const DELIVER_TRACING: 'active' | 'pass-through' = 'active';
+export const DEFAULT_TRACING: TracingSetting = 'none';
+
+/** Which functions have X-Ray active tracing; the others have none (and no X-Ray permissions). */
+export interface TracedFunctions {
+  capture: boolean;
+  deliver: boolean;
+}
+
+/**
+ * The functions a `tracing` setting traces; the stack deploys it and `bench/cost.ts` prices it.
+ *
+ * @example
+ * tracedFunctions('deliver'); // { capture: false, deliver: true }
+ */
+export function tracedFunctions(setting: TracingSetting): TracedFunctions {
+  return { capture: setting === 'all', deliver: setting === 'deliver' || setting === 'all' };
+}

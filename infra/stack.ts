@@ -39,7 +39,7 @@ import { LeadgateFunction, SOURCES_DIR_IN_BUNDLE } from '#infra/constructs/leadg
 import { LiveConfig } from '#infra/constructs/live-config.ts';
 import { CUSTOM_METRICS, Monitoring } from '#infra/constructs/monitoring.ts';
 import { readSettings, type Settings } from '#infra/settings.ts';
-import { CAPTURE_MEMORY_MB, CAPTURE_TRACING, DELIVER_MEMORY_MB, DELIVER_TRACING } from '#infra/sizing.ts';
+import { CAPTURE_MEMORY_MB, DELIVER_MEMORY_MB, tracedFunctions } from '#infra/sizing.ts';
 import { env } from '#shared/config.ts';
 import { type RouteKey, routes } from '#shared/http/routes.ts';
 import {
@@ -249,13 +249,15 @@ export class LeadgateStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: 'leadgate',
       LOG_LEVEL: settings.logLevel,
     };
+    // X-Ray active tracing only where the `tracing` setting asks for it (default none: infra/sizing.ts)
+    const traced = tracedFunctions(settings.tracing);
     this.capture = new LeadgateFunction(this, 'Capture', {
       entry: join(projectRoot, 'functions/capture.ts'),
       projectRoot,
       description: 'leadgate capture: HTTP API → authenticate, validate → leads queue',
       timeout: Duration.seconds(CAPTURE_TIMEOUT_SECONDS),
       memorySize: CAPTURE_MEMORY_MB,
-      tracing: CAPTURE_TRACING,
+      tracing: traced.capture ? 'active' : 'disabled',
       environment: { ...environment, [env.secretsArn]: this.gatewaySecrets.secretArn },
       logRetention: settings.logRetentionDays,
       sourcesBundle,
@@ -267,7 +269,7 @@ export class LeadgateStack extends Stack {
       description: 'leadgate deliver: leads queue → Onpipeline Leadsin, from the NAT egress IP',
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       memorySize: DELIVER_MEMORY_MB,
-      tracing: DELIVER_TRACING,
+      tracing: traced.deliver ? 'active' : 'disabled',
       environment: {
         ...environment,
         [env.secretsArn]: this.apiTokens.secretArn,

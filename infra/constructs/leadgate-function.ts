@@ -23,8 +23,11 @@ export interface LeadgateFunctionProps {
   description: string;
   timeout: Duration;
   memorySize: number;
-  /** X-Ray: `active` (Lambda samples and traces) or `pass-through` (only when the caller traces); infra/sizing.ts. */
-  tracing: 'active' | 'pass-through';
+  /**
+   * X-Ray: `active` (Lambda samples and traces; the role may write traces) or `disabled` (no tracing
+   * config, so Lambda's default pass-through, and no X-Ray permission); the `tracing` setting, infra/sizing.ts.
+   */
+  tracing: 'active' | 'disabled';
   /** Settings for the function; never a secret value (secrets are read by name from Secrets Manager). */
   environment: Record<string, string>;
   logRetention: RetentionDays;
@@ -122,9 +125,9 @@ export class LeadgateFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      // X-Ray: Lambda's own segments (init, the handler, the SDK calls it sees) at no code cost; which
-      // function is traced and why is in infra/sizing.ts
-      tracing: props.tracing === 'active' ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
+      // X-Ray: Lambda's own segments (init, the invocation) at no code cost; which function is traced
+      // and why is in infra/sizing.ts. CDK grants the X-Ray actions unless DISABLED.
+      tracing: props.tracing === 'active' ? Tracing.ACTIVE : Tracing.DISABLED,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       vpc: props.vpc,
@@ -163,8 +166,9 @@ export class LeadgateFunction extends Construct {
 
     // X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: CDK
     // grants them on "*" in the role's default policy, next to statements that all name their ARN.
+    // Acknowledged only when traced: otherwise a "*" in that policy is a finding.
     const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
-    if (defaultPolicy !== undefined) {
+    if (props.tracing === 'active' && defaultPolicy !== undefined) {
       Validations.of(defaultPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:

@@ -79,11 +79,8 @@ describe('cdk-nag AwsSolutions checks', () => {
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:appconfig:<AWS::Region>:<AWS::AccountId>:application/<LiveConfigApplication6090066F>/${path}/*]`;
     expect(Object.fromEntries([...found].map(([rule, paths]) => [rule, [...paths.keys()]]))).toEqual({
       'AwsSolutions-APIG4': ['Leadgate/Api'],
-      'AwsSolutions-IAM5[Resource::*]': [
-        'Leadgate/Capture/Role/DefaultPolicy',
-        'Leadgate/Deliver/Role/DefaultPolicy',
-        'Leadgate/Deliver/VpcAccess',
-      ],
+      // X-Ray's "*" only with tracing on (default none; see the tracing settings below)
+      'AwsSolutions-IAM5[Resource::*]': ['Leadgate/Deliver/VpcAccess'],
       [eniArn('network-interface')]: ['Leadgate/Deliver/VpcAccess'],
       [eniArn('subnet')]: ['Leadgate/Deliver/VpcAccess'],
       [eniArn('security-group')]: ['Leadgate/Deliver/VpcAccess'],
@@ -99,6 +96,42 @@ describe('cdk-nag AwsSolutions checks', () => {
       for (const reason of paths.values()) expect(reason.length).toBeGreaterThan(150);
     }
   });
+
+  it.each([
+    ['deliver', ['Leadgate/Deliver/Role/DefaultPolicy', 'Leadgate/Deliver/VpcAccess']],
+    [
+      'all',
+      [
+        'Leadgate/Capture/Role/DefaultPolicy',
+        'Leadgate/Deliver/Role/DefaultPolicy',
+        'Leadgate/Deliver/VpcAccess',
+      ],
+    ],
+  ])(
+    'with tracing=%s reports no violation and acknowledges X-Ray\'s "*" on the traced roles only',
+    (tracing, expected) => {
+      // Prepare
+      const traced = new App({
+        outdir: join(outdir, `tracing-${tracing}`),
+        // No function bundling: the checks read the template, not the code.
+        context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], tracing },
+      });
+      new LeadgateStack(traced, 'Leadgate');
+      const checks = new AwsSolutionsChecks(traced);
+      Validations.of(traced).addPlugins(checks);
+
+      // Act
+      traced.synth();
+      const report = checks.validateScope(traced);
+
+      // Assess
+      expect(report.violations.map((violation) => `${violation.severity} ${violation.ruleName}`)).toEqual([]);
+      expect(report.success).toBe(true);
+      expect([...(acknowledgements(traced).get('AwsSolutions-IAM5[Resource::*]')?.keys() ?? [])]).toEqual(
+        expected,
+      );
+    },
+  );
 
   it('fails synth on an unacknowledged finding', () => {
     // Prepare

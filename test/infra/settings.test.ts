@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings, parseSettings, readSettings, SettingsError } from '#infra/settings.ts';
-import { DELIVER_BATCHING_WINDOW_SECONDS } from '#infra/sizing.ts';
+import { DELIVER_BATCHING_WINDOW_SECONDS, tracedFunctions } from '#infra/sizing.ts';
 
 const uuid = '0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 
@@ -140,6 +140,9 @@ describe('parseSettings', () => {
     ['alarmEmail', 'ops', 'alarmEmail: expected an e-mail address'],
     ['onpipelineUrl', 'http://api.onpipeline.com', 'onpipelineUrl: expected an https:// URL'],
     ['logLevel', 'verbose', 'logLevel: expected DEBUG | INFO | WARN | ERROR'],
+    ['tracing', 'capture', 'tracing: expected none | deliver | all, got "capture"'],
+    ['tracing', 'Active', 'tracing: expected none | deliver | all, got "Active"'],
+    ['tracing', true, 'tracing: expected none | deliver | all, got true'],
     ['account', 'prod', 'account: expected a 12-digit AWS account id'],
     ['stackName', '1leadgate', 'stackName: expected a letter'],
     ['accessLogRetentionDays', '31', 'accessLogRetentionDays: 31 is not a CloudWatch Logs retention'],
@@ -170,6 +173,28 @@ describe('parseSettings', () => {
     // Assess
     expect(parse).toThrow(SettingsError);
     expect(parse).toThrow(message);
+  });
+
+  it('traces no function with X-Ray by default', () => {
+    // Act
+    const settings = parseSettings({});
+
+    // Assess
+    expect(settings.tracing).toBe('none');
+    expect(tracedFunctions(settings.tracing)).toEqual({ capture: false, deliver: false });
+  });
+
+  it.each([
+    ['none', { capture: false, deliver: false }],
+    ['deliver', { capture: false, deliver: true }],
+    ['all', { capture: true, deliver: true }],
+  ])('accepts tracing %s, which traces %j', (tracing, traced) => {
+    // Act
+    const settings = parseSettings({ tracing });
+
+    // Assess
+    expect(settings.tracing).toBe(tracing);
+    expect(tracedFunctions(settings.tracing)).toEqual(traced);
   });
 
   it('defaults the batching window to the stack constant', () => {

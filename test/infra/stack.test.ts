@@ -12,7 +12,12 @@ import {
   SIGNATURE_REFUSED_THRESHOLD,
   TRANSIENT_THRESHOLD,
 } from '#infra/constructs/monitoring.ts';
-import { CAPTURE_MEMORY_MB, DELIVER_BATCHING_WINDOW_SECONDS, DELIVER_MEMORY_MB } from '#infra/sizing.ts';
+import {
+  CAPTURE_MEMORY_MB,
+  DEFAULT_TRACING,
+  DELIVER_BATCHING_WINDOW_SECONDS,
+  DELIVER_MEMORY_MB,
+} from '#infra/sizing.ts';
 import { LeadgateStack, projectRoot } from '#infra/stack.ts';
 import { routes } from '#shared/http/routes.ts';
 import { DELIVER_BATCH_SIZE, DELIVER_TIMEOUT_SECONDS, leadsQueue } from '#shared/queue/definition.ts';
@@ -284,14 +289,15 @@ describe('LeadgateStack', () => {
       expect(properties.MemorySize).toBe(expected);
     });
 
-    it.each([
-      ['Capture', 'PassThrough'],
-      ['Deliver', 'Active'],
-    ])('traces %s with X-Ray as infra/sizing.ts says (%s)', (name, mode) => {
-      // Assess
-      const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
-      expect(properties.TracingConfig).toEqual({ Mode: mode });
-    });
+    it.each(['Capture', 'Deliver'])(
+      'traces %s with X-Ray only when the tracing setting asks (default none)',
+      (name) => {
+        // Assess
+        const properties = resources[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties ?? {};
+        expect(DEFAULT_TRACING).toBe('none');
+        expect(properties).not.toHaveProperty('TracingConfig');
+      },
+    );
 
     it('reserves no concurrency for capture by default', () => {
       // Assess
@@ -389,7 +395,7 @@ describe('LeadgateStack', () => {
       }
     });
 
-    it('uses no AWS managed policy and "*" only for EC2 Describe and X-Ray actions', () => {
+    it('uses no AWS managed policy and "*" only for EC2 Describe actions (X-Ray: with tracing on, below)', () => {
       // Assess
       for (const [, role] of ofType('AWS::IAM::Role'))
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -397,21 +403,15 @@ describe('LeadgateStack', () => {
       const byPolicy = Object.fromEntries(
         wildcard.map(({ policy, statement }) => [policy, asArray<string>(statement.Action).sort()]),
       );
-      expect(wildcard).toHaveLength(3);
+      expect(wildcard).toHaveLength(1);
       expect(byPolicy).toEqual({
         [logicalIdOf('AWS::IAM::Policy', '/Deliver/VpcAccess/')]: [
           'ec2:DescribeNetworkInterfaces',
           'ec2:DescribeSubnets',
         ],
-        [logicalIdOf('AWS::IAM::Policy', '/Capture/Role/DefaultPolicy')]: [
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
-        ],
-        [logicalIdOf('AWS::IAM::Policy', '/Deliver/Role/DefaultPolicy')]: [
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
-        ],
       });
+      const actions = statements().flatMap(({ statement }) => asArray<string>(statement.Action));
+      expect(actions.filter((action) => action.startsWith('xray:'))).toEqual([]);
     });
 
     it("scopes deliver's network-interface changes to its own VPC", () => {
@@ -519,8 +519,6 @@ describe('LeadgateStack', () => {
           'logs:PutLogEvents',
           'secretsmanager:GetSecretValue',
           'sqs:SendMessage',
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
         ].sort(),
       );
     });
@@ -751,5 +749,75 @@ describe('LeadgateStack', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
       template.hasOutput('DashboardUrl', Match.anyValue());
     });
+  });
+});
+
+describe('LeadgateStack with X-Ray tracing turned on (context tracing)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'leadgate-cdk-'));
+
+  const synthesised = new Map<string, Record<string, Resource>>();
+
+  /** The resources of a stack with `tracing` set (synthesised once per value, functions not bundled). */
+  function synthWithTracing(tracing: string): Record<string, Resource> {
+    const cached = synthesised.get(tracing);
+    if (cached) return cached;
+    const app = new App({
+      outdir: join(outdir, tracing),
+      // No function bundling: these tests read the tracing config and the policies only.
+      context: { ...cliContext, 'aws:cdk:bundling-stacks': [], tracing },
+    });
+    const stack = new LeadgateStack(app, 'LeadgateTraced');
+    const resources = app.synth().getStackByName(stack.stackName).template.Resources;
+    synthesised.set(tracing, resources);
+    return resources;
+  }
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['deliver', { Capture: undefined, Deliver: { Mode: 'Active' } }],
+    ['all', { Capture: { Mode: 'Active' }, Deliver: { Mode: 'Active' } }],
+  ])('with tracing=%s gives the traced functions, and them only, a tracing config', (tracing, expected) => {
+    // Act
+    const traced = synthWithTracing(tracing);
+
+    // Assess
+    const { logicalIdOf } = templateQueries(() => traced);
+    const modes = Object.fromEntries(
+      (['Capture', 'Deliver'] as const).map((name) => [
+        name,
+        traced[logicalIdOf('AWS::Lambda::Function', `/${name}/`)]?.Properties.TracingConfig,
+      ]),
+    );
+    expect(modes).toEqual(expected);
+  });
+
+  it.each([
+    ['deliver', ['Deliver']],
+    ['all', ['Capture', 'Deliver']],
+  ])('with tracing=%s grants X-Ray on "*" to the traced functions only (%j)', (tracing, expected) => {
+    // Act
+    const traced = synthWithTracing(tracing);
+
+    // Assess
+    const { ofType } = templateQueries(() => traced);
+    const xray = ofType('AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as Json[])
+        .filter((statement) => asArray<string>(statement.Action).some((action) => action.startsWith('xray:')))
+        .map((statement) => ({
+          path: policy.Metadata?.['aws:cdk:path'],
+          actions: asArray<string>(statement.Action).sort(),
+          resource: statement.Resource,
+        })),
+    );
+    expect(xray).toEqual(
+      expected.map((name) => ({
+        path: `LeadgateTraced/${name}/Role/DefaultPolicy/Resource`,
+        actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        resource: '*',
+      })),
+    );
   });
 });
