@@ -224,7 +224,7 @@ function summaryTable(results: Record<string, unknown>): string {
       const one = row.onePoller;
       const five = row.sharedPollers;
       add(
-        `variable AWS cost per million leads at ${row.leadsPerMonth.toLocaleString('en-US')} leads/month (${cost.windowSeconds} s window, one poller–5 pollers; X-Ray included)`,
+        `variable AWS cost per million leads at ${row.leadsPerMonth.toLocaleString('en-US')} leads/month (${cost.windowSeconds} s window, one poller–5 pollers; X-Ray as the stack deploys it by default, tracing=none)`,
         `$${one.variable.toFixed(2)}–${five.variable.toFixed(2)} (X-Ray $${one.xray.toFixed(2)}–${five.xray.toFixed(2)})`,
         '≤ $5',
         Math.max(one.variable, five.variable) <= 5,
