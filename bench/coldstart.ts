@@ -1,8 +1,10 @@
 /**
  * Cold start: each function bundled exactly as the CDK bundles it (`infra/constructs/leadgate-function.ts`
  * → `NodejsFunction` → esbuild: node24, CommonJS `index.js`, minified, external source map without
- * sources content, `mainFields: module,main`, no externals because `bundleAwsSDK: true`), in a package
- * with its `sources/sources.json` as the stack ships it, then loaded by fresh `node` processes with
+ * sources content, `mainFields: module,main`, the SDK bundled because `bundleAwsSDK: true`), with the
+ * lazily loaded modules as files of their own in `lazy/` (`infra/bundling.ts`, the same function the
+ * construct calls), in a package with its `sources/sources.json` as the stack ships it, then loaded by
+ * fresh `node` processes with
  * `--enable-source-maps` (the stack sets it in `NODE_OPTIONS`). Each function is measured against its
  * **floor** (`floors`): the same job with nothing but the AWS SDK clients it needs, bundled the same
  * way, in the same rounds. Per bundle: its size and biggest inputs (esbuild metafile); per module:
