@@ -16,8 +16,15 @@ const prng = (): number => {
   return (pool[offset++] as number) / 256;
 };
 
-export function newLeadId(): string {
-  return ulid(undefined, prng);
+/**
+ * A new ULID from the pooled randomness; its time part is `at` (milliseconds since the epoch), now by
+ * default.
+ *
+ * @example
+ * newLeadId(); // '01JDQ4Z9V2N8K7M3X5R6T1W0YB'
+ */
+export function newLeadId(at?: number): string {
+  return ulid(at, prng);
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ulid } from 'ulid';
 import { z } from 'zod';
+import { newLeadId } from '#shared/ids.ts';
 import { type LeadsinBody, leadsinBodySchema } from '#shared/onpipeline/schema.ts';
 
 /** A lead the sandbox accepted, as `GET /_sandbox/leads` lists it. */
@@ -73,7 +73,7 @@ export class LeadStore {
 
   /** Stores a lead under a new unique `LeadID` and returns it. The data file is written before this returns. */
   add(body: LeadsinBody, now: Date = new Date()): ReceivedLead {
-    const lead: ReceivedLead = { leadId: ulid(now.getTime()), receivedAt: now.toISOString(), body };
+    const lead: ReceivedLead = { leadId: newLeadId(now.getTime()), receivedAt: now.toISOString(), body };
     if (this.#file !== undefined) appendFileSync(this.#file, `${JSON.stringify(lead)}\n`);
     this.#leads.push(lead);
     if (this.#leads.length > this.#limit) this.#leads.shift();

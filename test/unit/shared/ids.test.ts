@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { leadIdForKey, newLeadId } from '#shared/ids.ts';
 
@@ -13,6 +14,19 @@ describe('lead ids', () => {
     // Assess
     for (const id of ids) expect(id).toMatch(ULID);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('writes the time it is given in the id (the sandbox gives its LeadIDs the time they were stored)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (at) => {
+        // Act
+        const id = newLeadId(at);
+
+        // Assess
+        expect(id).toMatch(ULID);
+        expect(decodeTime(id)).toBe(at);
+      }),
+    );
   });
 
   it('gives a lead with its own key the same id each time it is sent, and another key another id', () => {
