@@ -137,8 +137,8 @@ export class LeadgateFunction extends Construct {
         forceDockerBundling: false,
         // CommonJS: an ESM bundle makes Node load its internal undici through the ES module loader when
         // it imports node:http, ~37 ms of cold start more (BENCHMARKS.md, "Cold start").
-        // (the options are BUNDLE_OPTIONS of infra/bundling.ts, which the lazy files and
-        // bench/coldstart.ts use too; test/infra/bundling.test.ts keeps the two in step)
+        // (the values come from BUNDLE_OPTIONS of infra/bundling.ts, which the lazy files, the bundling
+        // test and bench/coldstart.ts use too; bench/coldstart.ts fails if this block drifts from it)
         format: OutputFormat.CJS,
         mainFields: [...BUNDLE_OPTIONS.mainFields],
         minify: BUNDLE_OPTIONS.minify,
