@@ -5,7 +5,7 @@ import { listenOnLoopback } from '#local/loopback.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { launchBrowser } from '#test/support/browser.ts';
 import {
-  attemptsFor,
+  attemptFor,
   eventually,
   sandboxLeads,
   startTestRuntime,
@@ -170,9 +170,9 @@ describe('attribution across pages of another site, in a real browser', () => {
     });
     expect(lead.body.Extra).toHaveLength(5);
     // Assess: the browser told the gateway only the origin: the old Referer fallback had nothing
-    const [attempt] = attemptsFor(runtime, 'last_name', 'Landing-Test');
-    expect(attempt?.envelope?.context.referer).toBe(`${siteUrl}/`);
-    expect(attempt?.envelope?.fields).toMatchObject({
+    const attempt = await attemptFor(runtime, 'last_name', 'Landing-Test');
+    expect(attempt.envelope?.context.referer).toBe(`${siteUrl}/`);
+    expect(attempt.envelope?.fields).toMatchObject({
       lg_first_utm_campaign: 'spring-2026',
       lg_last_gclid: 'EAIaIQ-test-1',
       lg_first_landing: `${siteUrl}/landing`,

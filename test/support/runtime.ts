@@ -148,6 +148,15 @@ export function attemptsFor(runtime: Runtime, name: string, value: string) {
 }
 
 /**
+ * The first recorded delivery attempt of the lead whose input field `name` is `value`, once the runtime
+ * has it: deliver reports an attempt after Onpipeline answered (and after its idempotency write), and
+ * the report crosses from the delivery thread, so a lead can be at the sandbox a moment before.
+ */
+export function attemptFor(runtime: Runtime, name: string, value: string) {
+  return eventually(() => attemptsFor(runtime, name, value)[0], 10_000, `the attempt of ${name}=${value}`);
+}
+
+/**
  * Waits until the runtime's source registry maps a lead of `sourceId` the way `reloaded` expects: the
  * definite event after editing a source file (the registry notices edits within about a second),
  * seen through the dashboard's mapping playground, which reads the same registry as deliver.
