@@ -38,7 +38,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_OPTIONS, buildLazyFiles, LAZY_EXTERNAL, lazyAliases } from '#infra/bundling.ts';
+import { BUNDLE_OPTIONS, buildLazyFiles, indexBundleOptions } from '#infra/bundling.ts';
 import { SOURCES_BUNDLE_FILE, sourcesBundleText } from '#shared/sources/bundle.ts';
 import { loadSources } from '#shared/sources/loader.ts';
 import {
@@ -142,11 +142,11 @@ async function bundle(
             loader: 'ts' as const,
           },
         }),
-    ...BUNDLE_OPTIONS,
-    mainFields: [...BUNDLE_OPTIONS.mainFields],
+    ...('file' in entry
+      ? indexBundleOptions()
+      : { ...BUNDLE_OPTIONS, mainFields: [...BUNDLE_OPTIONS.mainFields], external: [] }),
     format,
     outfile,
-    ...('file' in entry ? { alias: lazyAliases(), external: [LAZY_EXTERNAL] } : { external: [] }),
     ...(format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
     metafile: true,
     logLevel: 'silent',

@@ -61,6 +61,20 @@ export function lazyAliases(): Record<string, string> {
 /** The external pattern that keeps the rewritten specifiers out of `index.js`. */
 export const LAZY_EXTERNAL = `./${LAZY_DIR}/*`;
 
+/**
+ * The esbuild options of a function's `index.js`: what the construct has `NodejsFunction` pass to
+ * esbuild (`BUNDLE_OPTIONS`, the lazy specifiers rewritten to `lazy/` and kept out), for the code that
+ * builds the same file itself (the cold-start benchmark, the bundling test).
+ */
+export function indexBundleOptions(): BuildOptions {
+  return {
+    ...BUNDLE_OPTIONS,
+    mainFields: [...BUNDLE_OPTIONS.mainFields],
+    alias: lazyAliases(),
+    external: [LAZY_EXTERNAL],
+  };
+}
+
 /** The source of a lazy file's entry: every export of each of its specifiers. */
 export function lazyEntrySource(specifiers: readonly string[]): string {
   return specifiers.map((specifier) => `export * from ${JSON.stringify(specifier)};\n`).join('');

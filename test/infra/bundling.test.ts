@@ -5,14 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BUNDLE_OPTIONS,
-  buildLazyFiles,
-  LAZY_DIR,
-  LAZY_EXTERNAL,
-  LAZY_FILES,
-  lazyAliases,
-} from '#infra/bundling.ts';
+import { buildLazyFiles, indexBundleOptions, LAZY_DIR, LAZY_FILES } from '#infra/bundling.ts';
 
 /**
  * The functions' packages as the construct builds them (infra/bundling.ts): `index.js` with the lazy
@@ -51,12 +44,9 @@ beforeAll(async () => {
   for (const [name, entry] of Object.entries(functions) as [keyof typeof functions, string][]) {
     const dir = join(scratch, name);
     const result = await build({
-      ...BUNDLE_OPTIONS,
-      mainFields: [...BUNDLE_OPTIONS.mainFields],
+      ...indexBundleOptions(),
       entryPoints: [entry],
       outfile: join(dir, 'index.js'),
-      alias: lazyAliases(),
-      external: [LAZY_EXTERNAL],
       metafile: true,
       logLevel: 'error',
     });
