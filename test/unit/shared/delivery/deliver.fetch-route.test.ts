@@ -3,10 +3,10 @@ import type { LeadResolver } from '#shared/channels/channel.ts';
 import { UNROUTED_SOURCE_ID } from '#shared/channels/channel.ts';
 import { webhookRouters } from '#shared/channels/index.ts';
 import { type DeliveryDeps, leadDelivery, RetryLaterError } from '#shared/delivery/deliver.ts';
-import { type OnpipelineClient, OnpipelineRequestError } from '#shared/onpipeline/client.ts';
+import { OnpipelineRequestError } from '#shared/onpipeline/client.ts';
 import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
-import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
+import { scriptedOnpipeline } from '#test/support/onpipeline.ts';
 import { envelopeFactory, recordingLeadQueue, sqsRecordFactory } from '#test/support/queue.ts';
 
 /**
@@ -38,26 +38,6 @@ lead:
 `,
 };
 
-/** Onpipeline that takes every lead, and lists custom fields from `fields` (or fails as told). */
-function onpipelineWith(listCustomFields: () => Promise<{ Name: string; ID: string }[]>) {
-  const received: LeadsinBody[] = [];
-  let lists = 0;
-  const client: OnpipelineClient = {
-    async sendLead(body) {
-      received.push(body);
-      return { kind: 'delivered', status: 201, leadId: `op-${received.length}` };
-    },
-    async listCustomFields() {
-      lists += 1;
-      return listCustomFields();
-    },
-    async addCustomField() {
-      throw new Error('deliver never creates custom fields');
-    },
-  };
-  return { client, received, lists: () => lists };
-}
-
 const metaEnvelope = (overrides: Parameters<typeof envelopeFactory>[0] = {}) =>
   envelopeFactory({
     sourceId: 'meta-spring',
@@ -77,7 +57,7 @@ describe('leadDelivery: leads fetched by id, routed again, with named custom fie
     extra: Partial<DeliveryDeps> = {},
     fields = [{ Name: 'Lead source', ID: '1411084437' }],
   ) {
-    const onpipeline = onpipelineWith(async () => fields);
+    const onpipeline = scriptedOnpipeline({ listCustomFields: async () => fields });
     const recording = recordingLeadQueue();
     const delivery = leadDelivery({
       sources,
@@ -234,8 +214,10 @@ describe('leadDelivery: leads fetched by id, routed again, with named custom fie
       message: 'Service Unavailable',
       ambiguous: false,
     } as const;
-    const onpipeline = onpipelineWith(async () => {
-      throw new OnpipelineRequestError('ListCustomFields', outcome);
+    const onpipeline = scriptedOnpipeline({
+      listCustomFields: async () => {
+        throw new OnpipelineRequestError('ListCustomFields', outcome);
+      },
     });
     const recording = recordingLeadQueue();
     const delivery = leadDelivery({
@@ -259,8 +241,10 @@ describe('leadDelivery: leads fetched by id, routed again, with named custom fie
 
   it('lets an unexpected error of the custom-field lookup fail the record', async () => {
     // Prepare
-    const onpipeline = onpipelineWith(async () => {
-      throw new TypeError('bug');
+    const onpipeline = scriptedOnpipeline({
+      listCustomFields: async () => {
+        throw new TypeError('bug');
+      },
     });
     const delivery = leadDelivery({
       sources,

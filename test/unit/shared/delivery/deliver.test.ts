@@ -14,10 +14,10 @@ import { SqlitePersistenceLayer } from '#shared/idempotency/sqlite-persistence.t
 import { type OnpipelineClient, OnpipelineRequestError } from '#shared/onpipeline/client.ts';
 import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import type { DeliveryOutcome } from '#shared/onpipeline/outcome.ts';
-import type { LeadsinBody } from '#shared/onpipeline/schema.ts';
 import { dlqAttributeNames } from '#shared/queue/definition.ts';
 import { counterValues, logger } from '#shared/telemetry.ts';
 import { sourcesFrom } from '#test/support/channels.ts';
+import { scriptedOnpipeline } from '#test/support/onpipeline.ts';
 import { envelopeFactory, recordingLeadQueue, sqsRecordFactory } from '#test/support/queue.ts';
 
 /**
@@ -43,31 +43,13 @@ lead:
 `,
 };
 
-/** Onpipeline answering each lead by its LastName (`answers`), 201 otherwise; it records what it got. */
-function scriptedOnpipeline(answers: Record<string, DeliveryOutcome> = {}) {
-  const received: LeadsinBody[] = [];
-  const client: OnpipelineClient = {
-    async sendLead(body) {
-      received.push(body);
-      return answers[body.LastName] ?? { kind: 'delivered', status: 201, leadId: `op-${received.length}` };
-    },
-    async listCustomFields() {
-      return [];
-    },
-    async addCustomField() {
-      throw new Error('deliver never creates custom fields');
-    },
-  };
-  return { client, received };
-}
-
 describe('leadDelivery: what the deliver worker does with each kind of lead', () => {
   const { sources, cleanup } = sourcesFrom(sourceFiles);
   afterAll(cleanup);
 
   /** Delivery deps over the temp sources, a scripted Onpipeline and a recording queue. */
   function deliveryFor(answers: Record<string, DeliveryOutcome> = {}, extra: Partial<DeliveryDeps> = {}) {
-    const onpipeline = scriptedOnpipeline(answers);
+    const onpipeline = scriptedOnpipeline({ answers });
     const recording = recordingLeadQueue();
     const retries: number[] = [];
     const delivery = leadDelivery({
@@ -305,10 +287,18 @@ describe('the deliver handler: a mixed batch reports exactly the leads to retry'
   it('lists only the transient and configuration failures in batchItemFailures', async () => {
     // Prepare: one lead per outcome, in one SQS batch
     const onpipeline = scriptedOnpipeline({
-      Busy: { kind: 'transient', status: 429, message: 'slow down', retryAfterSeconds: 5, ambiguous: false },
-      Refused: { kind: 'permanent', status: 400, reason: 'onpipeline_rejected', message: 'bad' },
-      Locked: { kind: 'configuration', status: 403, message: 'IP not whitelisted' },
-      Known: { kind: 'duplicate', status: 409, message: 'duplicate' },
+      answers: {
+        Busy: {
+          kind: 'transient',
+          status: 429,
+          message: 'slow down',
+          retryAfterSeconds: 5,
+          ambiguous: false,
+        },
+        Refused: { kind: 'permanent', status: 400, reason: 'onpipeline_rejected', message: 'bad' },
+        Locked: { kind: 'configuration', status: 403, message: 'IP not whitelisted' },
+        Known: { kind: 'duplicate', status: 409, message: 'duplicate' },
+      },
     });
     const recording = recordingLeadQueue();
     const handler = createDeliverHandler(() => ({
@@ -419,7 +409,7 @@ lead:
 
   /** Delivery over these sources, a scripted Onpipeline, a recording queue and a recording backoff. */
   function deliveryWith(answers: Record<string, DeliveryOutcome> = {}, extra: Partial<DeliveryDeps> = {}) {
-    const onpipeline = scriptedOnpipeline(answers);
+    const onpipeline = scriptedOnpipeline({ answers });
     const recording = recordingLeadQueue();
     const retries: RetryOptions[] = [];
     const observed: DeliveryAttempt[] = [];
