@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bufferIo } from '#cli/io.ts';
 import { main } from '#cli/leadgate.ts';
 import { partner, tiktok } from '#shared/channels/index.ts';
+import { type ReceivedRequest, recordingServer } from '#test/support/recording-server.ts';
 
 const lead = `lead:
   FirstName: { from: [FIRST_NAME, first_name] }
@@ -23,14 +22,8 @@ const sources: Record<string, string> = {
   'meta-spring': `channel: meta\nmeta: { pageId: "104", pageToken: META_PAGE_TOKEN }\n${lead}`,
 };
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** The received headers as capture reads them: one string each. */
-const headerValues = (request: Received): Record<string, string | undefined> =>
+const headerValues = (request: ReceivedRequest): Record<string, string | undefined> =>
   Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [
       name,
@@ -40,38 +33,29 @@ const headerValues = (request: Received): Record<string, string | undefined> =>
 
 describe('leadgate send-test', () => {
   const root = mkdtempSync(join(tmpdir(), 'leadgate-send-test-'));
-  const received: Received[] = [];
   let answer = { status: 202, body: '{"id":"01JSTUB","status":"queued"}' };
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof recordingServer>>;
   let gateway: string;
 
   const sendTest = async (sourceId: string, env: Record<string, string> = {}) => {
     const io = bufferIo({ cwd: root, env });
     const code = await main(['send-test', sourceId, '--gateway', gateway], io);
-    return { code, out: io.stdout(), err: io.stderr(), request: received.at(-1) };
+    return { code, out: io.stdout(), err: io.stderr(), request: server.received.at(-1) };
   };
 
   beforeAll(async () => {
     mkdirSync(join(root, 'sources'));
     for (const [id, yaml] of Object.entries(sources))
       writeFileSync(join(root, 'sources', `${id}.yaml`), yaml);
-    server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({
-          path: request.url ?? '',
-          headers: request.headers,
-          body: Buffer.concat(chunks).toString(),
-        });
-        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    gateway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await recordingServer(() => ({
+      status: answer.status,
+      contentType: 'application/json',
+      body: answer.body,
+    }));
+    gateway = server.url;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     rmSync(root, { recursive: true, force: true });
   });
   beforeEach(() => {
@@ -123,7 +107,7 @@ describe('leadgate send-test', () => {
     const keyed = await sendTest('acme-keyed', { ACME_API_KEY: 'key-1' });
 
     // Assess
-    const request = signed.request as Received;
+    const request = signed.request as ReceivedRequest;
     expect(partner.verify?.(secret, Buffer.from(request.body), headerValues(request))).toBe(true);
     expect(request.headers['webhook-id']).toMatch(/^msg_/);
     expect(request.path).toBe('/v1/partners/acme-signed/leads');
@@ -135,7 +119,7 @@ describe('leadgate send-test', () => {
     const result = await sendTest('tiktok-spring', { TIKTOK_APP_SECRET: 'tt-secret' });
 
     // Assess
-    const request = result.request as Received;
+    const request = result.request as ReceivedRequest;
     expect(request.path).toBe('/v1/webhooks/tiktok');
     expect(String(request.headers['tiktok-signature'])).toMatch(/^t=\d+,s=[0-9a-f]{64}$/);
     expect(tiktok.verify?.('tt-secret', Buffer.from(request.body), headerValues(request))).toBe(true);

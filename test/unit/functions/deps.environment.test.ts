@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliveryDeps } from '#functions/delivery-deps.ts';
 import { captureDeps } from '#functions/deps.ts';
@@ -9,6 +6,7 @@ import { webhookRouters } from '#shared/channels/index.ts';
 import { customFieldNames } from '#shared/onpipeline/custom-fields.ts';
 import { secretStore } from '#shared/security/secrets.ts';
 import { recordingLeadQueue } from '#test/support/queue.ts';
+import { recordingServer } from '#test/support/recording-server.ts';
 
 /**
  * The one dependency builder of both functions (docs/architecture.md): every part a caller brings is
@@ -16,43 +14,20 @@ import { recordingLeadQueue } from '#test/support/queue.ts';
  * Onpipeline and SQS and records what each default part sends.
  */
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-const received: Received[] = [];
-const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    received.push({
-      path: request.url ?? '',
-      headers: request.headers,
-      body: Buffer.concat(chunks).toString(),
-    });
-    if (request.url?.endsWith('/Leadsin')) {
-      response.writeHead(201, { 'content-type': 'application/json' });
-      response.end('{}');
-      return;
-    }
-    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-    response.end('{}');
-  });
-});
+let server: Awaited<ReturnType<typeof recordingServer>>;
 let origin = '';
 
 beforeAll(async () => {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await recordingServer((request) =>
+    request.path.endsWith('/Leadsin')
+      ? { status: 201, contentType: 'application/json', body: '{}' }
+      : { status: 200, contentType: 'application/x-amz-json-1.0', body: '{}' },
+  );
+  origin = server.url;
 });
-afterAll(() => {
-  server.close();
-});
+afterAll(() => server.close());
 afterEach(() => {
-  received.splice(0);
+  server.received.splice(0);
   vi.unstubAllEnvs();
 });
 
@@ -61,7 +36,7 @@ const lead = { FirstName: 'Ada', LastName: 'Lovelace' };
 
 /** The QueueUrl of each SQS call the server received, by operation (`AmazonSQS.<Operation>`). */
 function sqsCalls(): { operation: string; queueUrl: unknown }[] {
-  return received
+  return server.received
     .filter((request) => request.headers['x-amz-target'])
     .map((request) => ({
       operation: String(request.headers['x-amz-target']),
@@ -198,8 +173,10 @@ describe('deliveryDeps', () => {
 
     // Assess
     expect(outcome).toMatchObject({ kind: 'delivered', status: 201 });
-    expect(received).toEqual([expect.objectContaining({ path: '/Leadsin', body: JSON.stringify(lead) })]);
-    expect(received[0]?.headers.authorization).toBe(token);
+    expect(server.received).toEqual([
+      expect.objectContaining({ path: '/Leadsin', body: JSON.stringify(lead) }),
+    ]);
+    expect(server.received[0]?.headers.authorization).toBe(token);
   });
 
   it('sets retry delays on LEADS_QUEUE_URL and dead letters on LEADS_DLQ_URL, empty when unset', async () => {
